@@ -1,0 +1,507 @@
+/*
+ * cli.c -- "warden milter", "warden scan", "warden lint", --version, --help.
+ *
+ * "warden scan" builds a conn and txn from a stored message exactly as the
+ * milter builds them from the MTA, and calls the same scan_* stages.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "av.h"
+#include "cli.h"
+#include "diag.h"
+#include "log.h"
+#include "mlfi.h"
+#include "msgfile.h"
+#include "rules.h"
+#include "scan.h"
+#include "snapshot.h"
+#include "spool.h"
+#include "txn.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG SYSCONFDIR "/warden/warden.conf"
+
+static const char usage_main[] =
+"usage: warden COMMAND [OPTIONS]\n"
+"\n"
+"Warden is a mail content filter for Postfix and Sendmail.\n"
+"\n"
+"commands:\n"
+"  milter [-c FILE] [-f]   run the milter daemon (-f: foreground, log to stderr)\n"
+"  scan [OPTIONS] FILE...  judge stored messages with the same pipeline\n"
+"  lint [-c FILE]          check the configuration and everything it names\n"
+"\n"
+"  warden --version | --help | COMMAND --help\n"
+"\n"
+"The default configuration file is " DEFAULT_CONFIG ".\n";
+
+static const char usage_milter[] =
+"usage: warden milter [-c FILE] [-f]\n"
+"\n"
+"  -c FILE   configuration file (default " DEFAULT_CONFIG ")\n"
+"  -f        stay in the foreground and log to stderr\n"
+"\n"
+"Signals: SIGTERM/SIGINT stop gracefully; SIGUSR1 reloads the configuration,\n"
+"rules and antivirus database (a broken configuration keeps the old one).\n";
+
+static const char usage_scan[] =
+"usage: warden scan [-c FILE] [--json] [--explain] [--from ADDR]\n"
+"                   [--rcpt ADDR]... [--client IP] [--helo NAME] FILE...\n"
+"\n"
+"Judges stored messages (\"-\" reads stdin) with the pipeline the milter runs.\n"
+"Envelope defaults: sender from Return-Path or From, recipients from To and\n"
+"Cc, client 127.0.0.1.\n"
+"\n"
+"  --json      one JSON object per message\n"
+"  --explain   each rule hit with its score, description and matched text\n"
+"\n"
+"Output: FILE: ACTION score=S/REQ tests=A,B[ virus=NAME]\n"
+"Exit: 0 every file judged, 1 a file could not be read, 2 usage or config.\n";
+
+static const char usage_lint[] =
+"usage: warden lint [-c FILE]\n"
+"\n"
+"Checks the configuration, the rule files and the antivirus database it\n"
+"names; prints every problem as file:line: message; exits 1 if any.\n";
+
+/* Load the config into a snapshot, printing every problem. */
+static struct snapshot *
+cli_load(const char *path)
+{
+	struct snapshot *s;
+	struct diag d;
+
+	diag_init(&d);
+	s = snapshot_build(path, NULL, &d);
+	for (size_t i = 0; i < d.errors.n; i++)
+		fprintf(stderr, "%s\n", d.errors.v[i]);
+	for (size_t i = 0; i < d.warnings.n; i++)
+		fprintf(stderr, "warning: %s\n", d.warnings.v[i]);
+	diag_free(&d);
+	return s;
+}
+
+static int
+cli_milter(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONFIG;
+	bool fg = false;
+	struct snapshot *s;
+	struct config *probe;
+	struct diag d;
+	int c, rc;
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+
+	while ((c = getopt_long(argc, argv, "c:fh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'f': fg = true; break;
+		case 'h': fputs(usage_milter, stdout); return 0;
+		default: fputs(usage_milter, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage_milter, stderr);
+		return EXIT_USAGE;
+	}
+	/* Logging goes where the config says before anything is loaded. */
+	diag_init(&d);
+	probe = config_load(path, &d);
+	diag_free(&d);
+	if (probe != NULL) {
+		log_open("warden", fg, log_facility(probe->syslog_facility));
+		if (strcmp(probe->log_level, "debug") == 0)
+			log_set_level(LOG_DEBUG);
+		else if (strcmp(probe->log_level, "warning") == 0)
+			log_set_level(LOG_WARNING);
+		else if (strcmp(probe->log_level, "error") == 0)
+			log_set_level(LOG_ERR);
+		config_free(probe);
+	} else
+		log_open("warden", true, LOG_MAIL);
+	diag_init(&d);
+	s = snapshot_build(path, NULL, &d);
+	diag_log(&d, "");
+	if (s == NULL) {
+		log_msg(LOG_ERR, "%zu configuration error(s): not starting",
+		    diag_nerrors(&d));
+		diag_free(&d);
+		return EXIT_USAGE;
+	}
+	diag_free(&d);
+	snapshot_install(s);
+	rc = mlfi_run(path, fg);
+	snapshot_clear();
+	log_close();
+	return rc;
+}
+
+static int
+cli_lint(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONFIG;
+	struct snapshot *s;
+	struct diag d;
+	int c, rc;
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+
+	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'h': fputs(usage_lint, stdout); return 0;
+		default: fputs(usage_lint, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage_lint, stderr);
+		return EXIT_USAGE;
+	}
+	log_set_level(LOG_WARNING);
+	diag_init(&d);
+	s = snapshot_build(path, NULL, &d);
+	if (s != NULL) {
+		rules_summary(s->rules, &d);
+		av_summary(s->av, &d);
+	}
+	for (size_t i = 0; i < d.errors.n; i++)
+		printf("%s\n", d.errors.v[i]);
+	for (size_t i = 0; i < d.warnings.n; i++)
+		printf("warning: %s\n", d.warnings.v[i]);
+	for (size_t i = 0; i < d.notes.n; i++)
+		printf("%s\n", d.notes.v[i]);
+	rc = diag_nerrors(&d) ? EXIT_UNREADABLE : 0;
+	if (rc == 0)
+		printf("%s: ok\n", path);
+	else
+		printf("%s: %zu error(s)\n", path, diag_nerrors(&d));
+	diag_free(&d);
+	snapshot_release(s);
+	return rc;
+}
+
+struct scan_opts {
+	bool json;
+	bool explain;
+	const char *from;
+	struct strlist rcpts;
+	const char *client;
+	const char *helo;
+};
+
+/* One stored message through every stage; prints its line. */
+static void
+cli_scan_one(struct snapshot *snap, const struct scan_opts *o,
+    const char *file, const char *data, size_t len)
+{
+	const struct config *cfg = snap->cfg;
+	struct strlist names = { 0 }, values = { 0 }, rcpts = { 0 };
+	struct stage_decision d = { 0 };
+	struct verdict v = { 0 };
+	struct buf body, out;
+	struct conn *c;
+	struct txn *t = NULL;
+	char *from = NULL;
+	size_t off;
+	double start = now_ms();
+	enum action act = ACT_NONE;
+	const struct results *res;
+	struct reply *reply = NULL;
+
+	snap->refcnt++;		/* the conn's reference (single-threaded here) */
+	c = conn_new(snap);
+	conn_set_client(c, "unknown", o->client ? o->client : "127.0.0.1");
+	off = msgfile_split(data, len, &names, &values);
+
+	/* Envelope defaults from the headers. */
+	if (o->from != NULL)
+		from = xstrdup(o->from);
+	for (size_t i = 0; from == NULL && i < names.n; i++)
+		if (strcasecmp(names.v[i], "Return-Path") == 0) {
+			struct strlist a = { 0 };
+
+			msgfile_addrs(values.v[i], &a);
+			from = xstrdup(a.n ? a.v[0] : "");
+			strlist_free(&a);
+		}
+	for (size_t i = 0; from == NULL && i < names.n; i++)
+		if (strcasecmp(names.v[i], "From") == 0) {
+			struct strlist a = { 0 };
+
+			msgfile_addrs(values.v[i], &a);
+			if (a.n)
+				from = xstrdup(a.v[0]);
+			strlist_free(&a);
+		}
+	if (o->rcpts.n)
+		for (size_t i = 0; i < o->rcpts.n; i++)
+			strlist_add(&rcpts, o->rcpts.v[i]);
+	else
+		for (size_t i = 0; i < names.n; i++)
+			if (strcasecmp(names.v[i], "To") == 0 ||
+			    strcasecmp(names.v[i], "Cc") == 0)
+				msgfile_addrs(values.v[i], &rcpts);
+
+	/* The stages, as the milter runs them. */
+	scan_connect(c, &d);
+	if (d.action == ACT_NONE && o->helo != NULL) {
+		conn_set_helo(c, o->helo);
+		stage_decision_free(&d);
+		scan_helo(c, &d);
+	}
+	if (d.action == ACT_NONE) {
+		stage_decision_free(&d);
+		t = txn_begin(c, from ? from : "");
+		scan_envfrom(c, t, &d);
+	}
+	if (d.action == ACT_NONE) {
+		size_t refused = 0;
+		struct stage_decision rd = { 0 };
+
+		for (size_t i = 0; i < rcpts.n && d.action == ACT_NONE; i++) {
+			stage_decision_free(&rd);
+			scan_envrcpt(c, t, rcpts.v[i], &rd);
+			if (rd.action == ACT_REJECT || rd.action == ACT_TEMPFAIL)
+				refused++;
+			else if (rd.action != ACT_NONE) {
+				d = rd;
+				memset(&rd, 0, sizeof(rd));
+			}
+		}
+		/* Every recipient refused: the message is refused. */
+		if (d.action == ACT_NONE && rcpts.n > 0 && refused == rcpts.n) {
+			d = rd;
+			memset(&rd, 0, sizeof(rd));
+		}
+		stage_decision_free(&rd);
+	}
+	if (d.action == ACT_NONE) {
+		buf_init(&body, 0);
+		for (size_t i = 0; i < names.n; i++)
+			txn_header(t, names.v[i], values.v[i]);
+		txn_eoh(t);
+		msgfile_body_crlf(data + off, len - off, &body);
+		txn_body(t, body.p ? body.p : "", body.len);
+		buf_free(&body);
+		scan_eom(c, t, &v);
+		act = v.action;
+		reply = &v.reply;
+	} else {
+		act = d.action;
+		reply = &d.reply;
+	}
+	res = t != NULL ? &t->res : &c->res;
+
+	buf_init(&out, 0);
+	if (o->json) {
+		buf_puts(&out, "{\"file\":");
+		json_string(&out, file);
+		buf_printf(&out, ",\"action\":\"%s\",\"score\":%.1f,\"required\":%.1f,"
+		    "\"tests\":[", action_name(act), res->score, cfg->tag_score);
+		{
+			struct buf tests;
+			char *p, *save = NULL;
+			bool first = true;
+
+			buf_init(&tests, 0);
+			results_tests(res, &tests, " ");
+			if (strcmp(tests.p, "none") != 0)
+				for (p = strtok_r(tests.p, " ", &save); p;
+				    p = strtok_r(NULL, " ", &save)) {
+					if (!first)
+						buf_putc(&out, ',');
+					json_string(&out, p);
+					first = false;
+				}
+			buf_free(&tests);
+		}
+		buf_puts(&out, "],\"virus\":");
+		if (res->virus)
+			json_string(&out, res->virus);
+		else
+			buf_puts(&out, "null");
+		buf_puts(&out, ",\"reply\":");
+		if ((act == ACT_REJECT || act == ACT_TEMPFAIL) && reply->code[0]) {
+			char *r = xasprintf("%s%s%s %s", reply->code,
+			    reply->xcode[0] ? " " : "", reply->xcode, reply->text);
+			json_string(&out, r);
+			free(r);
+		} else
+			buf_puts(&out, "null");
+		buf_puts(&out, ",\"headers\":[");
+		for (size_t i = 0; i < v.hdr_names.n; i++) {
+			buf_puts(&out, i ? ",[" : "[");
+			json_string(&out, v.hdr_names.v[i]);
+			buf_putc(&out, ',');
+			json_string(&out, v.hdr_values.v[i]);
+			buf_putc(&out, ']');
+		}
+		if (v.new_subject != NULL) {
+			buf_puts(&out, v.hdr_names.n ? ",[" : "[");
+			json_string(&out, "Subject");
+			buf_putc(&out, ',');
+			json_string(&out, v.new_subject);
+			buf_putc(&out, ']');
+		}
+		buf_printf(&out, "],\"elapsed_ms\":%.3f}\n", now_ms() - start);
+	} else {
+		buf_printf(&out, "%s: %s score=%.1f/%.1f tests=", file,
+		    action_name(act), res->score, cfg->tag_score);
+		results_tests(res, &out, ",");
+		if (res->virus)
+			buf_printf(&out, " virus=%s", res->virus);
+		buf_putc(&out, '\n');
+	}
+	if (o->explain) {
+		for (size_t i = 0; i < res->nhits; i++) {
+			const struct hit *h = &res->hits[i];
+
+			buf_printf(&out, "  %-24s %-8s %6.2f  %s", h->name,
+			    h->kind ? h->kind : "", h->score,
+			    h->describe ? h->describe : "");
+			if (h->matched != NULL) {
+				buf_puts(&out, "\n      matched: \"");
+				str_escape(&out, h->matched, strlen(h->matched), 120);
+				buf_putc(&out, '"');
+			}
+			buf_putc(&out, '\n');
+		}
+		buf_printf(&out, "  total %.1f (tag %.1f, quarantine %.1f, reject "
+		    "%.1f)", res->score, cfg->tag_score, cfg->quarantine_score,
+		    cfg->reject_score);
+		if (res->virus)
+			buf_printf(&out, ", virus %s", res->virus);
+		buf_printf(&out, ": %s (%s)\n", action_name(act),
+		    t != NULL && v.why ? v.why : d.why ? d.why : "score");
+	}
+	fwrite(out.p, 1, out.len, stdout);
+	buf_free(&out);
+	if (t != NULL && d.action == ACT_NONE)
+		scan_log_verdict(c, t, &v, now_ms() - start);
+	verdict_free(&v);
+	stage_decision_free(&d);
+	strlist_free(&names);
+	strlist_free(&values);
+	strlist_free(&rcpts);
+	free(from);
+	conn_free(c);
+}
+
+static int
+cli_scan(int argc, char **argv)
+{
+	struct scan_opts o = { 0 };
+	const char *path = DEFAULT_CONFIG;
+	struct snapshot *snap;
+	int c, rc = EXIT_JUDGED;
+	enum { O_JSON = 256, O_EXPLAIN, O_FROM, O_RCPT, O_CLIENT, O_HELO };
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, O_JSON },
+		{ "explain", no_argument, NULL, O_EXPLAIN },
+		{ "from", required_argument, NULL, O_FROM },
+		{ "rcpt", required_argument, NULL, O_RCPT },
+		{ "client", required_argument, NULL, O_CLIENT },
+		{ "helo", required_argument, NULL, O_HELO },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case O_JSON: o.json = true; break;
+		case O_EXPLAIN: o.explain = true; break;
+		case O_FROM: o.from = optarg; break;
+		case O_RCPT: strlist_add(&o.rcpts, optarg); break;
+		case O_CLIENT: {
+			struct cidr cd;
+
+			if (cidr_parse(optarg, &cd) < 0 || strchr(optarg, '/')) {
+				fprintf(stderr, "warden scan: --client needs an IP "
+				    "address, not \"%s\"\n", optarg);
+				strlist_free(&o.rcpts);
+				return EXIT_USAGE;
+			}
+			o.client = optarg;
+			break;
+		}
+		case O_HELO: o.helo = optarg; break;
+		case 'h':
+			fputs(usage_scan, stdout);
+			strlist_free(&o.rcpts);
+			return 0;
+		default:
+			fputs(usage_scan, stderr);
+			strlist_free(&o.rcpts);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		fputs(usage_scan, stderr);
+		strlist_free(&o.rcpts);
+		return EXIT_USAGE;
+	}
+	/* The per-message log line is for --explain readers; quiet otherwise. */
+	log_set_level(o.explain ? LOG_INFO : LOG_WARNING);
+	if ((snap = cli_load(path)) == NULL) {
+		strlist_free(&o.rcpts);
+		return EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++) {
+		size_t len;
+		char *data = msgfile_read(argv[i], &len);
+
+		if (data == NULL) {
+			fprintf(stderr, "warden scan: %s: %s\n", argv[i],
+			    strerror(errno));
+			rc = EXIT_UNREADABLE;
+			continue;
+		}
+		cli_scan_one(snap, &o, argv[i], data, len);
+		free(data);
+		fflush(stdout);
+	}
+	snapshot_release(snap);
+	strlist_free(&o.rcpts);
+	return rc;
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		printf("warden %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	/* Sub-command options start at argv[1] for getopt. */
+	if (strcmp(cmd, "milter") == 0)
+		return cli_milter(argc - 1, argv + 1);
+	if (strcmp(cmd, "scan") == 0)
+		return cli_scan(argc - 1, argv + 1);
+	if (strcmp(cmd, "lint") == 0)
+		return cli_lint(argc - 1, argv + 1);
+	fprintf(stderr, "warden: unknown command \"%s\"\n\n%s", cmd, usage_main);
+	return EXIT_USAGE;
+}

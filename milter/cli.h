@@ -1,0 +1,14 @@
+/*
+ * cli.h -- the subcommands of the one "warden" binary.
+ */
+#ifndef WARDEN_CLI_H
+#define WARDEN_CLI_H
+
+/* Exit codes of warden scan and warden lint. */
+#define EXIT_JUDGED	0	/* every file judged / config clean */
+#define EXIT_UNREADABLE	1	/* a file could not be read / lint found problems */
+#define EXIT_USAGE	2	/* usage or configuration error */
+
+int cli_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * config.h -- Warden's configuration: one table declares every key with
+ * its type, default and validator (config.c); this struct is the typed
+ * result.  A loaded config is immutable and belongs to one snapshot.
+ */
+#ifndef WARDEN_CONFIG_H
+#define WARDEN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cidr.h"
+#include "diag.h"
+#include "util.h"
+
+/* Decisions, in the order of their severity for combining. */
+enum action {
+	ACT_NONE = 0,		/* not decided: continue */
+	ACT_ACCEPT,
+	ACT_TAG,
+	ACT_QUARANTINE,
+	ACT_DISCARD,
+	ACT_TEMPFAIL,
+	ACT_REJECT,
+	ACT_SCAN,		/* on_limit_exceeded: verdict on what was scanned */
+};
+#define ACT_COUNT (ACT_SCAN + 1)
+
+const char *action_name(enum action a);
+/* -1 when unknown. */
+int action_parse(const char *s);
+
+/* An SMTP reply: "550 5.7.1 text".  code and xcode may be empty. */
+struct reply {
+	char  code[4];
+	char  xcode[12];
+	char *text;
+};
+/* 0 on success; on error, *why says what is wrong. */
+int  reply_parse(const char *s, int class_required, struct reply *out,
+    const char **why);
+void reply_free(struct reply *r);
+
+enum av_mode { AV_MODE_OFF, AV_MODE_ON, AV_MODE_OPTIONAL };
+enum av_backend_kind { AV_BACKEND_LIBCLAMAV, AV_BACKEND_CLAMD };
+enum av_reload_mode { AV_RELOAD_CONCURRENT, AV_RELOAD_BLOCKING };
+
+struct config {
+	char   *path;			/* file loaded, or NULL for defaults */
+
+	/* Daemon. */
+	char   *socket;
+	unsigned socket_mode;
+	char   *user;
+	char   *group;
+	bool    run_as_root;
+	char   *syslog_facility;
+	char   *log_level;
+	unsigned shutdown_timeout;
+	char   *pid_file;
+	char   *hostname;		/* our own name (HELO checks, headers) */
+
+	/* Spool and size. */
+	char   *spool_directory;
+	size_t  spool_memory_limit;
+	size_t  max_scan_size;
+
+	/* Policy. */
+	double  tag_score;
+	double  quarantine_score;
+	double  reject_score;
+	char   *subject_tag;
+	struct reply reject_reply;
+	struct reply tempfail_reply;
+	char   *quarantine_reason;
+	struct cidrlist trusted_networks;
+	bool    skip_authenticated;
+	enum action on_internal_error;
+	enum action on_limit_exceeded;
+	unsigned scan_timeout;
+	enum action on_timeout;
+
+	/* Rules. */
+	struct strlist rules;
+	unsigned long pcre2_match_limit;
+	unsigned long pcre2_depth_limit;
+	struct cidrlist trusted_relays;
+	struct cidrlist internal_relays;
+
+	/* Antivirus. */
+	enum av_mode clamav;
+	enum av_backend_kind av_backend;
+	char   *clamav_database;
+	size_t  clamav_max_scan_size;
+	size_t  clamav_max_file_size;
+	unsigned clamav_max_recursion;
+	unsigned clamav_max_files;
+	unsigned clamav_max_scan_time;
+	bool    clamav_heuristics;
+	bool    clamav_phishing;
+	bool    clamav_detect_pua;
+	enum action virus_action;
+	struct reply virus_reply;	/* %s is replaced by the virus name */
+	enum action heuristic_action;
+	enum action on_av_error;
+	unsigned clamav_check_interval;
+	enum av_reload_mode clamav_reload;
+	unsigned clamav_reload_wait;
+	struct strlist clamd_socket;
+	unsigned clamd_timeout;
+};
+
+/*
+ * Load a config file.  Returns a new config (caller frees with
+ * config_free) or NULL when there were errors, every one of which is
+ * added to d as "file:line: message".  path NULL gives the defaults.
+ */
+struct config *config_load(const char *path, struct diag *d);
+/* Defaults plus "key = value" text (for tests); name labels errors. */
+struct config *config_load_string(const char *name, const char *text,
+    struct diag *d);
+void config_free(struct config *c);
+
+/* Print every key with its default (for the sample config test). */
+void config_dump_keys(struct buf *out);
+/* True when key is declared in the table. */
+bool config_key_known(const char *key);
+
+#endif

@@ -1,0 +1,619 @@
+/*
+ * mlfi.c -- libmilter callbacks, option negotiation and the smfi_* calls
+ * that apply a decision.
+ *
+ * Callbacks stay thin: each copies what libmilter lends it (argv, header
+ * values, body chunks are only valid during the call) into the conn/txn,
+ * calls the scan_* stage function, and hands the decision to mlfi_stage()
+ * or mlfi_apply_verdict(), the only two places that turn a decision into
+ * smfi_* calls and an sfsistat.
+ */
+#include "autoconfig.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "diag.h"
+#include "log.h"
+#include "mlfi.h"
+#include "scan.h"
+#include "snapshot.h"
+#include "spool.h"
+#include "txn.h"
+
+static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t active_cond = PTHREAD_COND_INITIALIZER;
+static unsigned active;			/* open connections */
+static unsigned long negotiated_flags;	/* protocol steps agreed (SMFIP_*) */
+
+unsigned
+mlfi_active(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&active_lock);
+	n = active;
+	pthread_mutex_unlock(&active_lock);
+	return n;
+}
+
+static void
+active_add(int delta)
+{
+	pthread_mutex_lock(&active_lock);
+	active += (unsigned)delta;
+	if (active == 0)
+		pthread_cond_broadcast(&active_cond);
+	pthread_mutex_unlock(&active_lock);
+}
+
+/* smfi_setreply reads '%' as a format character: double it. */
+static void
+mlfi_setreply(SMFICTX *ctx, const struct reply *r)
+{
+	struct buf b;
+
+	if (r->code[0] == '\0' || r->text == NULL)
+		return;
+	buf_init(&b, 0);
+	for (const char *p = r->text; *p; p++) {
+		if (*p == '%')
+			buf_putc(&b, '%');
+		buf_putc(&b, *p);
+	}
+	if (smfi_setreply(ctx, (char *)r->code, r->xcode[0] ? (char *)r->xcode :
+	    NULL, b.p) != MI_SUCCESS)
+		log_msg(LOG_WARNING, "cannot set the SMTP reply \"%s %s %s\"",
+		    r->code, r->xcode, r->text);
+	buf_free(&b);
+}
+
+/* Turn a stage decision into an sfsistat (and a reply). */
+static sfsistat
+mlfi_stage(SMFICTX *ctx, struct stage_decision *d)
+{
+	sfsistat st;
+
+	switch (d->action) {
+	case ACT_ACCEPT:
+		st = SMFIS_ACCEPT;
+		break;
+	case ACT_REJECT:
+		mlfi_setreply(ctx, &d->reply);
+		st = SMFIS_REJECT;
+		break;
+	case ACT_TEMPFAIL:
+		mlfi_setreply(ctx, &d->reply);
+		st = SMFIS_TEMPFAIL;
+		break;
+	case ACT_DISCARD:
+		st = SMFIS_DISCARD;
+		break;
+	default:
+		st = SMFIS_CONTINUE;
+		break;
+	}
+	stage_decision_free(d);
+	return st;
+}
+
+static struct conn *
+mlfi_conn(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+/* Internal trouble outside the engine (no conn, no spool...). */
+static sfsistat
+mlfi_internal(SMFICTX *ctx, const struct config *cfg, const char *what)
+{
+	struct stage_decision d = { 0 };
+	enum action a = cfg ? cfg->on_internal_error : ACT_TEMPFAIL;
+
+	log_msg(LOG_ERR, "internal error: %s: taking on_internal_error=%s",
+	    what, action_name(a));
+	if (a == ACT_REJECT || a == ACT_TEMPFAIL || a == ACT_ACCEPT ||
+	    a == ACT_DISCARD)
+		d.action = a;
+	else
+		d.action = ACT_TEMPFAIL;
+	if (d.action == ACT_TEMPFAIL && cfg != NULL) {
+		d.reply = cfg->tempfail_reply;
+		d.reply.text = xstrdup(cfg->tempfail_reply.text);
+	} else if (d.action == ACT_REJECT && cfg != NULL) {
+		d.reply = cfg->reject_reply;
+		d.reply.text = xstrdup(cfg->reject_reply.text);
+	}
+	return mlfi_stage(ctx, &d);
+}
+
+static sfsistat
+mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS |
+	    SMFIF_QUARANTINE;
+	unsigned long steps = 0;
+
+	(void)f2;
+	(void)f3;
+	if ((f0 & want_actions) != want_actions) {
+		log_msg(LOG_ERR, "the MTA does not offer the actions Warden "
+		    "needs (add/change headers, quarantine): offered 0x%lx", f0);
+		return SMFIS_REJECT;
+	}
+	/* Skip the steps Warden never uses; no reply needed per header. */
+	steps |= f1 & (SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_SKIP |
+	    SMFIP_NR_HDR);
+	*pf0 = want_actions;
+	*pf1 = steps;
+	*pf2 = 0;
+	*pf3 = 0;
+	negotiated_flags = steps;	/* same for every connection */
+#ifdef HAVE_SMFI_SETSYMLIST
+	smfi_setsymlist(ctx, SMFIM_CONNECT,
+	    "j {daemon_name} {client_addr} {client_name}");
+	smfi_setsymlist(ctx, SMFIM_HELO, "{client_addr}");
+	smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {auth_type}");
+	smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i {rcpt_addr}");
+	smfi_setsymlist(ctx, SMFIM_EOH, "i");
+	smfi_setsymlist(ctx, SMFIM_EOM, "i");
+#endif
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct snapshot *snap = snapshot_acquire();
+	struct stage_decision d;
+	struct conn *c;
+	char addr[INET6_ADDRSTRLEN] = "";
+	const char *m;
+
+	if (snap == NULL)
+		return mlfi_internal(ctx, NULL, "no configuration loaded");
+	c = conn_new(snap);
+	active_add(1);
+	smfi_setpriv(ctx, c);
+	if ((m = smfi_getsymval(ctx, "{client_addr}")) != NULL && *m)
+		snprintf(addr, sizeof(addr), "%s", m);
+	else if (hostaddr != NULL && hostaddr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)hostaddr)->sin_addr,
+		    addr, sizeof(addr));
+	else if (hostaddr != NULL && hostaddr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((struct sockaddr_in6 *)(void *)hostaddr)->sin6_addr, addr,
+		    sizeof(addr));
+	conn_set_client(c, hostname, addr);
+	if ((m = smfi_getsymval(ctx, "{daemon_name}")) != NULL)
+		c->daemon_name = xstrdup(m);
+	scan_connect(c, &d);
+	if (d.action != ACT_NONE)
+		log_msg(LOG_INFO, "connect from %s[%s]: %s (%s)", c->client_name,
+		    c->client_addr, action_name(d.action), d.why ? d.why : "");
+	return mlfi_stage(ctx, &d);
+}
+
+static sfsistat
+mlfi_helo(SMFICTX *ctx, char *helo)
+{
+	struct conn *c = mlfi_conn(ctx);
+	struct stage_decision d;
+
+	if (c == NULL)
+		return mlfi_internal(ctx, NULL, "HELO without connection state");
+	conn_set_helo(c, helo);
+	scan_helo(c, &d);
+	if (d.action != ACT_NONE)
+		log_msg(LOG_INFO, "helo from %s[%s] %s: %s (%s)", c->client_name,
+		    c->client_addr, c->helo, action_name(d.action),
+		    d.why ? d.why : "");
+	return mlfi_stage(ctx, &d);
+}
+
+static sfsistat
+mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = mlfi_conn(ctx);
+	struct stage_decision d;
+	struct txn *t;
+	const char *m;
+
+	if (c == NULL)
+		return mlfi_internal(ctx, NULL, "MAIL FROM without connection state");
+	t = txn_begin(c, argv != NULL && argv[0] != NULL ? argv[0] : "");
+	if ((m = smfi_getsymval(ctx, "i")) != NULL && *m) {
+		free(t->queue_id);
+		t->queue_id = xstrdup(m);
+	}
+	if ((m = smfi_getsymval(ctx, "{auth_authen}")) != NULL && *m)
+		t->auth_authen = xstrdup(m);
+	scan_envfrom(c, t, &d);
+	if (d.action != ACT_NONE)
+		log_msg(LOG_INFO, "%s: from=<%s> client=%s[%s]: %s (%s)",
+		    t->queue_id, t->envfrom, c->client_name, c->client_addr,
+		    action_name(d.action), d.why ? d.why : "");
+	return mlfi_stage(ctx, &d);
+}
+
+static sfsistat
+mlfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = mlfi_conn(ctx);
+	struct stage_decision d;
+
+	if (c == NULL || c->txn == NULL)
+		return mlfi_internal(ctx, c ? c->snap->cfg : NULL,
+		    "RCPT TO without a message");
+	scan_envrcpt(c, c->txn, argv != NULL && argv[0] != NULL ? argv[0] : "",
+	    &d);
+	if (d.action != ACT_NONE)
+		log_msg(LOG_INFO, "%s: from=<%s> to=%s client=%s[%s]: %s (%s)",
+		    c->txn->queue_id, c->txn->envfrom, argv && argv[0] ? argv[0] :
+		    "", c->client_name, c->client_addr, action_name(d.action),
+		    d.why ? d.why : "");
+	return mlfi_stage(ctx, &d);
+}
+
+static sfsistat
+mlfi_data(SMFICTX *ctx)
+{
+	(void)ctx;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_unknown(SMFICTX *ctx, const char *cmd)
+{
+	(void)ctx;
+	(void)cmd;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = mlfi_conn(ctx);
+
+	/* A spool failure is recorded in the txn and decided at EOM. */
+	if (c != NULL && c->txn != NULL)
+		txn_header(c->txn, name, value ? value : "");
+	return (negotiated_flags & SMFIP_NR_HDR) ? SMFIS_NOREPLY :
+	    SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_eoh(SMFICTX *ctx)
+{
+	struct conn *c = mlfi_conn(ctx);
+
+	if (c == NULL || c->txn == NULL)
+		return mlfi_internal(ctx, c ? c->snap->cfg : NULL,
+		    "end of headers without a message");
+	txn_eoh(c->txn);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct conn *c = mlfi_conn(ctx);
+	struct txn *t;
+
+	if (c == NULL || (t = c->txn) == NULL)
+		return mlfi_internal(ctx, c ? c->snap->cfg : NULL,
+		    "body without a message");
+	if (txn_body(t, chunk, len) < 0)
+		log_msg(LOG_ERR, "%s: %s", t->queue_id, t->res.error);
+	/* Nothing more will be kept: ask the MTA to skip the rest. */
+	if ((negotiated_flags & SMFIP_SKIP) && (t->res.internal_error ||
+	    spool_truncated(t->spool)))
+		return SMFIS_SKIP;
+	return SMFIS_CONTINUE;
+}
+
+/* Apply the end-of-message verdict. */
+static sfsistat
+mlfi_apply_verdict(SMFICTX *ctx, struct txn *t, const struct verdict *v)
+{
+	struct stage_decision d = { 0 };
+
+	switch (v->action) {
+	case ACT_REJECT:
+	case ACT_TEMPFAIL:
+	case ACT_DISCARD:
+		d.action = v->action;
+		d.reply = v->reply;
+		d.reply.text = v->reply.text ? xstrdup(v->reply.text) : NULL;
+		return mlfi_stage(ctx, &d);
+	default:
+		break;
+	}
+	/* Remove what the sender set, from the last one back. */
+	for (size_t i = t->nhdrs; i-- > 0;)
+		if (t->hdrs[i].ours && t->hdrs[i].index > 0 &&
+		    smfi_chgheader(ctx, t->hdrs[i].name, (int)t->hdrs[i].index,
+		    NULL) != MI_SUCCESS)
+			log_msg(LOG_WARNING, "%s: cannot remove header %s",
+			    t->queue_id, t->hdrs[i].name);
+	for (size_t i = 0; i < v->hdr_names.n; i++)
+		if (smfi_addheader(ctx, v->hdr_names.v[i],
+		    v->hdr_values.v[i]) != MI_SUCCESS)
+			log_msg(LOG_WARNING, "%s: cannot add header %s",
+			    t->queue_id, v->hdr_names.v[i]);
+	if (v->new_subject != NULL &&
+	    smfi_chgheader(ctx, "Subject", 1, v->new_subject) != MI_SUCCESS)
+		log_msg(LOG_WARNING, "%s: cannot tag the Subject", t->queue_id);
+	if (v->action == ACT_QUARANTINE &&
+	    smfi_quarantine(ctx, v->quarantine_reason) != MI_SUCCESS) {
+		log_msg(LOG_ERR, "%s: the MTA refused to quarantine the message",
+		    t->queue_id);
+		return mlfi_internal(ctx, NULL, "quarantine refused");
+	}
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat
+mlfi_eom(SMFICTX *ctx)
+{
+	struct conn *c = mlfi_conn(ctx);
+	struct verdict v;
+	struct txn *t;
+	const char *m;
+	sfsistat st;
+
+	if (c == NULL || (t = c->txn) == NULL)
+		return mlfi_internal(ctx, c ? c->snap->cfg : NULL,
+		    "end of message without a message");
+	if ((m = smfi_getsymval(ctx, "i")) != NULL && *m) {
+		free(t->queue_id);
+		t->queue_id = xstrdup(m);
+	}
+	scan_eom(c, t, &v);
+	st = mlfi_apply_verdict(ctx, t, &v);
+	scan_log_verdict(c, t, &v, now_ms() - t->start_ms);
+	verdict_free(&v);
+	txn_end(c);	/* the spool file is gone now, whatever the outcome */
+	return st;
+}
+
+static sfsistat
+mlfi_abort(SMFICTX *ctx)
+{
+	struct conn *c = mlfi_conn(ctx);
+
+	if (c != NULL)
+		txn_end(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_close(SMFICTX *ctx)
+{
+	struct conn *c = mlfi_conn(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;	/* close without connect */
+	smfi_setpriv(ctx, NULL);
+	conn_free(c);
+	active_add(-1);
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc mlfi_desc = {
+	.xxfi_name = "warden",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+	.xxfi_connect = mlfi_connect,
+	.xxfi_helo = mlfi_helo,
+	.xxfi_envfrom = mlfi_envfrom,
+	.xxfi_envrcpt = mlfi_envrcpt,
+	.xxfi_header = mlfi_header,
+	.xxfi_eoh = mlfi_eoh,
+	.xxfi_body = mlfi_body,
+	.xxfi_eom = mlfi_eom,
+	.xxfi_abort = mlfi_abort,
+	.xxfi_close = mlfi_close,
+	.xxfi_unknown = mlfi_unknown,
+	.xxfi_data = mlfi_data,
+	.xxfi_negotiate = mlfi_negotiate,
+};
+
+/* --- Daemon start-up ------------------------------------------------- */
+
+static const char *reload_path;
+
+/* SIGUSR1: build a complete new snapshot; keep the old one on errors. */
+static void *
+mlfi_signal_thread(void *arg)
+{
+	sigset_t *set = arg;
+	int sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGUSR1) {
+			struct snapshot *old = snapshot_acquire(), *s;
+			struct diag d;
+
+			diag_init(&d);
+			log_msg(LOG_INFO, "reload: reading %s", reload_path);
+			s = snapshot_build(reload_path, old, &d);
+			diag_log(&d, "reload: ");
+			if (s == NULL)
+				log_msg(LOG_ERR, "reload failed with %zu error(s): "
+				    "keeping the running configuration",
+				    diag_nerrors(&d));
+			else {
+				snapshot_install(s);
+				log_msg(LOG_INFO, "reload: configuration %lu "
+				    "installed", s->generation);
+			}
+			snapshot_release(old);
+			diag_free(&d);
+		}
+	}
+	return NULL;
+}
+
+/* Resolve user/group, or say why not. */
+static int
+mlfi_lookup_ids(const struct config *cfg, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	if ((pw = getpwnam(cfg->user)) == NULL) {
+		log_msg(LOG_ERR, "user \"%s\" (config key user) does not exist",
+		    cfg->user);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	if (cfg->group[0] != '\0') {
+		if ((gr = getgrnam(cfg->group)) == NULL) {
+			log_msg(LOG_ERR, "group \"%s\" (config key group) does "
+			    "not exist", cfg->group);
+			return -1;
+		}
+		*gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+int
+mlfi_run(const char *config_path, bool foreground)
+{
+	struct snapshot *snap = snapshot_acquire();
+	const struct config *cfg = snap->cfg;
+	bool root = geteuid() == 0;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	sigset_t set;
+	pthread_t sigthr;
+	char *sock = xstrdup(cfg->socket);
+	char *pid_file = xstrdup(cfg->pid_file);
+	const char *path = NULL;
+	mode_t old_umask;
+	int rc = 0;
+
+	reload_path = config_path;
+	if (root && !cfg->run_as_root && mlfi_lookup_ids(cfg, &uid, &gid) < 0) {
+		log_msg(LOG_ERR, "refusing to handle mail as root: set user and "
+		    "group, or run_as_root = yes");
+		snapshot_release(snap);
+		rc = 2;
+		goto done;
+	}
+	if (strncmp(sock, "unix:", 5) == 0)
+		path = sock + 5;
+	else if (strncmp(sock, "local:", 6) == 0)
+		path = sock + 6;
+	if (smfi_setconn((char *)sock) != MI_SUCCESS ||
+	    smfi_register(mlfi_desc) != MI_SUCCESS) {
+		log_msg(LOG_ERR, "cannot set up the milter socket %s", sock);
+		snapshot_release(snap);
+		rc = 2;
+		goto done;
+	}
+	/* The socket's mode comes from the umask at creation. */
+	old_umask = umask((mode_t)(~cfg->socket_mode & 0777));
+	if (smfi_opensocket(true) != MI_SUCCESS) {
+		umask(old_umask);
+		log_msg(LOG_ERR, "cannot open the milter socket %s: %s", sock,
+		    strerror(errno));
+		snapshot_release(snap);
+		rc = 2;
+		goto done;
+	}
+	umask(old_umask);
+	if (path != NULL) {
+		if (chmod(path, (mode_t)cfg->socket_mode) < 0)
+			log_msg(LOG_WARNING, "chmod %s: %s", path, strerror(errno));
+		if (root && !cfg->run_as_root && chown(path, uid, gid) < 0)
+			log_msg(LOG_WARNING, "chown %s: %s", path, strerror(errno));
+	}
+	if (root && !cfg->run_as_root) {
+		if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
+			log_msg(LOG_ERR, "cannot drop privileges to %s:%s: %s",
+			    cfg->user, cfg->group, strerror(errno));
+			snapshot_release(snap);
+			rc = 2;
+			goto done;
+		}
+		log_msg(LOG_INFO, "running as %s:%s", cfg->user, cfg->group);
+	} else if (root)
+		log_msg(LOG_WARNING, "handling mail as root (run_as_root = yes)");
+	if (!foreground && daemon(0, 0) < 0) {
+		log_msg(LOG_ERR, "cannot become a daemon: %s", strerror(errno));
+		snapshot_release(snap);
+		rc = 2;
+		goto done;
+	}
+	if (cfg->pid_file[0] != '\0') {
+		FILE *fp = fopen(cfg->pid_file, "w");
+
+		if (fp != NULL) {
+			fprintf(fp, "%ld\n", (long)getpid());
+			fclose(fp);
+		} else
+			log_msg(LOG_WARNING, "cannot write %s: %s", cfg->pid_file,
+			    strerror(errno));
+	}
+	/* SIGUSR1 goes to our own thread; libmilter owns HUP, TERM, INT. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pthread_create(&sigthr, NULL, mlfi_signal_thread, &set);
+	pthread_detach(sigthr);
+
+	log_msg(LOG_INFO, "Warden %s ready on %s", PACKAGE_VERSION, sock);
+	unsigned shutdown_wait = cfg->shutdown_timeout;
+	snapshot_release(snap);
+	if (smfi_main() != MI_SUCCESS)
+		rc = 1;
+
+	/* Graceful stop: let in-flight messages finish, for a bounded time. */
+	{
+		struct timespec deadline;
+
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += shutdown_wait;
+		pthread_mutex_lock(&active_lock);
+		while (active > 0 && pthread_cond_timedwait(&active_cond,
+		    &active_lock, &deadline) == 0)
+			;
+		if (active > 0)
+			log_msg(LOG_WARNING, "stopping with %u connection(s) "
+			    "still open after %us", active, shutdown_wait);
+		pthread_mutex_unlock(&active_lock);
+	}
+	if (path != NULL)
+		unlink(path);
+	if (pid_file[0] != '\0')
+		unlink(pid_file);
+	log_msg(LOG_INFO, "Warden stopped");
+done:
+	free(sock);
+	free(pid_file);
+	return rc;
+}

@@ -1,0 +1,199 @@
+/*
+ * msgfile.c -- stored messages for "warden scan".
+ */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msgfile.h"
+
+/* Length of the line at p (without its end) and of its end (0-2). */
+static size_t
+line_len(const char *p, const char *end, size_t *eol)
+{
+	const char *q = p;
+
+	while (q < end && *q != '\n')
+		q++;
+	*eol = q < end ? 1 : 0;
+	if (q > p && q[-1] == '\r' && *eol) {
+		*eol = 2;
+		return (size_t)(q - p) - 1;
+	}
+	return (size_t)(q - p);
+}
+
+size_t
+msgfile_split(const char *data, size_t len, struct strlist *names,
+    struct strlist *values)
+{
+	const char *p = data, *end = data + len;
+	size_t n, eol;
+
+	if (len >= 5 && memcmp(p, "From ", 5) == 0) {
+		n = line_len(p, end, &eol);
+		p += n + eol;
+	}
+	while (p < end) {
+		const char *colon;
+		struct buf v;
+
+		n = line_len(p, end, &eol);
+		if (n == 0)		/* the blank line: body follows */
+			return (size_t)(p + eol - data);
+		colon = memchr(p, ':', n);
+		if (colon == NULL || colon == p || isspace((unsigned char)*p)) {
+			/* Not a header field: the body starts here. */
+			return (size_t)(p - data);
+		}
+		{
+			/* Field names have no white space before the colon. */
+			const char *k = colon;
+			while (k > p && (k[-1] == ' ' || k[-1] == '\t'))
+				k--;
+			strlist_add_owned(names, xstrndup(p, (size_t)(k - p)));
+		}
+		buf_init(&v, 0);
+		{
+			const char *vs = colon + 1;
+			const char *le = p + n;
+
+			while (vs < le && (*vs == ' ' || *vs == '\t'))
+				vs++;
+			buf_append(&v, vs, (size_t)(le - vs));
+		}
+		p += n + eol;
+		/* Continuation lines. */
+		while (p < end && (*p == ' ' || *p == '\t')) {
+			n = line_len(p, end, &eol);
+			buf_putc(&v, '\n');
+			buf_append(&v, p, n);
+			p += n + eol;
+		}
+		strlist_add_owned(values, buf_steal(&v));
+	}
+	return len;
+}
+
+void
+msgfile_body_crlf(const char *body, size_t len, struct buf *out)
+{
+	const char *p = body, *end = body + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl == NULL) {
+			buf_append(out, p, (size_t)(end - p));
+			return;
+		}
+		if (nl > p && nl[-1] == '\r')
+			buf_append(out, p, (size_t)(nl - p) + 1);
+		else {
+			buf_append(out, p, (size_t)(nl - p));
+			buf_append(out, "\r\n", 2);
+		}
+		p = nl + 1;
+	}
+}
+
+void
+msgfile_addrs(const char *value, struct strlist *out)
+{
+	const char *p = value;
+
+	while (*p) {
+		const char *start, *lt = NULL, *gt = NULL;
+		int quoted = 0, depth = 0;
+
+		while (*p == ',' || isspace((unsigned char)*p))
+			p++;
+		start = p;
+		for (; *p; p++) {
+			if (*p == '\\' && p[1]) {
+				p++;
+				continue;
+			}
+			if (*p == '"')
+				quoted = !quoted;
+			else if (quoted)
+				continue;
+			else if (*p == '(')
+				depth++;
+			else if (*p == ')' && depth)
+				depth--;
+			else if (depth)
+				continue;
+			else if (*p == '<' && lt == NULL)
+				lt = p;
+			else if (*p == '>' && lt != NULL && gt == NULL)
+				gt = p;
+			else if (*p == ',' || *p == ';')
+				break;
+		}
+		if (lt != NULL && gt != NULL && gt > lt + 1)
+			strlist_add_owned(out, xstrndup(lt + 1, (size_t)(gt - lt - 1)));
+		else if (lt == NULL) {
+			/* A bare addr-spec, maybe with a (comment). */
+			const char *s = start, *e = p;
+			char *a;
+
+			while (s < e && isspace((unsigned char)*s))
+				s++;
+			a = xstrndup(s, (size_t)(e - s));
+			char *paren = strchr(a, '(');
+			if (paren)
+				*paren = '\0';
+			char *t = str_trim(a);
+			if (strchr(t, '@') != NULL && strchr(t, ' ') == NULL)
+				strlist_add(out, t);
+			free(a);
+		}
+		if (*p)
+			p++;
+	}
+}
+
+char *
+msgfile_read(const char *path, size_t *len)
+{
+	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	struct buf b;
+	char chunk[65536];
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	buf_init(&b, 0);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (buf_append(&b, chunk, (size_t)n) < 0) {
+			errno = ENOMEM;
+			goto fail;
+		}
+	}
+	if (fd != 0)
+		close(fd);
+	*len = b.len;
+	return buf_steal(&b);
+fail:
+	{
+		int e = errno;
+
+		if (fd != 0)
+			close(fd);
+		buf_free(&b);
+		errno = e;
+	}
+	return NULL;
+}

@@ -1,0 +1,61 @@
+/*
+ * rules.h -- the compiled, immutable rule set and matching.
+ *
+ * A ruleset is built once per snapshot from the files the config's
+ * "rules" key names, and is then shared read-only by every thread.  All
+ * per-message matching state (PCRE2 match data, hit counts, the prepared
+ * text) belongs to the caller's results or lives on the stack of
+ * rules_run(); nothing in the ruleset is written after rules_load().
+ */
+#ifndef WARDEN_RULES_H
+#define WARDEN_RULES_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "diag.h"
+#include "results.h"
+#include "txn.h"
+
+struct ruleset;
+
+enum stage { STAGE_CONNECT, STAGE_HELO, STAGE_ENVFROM, STAGE_ENVRCPT,
+	STAGE_EOM };
+
+/* What the rules of one stage may look at.  Everything is borrowed. */
+struct rules_input {
+	enum stage  stage;
+	const struct config *cfg;
+	const char *client_addr;	/* "" when unknown */
+	const char *client_name;	/* PTR name, "unknown" when none */
+	const char *helo;		/* may be NULL before HELO */
+	const char *envfrom;		/* may be NULL before MAIL FROM */
+	const char *rcpt;		/* STAGE_ENVRCPT: this recipient */
+	const struct strlist *rcpts;	/* accepted recipients so far */
+	const struct header *hdrs;	/* STAGE_EOM */
+	size_t      nhdrs;
+	const char *msg;		/* STAGE_EOM: the message as received */
+	size_t      msglen;
+};
+
+/*
+ * Load every rule file named by cfg->rules (globs, sorted).  Returns a
+ * ruleset (empty when there are no files) or NULL with every problem in
+ * d as "file:line: message".
+ */
+struct ruleset *rules_load(const struct config *cfg, struct diag *d);
+void   rules_free(struct ruleset *rs);
+size_t rules_count(const struct ruleset *rs);
+/* Add lint's summary lines (rules per kind, skipped constructs) to d. */
+void   rules_summary(const struct ruleset *rs, struct diag *d);
+
+/*
+ * Run the rules of one stage: add hits to res; a hit on a rule with an
+ * action takes that decision in res (results_decide).  At STAGE_EOM this
+ * also runs the meta rules over every hit so far.  Returns 0, or -1 after
+ * recording an internal error in res.
+ */
+int rules_run(const struct ruleset *rs, const struct rules_input *in,
+    struct results *res);
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * scan.c -- the stages of the engine, shared by the milter and by
+ * "warden scan".  Each function reads the conn/txn, runs what can be
+ * decided at its stage, and says what to do now.
+ */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "av.h"
+#include "log.h"
+#include "rules.h"
+#include "scan.h"
+#include "snapshot.h"
+#include "spool.h"
+
+void
+stage_decision_free(struct stage_decision *d)
+{
+	reply_free(&d->reply);
+	free(d->why);
+	memset(d, 0, sizeof(*d));
+}
+
+/*
+ * Fill out from a decision taken in r, if it can be applied at this
+ * stage.  Before MAIL FROM only accept, reject and tempfail can be
+ * applied; later stages can also discard.  Tag and quarantine always
+ * wait for the end of the message.
+ */
+static void
+stage_from_results(const struct config *cfg, const struct results *r,
+    bool message_stage, struct stage_decision *out)
+{
+	enum action a = r->decided.action;
+
+	memset(out, 0, sizeof(*out));
+	if (r->internal_error) {
+		a = cfg->on_internal_error;
+		out->why = xasprintf("internal error: %s",
+		    r->error ? r->error : "unknown");
+	} else if (a == ACT_ACCEPT || a == ACT_REJECT || a == ACT_TEMPFAIL ||
+	    (a == ACT_DISCARD && message_stage))
+		out->why = xasprintf("rule %s", r->decided.source ?
+		    r->decided.source : "?");
+	else
+		return;
+	if (a == ACT_DISCARD && !message_stage)
+		a = ACT_TEMPFAIL;	/* on_internal_error=discard before MAIL */
+	if (a == ACT_QUARANTINE || a == ACT_TAG) {
+		/* Internal error policy that needs the message: wait for it. */
+		free(out->why);
+		out->why = NULL;
+		return;
+	}
+	out->action = a;
+	if (!r->internal_error && r->decided.reply.code[0]) {
+		out->reply = r->decided.reply;
+		out->reply.text = xstrdup(r->decided.reply.text);
+	} else if (a == ACT_REJECT) {
+		out->reply = cfg->reject_reply;
+		out->reply.text = xstrdup(cfg->reject_reply.text);
+	} else if (a == ACT_TEMPFAIL) {
+		out->reply = cfg->tempfail_reply;
+		out->reply.text = xstrdup(cfg->tempfail_reply.text);
+	}
+}
+
+static void
+input_init(struct rules_input *in, const struct conn *c, enum stage st)
+{
+	memset(in, 0, sizeof(*in));
+	in->stage = st;
+	in->cfg = c->snap->cfg;
+	in->client_addr = c->client_addr;
+	in->client_name = c->client_name;
+	in->helo = c->helo;
+	if (c->txn != NULL) {
+		in->envfrom = c->txn->envfrom;
+		in->rcpts = &c->txn->rcpts;
+	}
+}
+
+void
+scan_connect(struct conn *c, struct stage_decision *out)
+{
+	const struct config *cfg = c->snap->cfg;
+	struct rules_input in;
+
+	memset(out, 0, sizeof(*out));
+	if (cidrlist_match(&cfg->trusted_networks, c->client_addr)) {
+		c->trusted = true;
+		out->action = ACT_ACCEPT;
+		out->why = xstrdup("trusted network");
+		return;
+	}
+	input_init(&in, c, STAGE_CONNECT);
+	rules_run(c->snap->rules, &in, &c->res);
+	stage_from_results(cfg, &c->res, false, out);
+}
+
+void
+scan_helo(struct conn *c, struct stage_decision *out)
+{
+	struct rules_input in;
+
+	memset(out, 0, sizeof(*out));
+	if (c->trusted)
+		return;
+	input_init(&in, c, STAGE_HELO);
+	rules_run(c->snap->rules, &in, &c->res);
+	stage_from_results(c->snap->cfg, &c->res, false, out);
+}
+
+void
+scan_envfrom(struct conn *c, struct txn *t, struct stage_decision *out)
+{
+	const struct config *cfg = c->snap->cfg;
+	struct rules_input in;
+
+	memset(out, 0, sizeof(*out));
+	if (cfg->skip_authenticated && t->auth_authen != NULL &&
+	    t->auth_authen[0] != '\0') {
+		t->skip = true;
+		out->action = ACT_ACCEPT;
+		out->why = xstrdup("authenticated");
+		return;
+	}
+	input_init(&in, c, STAGE_ENVFROM);
+	rules_run(c->snap->rules, &in, &t->res);
+	stage_from_results(cfg, &t->res, true, out);
+}
+
+void
+scan_envrcpt(struct conn *c, struct txn *t, const char *rcpt,
+    struct stage_decision *out)
+{
+	const struct config *cfg = c->snap->cfg;
+	struct rules_input in;
+	struct results r;
+	char *addr = addr_unbracket(rcpt);
+
+	memset(out, 0, sizeof(*out));
+	results_init(&r);
+	input_init(&in, c, STAGE_ENVRCPT);
+	in.rcpt = addr;
+	rules_run(c->snap->rules, &in, &r);
+	if (r.internal_error || r.decided.action == ACT_REJECT ||
+	    r.decided.action == ACT_TEMPFAIL) {
+		/* Refuse this recipient only. */
+		stage_from_results(cfg, &r, true, out);
+		results_free(&r);
+		free(addr);
+		return;
+	}
+	/* Scores of recipient rules count once per message. */
+	for (size_t i = 0; i < r.nhits; i++)
+		if (!results_has_hit(&t->res, r.hits[i].name))
+			results_add_hit(&t->res, r.hits[i].name, r.hits[i].kind,
+			    r.hits[i].describe, r.hits[i].score,
+			    r.hits[i].matched, r.hits[i].matched ?
+			    strlen(r.hits[i].matched) : 0);
+	if (r.decided.action != ACT_NONE)
+		results_decide(&t->res, r.decided.action, &r.decided.reply,
+		    r.decided.source);
+	results_free(&r);
+	strlist_add_owned(&t->rcpts, addr);
+	stage_from_results(cfg, &t->res, true, out);
+}
+
+void
+scan_eom(struct conn *c, struct txn *t, struct verdict *v)
+{
+	const struct config *cfg = c->snap->cfg;
+	const struct header *subj;
+	struct rules_input in;
+	const char *msg;
+	size_t len;
+	enum action pre;
+
+	t->res.partial = spool_truncated(t->spool);
+	if (t->res.partial && t->res.limit == NULL)
+		log_msg(LOG_NOTICE, "%s: message of %zu bytes is larger than "
+		    "max_scan_size %zu: only its head is scanned", t->queue_id,
+		    spool_total(t->spool), cfg->max_scan_size);
+	if (!t->res.internal_error) {
+		msg = spool_data(t->spool, &len);
+		if (msg == NULL)
+			results_set_error(&t->res, "cannot map spool file: %m");
+		else {
+			input_init(&in, c, STAGE_EOM);
+			in.hdrs = t->hdrs;
+			in.nhdrs = t->nhdrs;
+			in.msg = msg;
+			in.msglen = len;
+			rules_run(c->snap->rules, &in, &t->res);
+			/* A decision that no scan result can change. */
+			pre = t->res.decided.action;
+			if (!t->res.internal_error && pre != ACT_REJECT &&
+			    pre != ACT_TEMPFAIL && pre != ACT_DISCARD)
+				av_scan(c->snap->av, msg, len,
+				    spool_fd(t->spool), &t->res);
+		}
+	}
+	if (cfg->scan_timeout > 0 &&
+	    now_ms() - t->start_ms > cfg->scan_timeout * 1000.0)
+		t->res.timed_out = true;
+	subj = txn_find_header(t, "Subject");
+	verdict_decide(cfg, &t->res, subj ? subj->value : NULL, v);
+}
+
+void
+scan_log_verdict(const struct conn *c, const struct txn *t,
+    const struct verdict *v, double elapsed_ms)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "%s: client=%s[%s] from=<%s> nrcpt=%zu size=%zu "
+	    "action=%s score=%.1f tests=", t->queue_id, c->client_name,
+	    c->client_addr, t->envfrom, t->rcpts.n, spool_total(t->spool),
+	    action_name(v->action), t->res.score);
+	results_tests(&t->res, &b, ",");
+	buf_printf(&b, " virus=%s", t->res.virus ? t->res.virus : "none");
+	if (t->res.partial)
+		buf_puts(&b, " scan=partial");
+	if (t->res.limit != NULL)
+		buf_printf(&b, " limit=%s", t->res.limit);
+	if (t->res.error != NULL)
+		buf_printf(&b, " error=\"%s\"", t->res.error);
+	buf_printf(&b, " why=\"%s\" elapsed=%.0fms", v->why, elapsed_ms);
+	log_msg(LOG_INFO, "%s", b.p);
+	buf_free(&b);
+}

@@ -1,0 +1,106 @@
+/*
+ * snapshot.c -- the refcounted {config, rules, antivirus} bundle.
+ *
+ * Locking: one mutex guards "current" and every refcount.  A reference
+ * is always taken inside the same critical section that reads "current",
+ * so a reload can never free a snapshot between the read and the
+ * increment.  Building happens outside the lock; only the swap is inside.
+ */
+#include "autoconfig.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "av.h"
+#include "log.h"
+#include "rules.h"
+#include "snapshot.h"
+
+static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct snapshot *current;
+static unsigned long generations;
+
+struct snapshot *
+snapshot_build(const char *path, const struct snapshot *prev, struct diag *d)
+{
+	struct snapshot *s;
+	struct config *cfg;
+	struct ruleset *rs;
+	struct av *av;
+
+	if ((cfg = config_load(path, d)) == NULL)
+		return NULL;
+	if ((rs = rules_load(cfg, d)) == NULL) {
+		config_free(cfg);
+		return NULL;
+	}
+	if ((av = av_open(cfg, prev ? prev->av : NULL, d)) == NULL) {
+		rules_free(rs);
+		config_free(cfg);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->refcnt = 1;
+	s->cfg = cfg;
+	s->rules = rs;
+	s->av = av;
+	pthread_mutex_lock(&snap_lock);
+	s->generation = ++generations;
+	pthread_mutex_unlock(&snap_lock);
+	return s;
+}
+
+static void
+snapshot_destroy(struct snapshot *s)
+{
+	av_close(s->av);
+	rules_free(s->rules);
+	config_free(s->cfg);
+	free(s);
+}
+
+void
+snapshot_release(struct snapshot *s)
+{
+	unsigned long left;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&snap_lock);
+	left = --s->refcnt;
+	pthread_mutex_unlock(&snap_lock);
+	if (left == 0)
+		snapshot_destroy(s);
+}
+
+void
+snapshot_install(struct snapshot *s)
+{
+	struct snapshot *old;
+
+	pthread_mutex_lock(&snap_lock);
+	old = current;
+	current = s;
+	pthread_mutex_unlock(&snap_lock);
+	if (old != NULL)
+		snapshot_release(old);
+}
+
+struct snapshot *
+snapshot_acquire(void)
+{
+	struct snapshot *s;
+
+	pthread_mutex_lock(&snap_lock);
+	s = current;
+	if (s != NULL)
+		s->refcnt++;
+	pthread_mutex_unlock(&snap_lock);
+	return s;
+}
+
+void
+snapshot_clear(void)
+{
+	snapshot_install(NULL);
+}

@@ -1,0 +1,42 @@
+/*
+ * snapshot.h -- the refcounted bundle {config, rules, antivirus} that a
+ * connection pins for its whole life.  Reload builds a complete new
+ * snapshot and swaps it in only if everything loaded; in-flight
+ * connections finish on the one they pinned, which is freed when the last
+ * of them lets go.
+ */
+#ifndef WARDEN_SNAPSHOT_H
+#define WARDEN_SNAPSHOT_H
+
+#include "config.h"
+#include "diag.h"
+
+struct ruleset;
+struct av;
+
+struct snapshot {
+	unsigned long   refcnt;	/* guarded by the snapshot lock */
+	unsigned long   generation;
+	struct config  *cfg;
+	struct ruleset *rules;
+	struct av      *av;
+};
+
+/*
+ * Build a snapshot from a config file (NULL: defaults).  On any error
+ * returns NULL with every problem in d.  prev, when not NULL, is the
+ * snapshot being replaced: a backend may share unchanged parts with it.
+ * The new snapshot has one reference, owned by the caller.
+ */
+struct snapshot *snapshot_build(const char *path, const struct snapshot *prev,
+    struct diag *d);
+/* Drop one reference; the last one frees everything. */
+void snapshot_release(struct snapshot *s);
+/* Make s current (taking over the caller's reference). */
+void snapshot_install(struct snapshot *s);
+/* The current snapshot with a new reference, or NULL before install. */
+struct snapshot *snapshot_acquire(void);
+/* Drop the current snapshot (at exit). */
+void snapshot_clear(void);
+
+#endif

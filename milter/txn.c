@@ -1,0 +1,237 @@
+/*
+ * txn.c -- a connection and the message in progress on it.
+ */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "snapshot.h"
+#include "spool.h"
+#include "txn.h"
+
+struct conn *
+conn_new(struct snapshot *snap)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+
+	c->snap = snap;
+	c->client_name = xstrdup("unknown");
+	c->client_addr = xstrdup("");
+	results_init(&c->res);
+	return c;
+}
+
+void
+conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	txn_end(c);
+	results_free(&c->res);
+	free(c->client_name);
+	free(c->client_addr);
+	free(c->helo);
+	free(c->daemon_name);
+	if (c->snap != NULL)
+		snapshot_release(c->snap);
+	free(c);
+}
+
+void
+conn_set_client(struct conn *c, const char *name, const char *addr)
+{
+	free(c->client_name);
+	free(c->client_addr);
+	c->client_name = xstrdup(name && *name ? name : "unknown");
+	c->client_addr = xstrdup(addr ? addr : "");
+}
+
+void
+conn_set_helo(struct conn *c, const char *helo)
+{
+	free(c->helo);
+	c->helo = xstrdup(helo ? helo : "");
+}
+
+char *
+addr_unbracket(const char *arg)
+{
+	const char *p = arg ? arg : "";
+	size_t n;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '<')
+		p++;
+	n = strcspn(p, ">");
+	while (n && isspace((unsigned char)p[n - 1]))
+		n--;
+	return xstrndup(p, n);
+}
+
+bool
+header_is_ours(const char *name)
+{
+	return str_iprefix(name, "X-Spam-") || str_iprefix(name, "X-Virus-");
+}
+
+struct txn *
+txn_begin(struct conn *c, const char *envfrom)
+{
+	const struct config *cfg = c->snap->cfg;
+	struct txn *t;
+
+	txn_end(c);
+	t = xcalloc(1, sizeof(*t));
+	t->queue_id = xstrdup("NOQUEUE");
+	t->envfrom = addr_unbracket(envfrom);
+	t->spool = spool_new(cfg->spool_directory, cfg->spool_memory_limit,
+	    cfg->max_scan_size);
+	t->start_ms = now_ms();
+	t->hdr_limit = cfg->max_scan_size;
+	results_copy(&t->res, &c->res);
+	c->txn = t;
+	c->nmsgs++;
+	return t;
+}
+
+void
+txn_end(struct conn *c)
+{
+	struct txn *t = c->txn;
+
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->nhdrs; i++) {
+		free(t->hdrs[i].name);
+		free(t->hdrs[i].value);
+	}
+	free(t->hdrs);
+	for (size_t i = 0; i < t->nours; i++)
+		free(t->ours[i].name);
+	spool_free(t->spool);
+	results_free(&t->res);
+	strlist_free(&t->rcpts);
+	free(t->queue_id);
+	free(t->envfrom);
+	free(t->auth_authen);
+	free(t);
+	c->txn = NULL;
+}
+
+void
+txn_add_rcpt(struct txn *t, const char *rcpt)
+{
+	strlist_add_owned(&t->rcpts, addr_unbracket(rcpt));
+}
+
+/* Write s to the spool with every bare LF turned into CRLF. */
+static int
+spool_put_crlf(struct spool *sp, const char *s)
+{
+	const char *p = s;
+
+	while (*p) {
+		size_t n = strcspn(p, "\r\n");
+
+		if (n && spool_write(sp, p, n) < 0)
+			return -1;
+		p += n;
+		if (*p == '\r' && p[1] == '\n')
+			p++;
+		if (*p == '\r' || *p == '\n') {
+			if (spool_write(sp, "\r\n", 2) < 0)
+				return -1;
+			p++;
+		}
+	}
+	return 0;
+}
+
+/* The occurrence number of an X-Spam-* / X-Virus-* header among its namesakes. */
+static unsigned
+txn_ours_index(struct txn *t, const char *name)
+{
+	for (size_t i = 0; i < t->nours; i++)
+		if (strcasecmp(t->ours[i].name, name) == 0)
+			return ++t->ours[i].count;
+	if (t->nours == ARRAY_LEN(t->ours))
+		return 0;		/* too many distinct names: caller flags */
+	t->ours[t->nours].name = xstrdup(name);
+	t->ours[t->nours].count = 1;
+	return t->nours++, 1;
+}
+
+int
+txn_header(struct txn *t, const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 4;
+	bool ours = header_is_ours(name);
+	unsigned idx = 0;
+
+	if (ours && (idx = txn_ours_index(t, name)) == 0)
+		results_set_limit(&t->res, "header_count");
+	/*
+	 * Headers are kept for the rules up to the same bound as the spool,
+	 * so a message that is all headers cannot grow memory past
+	 * max_scan_size; past it they are counted, not kept.  Our own
+	 * headers are always kept: they must be removed.
+	 */
+	if (t->hdr_bytes + n <= t->hdr_limit || ours) {
+		struct header *h;
+
+		if (t->nhdrs == t->hdrs_cap) {
+			t->hdrs_cap = t->hdrs_cap ? t->hdrs_cap * 2 : 32;
+			t->hdrs = xrealloc(t->hdrs, t->hdrs_cap * sizeof(*h));
+		}
+		h = &t->hdrs[t->nhdrs++];
+		h->name = xstrdup(name);
+		h->value = xstrdup(value);
+		h->ours = ours;
+		h->index = idx;
+		t->hdr_bytes += n;
+	} else
+		t->hdrs_truncated = true;
+	if (spool_write(t->spool, name, strlen(name)) < 0 ||
+	    spool_write(t->spool, ": ", 2) < 0 ||
+	    spool_put_crlf(t->spool, value) < 0 ||
+	    spool_write(t->spool, "\r\n", 2) < 0) {
+		results_set_error(&t->res, "spool write failed: %m");
+		return -1;
+	}
+	return 0;
+}
+
+int
+txn_eoh(struct txn *t)
+{
+	t->in_body = true;
+	if (spool_write(t->spool, "\r\n", 2) < 0) {
+		results_set_error(&t->res, "spool write failed: %m");
+		return -1;
+	}
+	return 0;
+}
+
+int
+txn_body(struct txn *t, const void *data, size_t n)
+{
+	if (spool_write(t->spool, data, n) < 0) {
+		results_set_error(&t->res, "spool write failed: %m");
+		return -1;
+	}
+	return 0;
+}
+
+const struct header *
+txn_find_header(const struct txn *t, const char *name)
+{
+	for (size_t i = 0; i < t->nhdrs; i++)
+		if (strcasecmp(t->hdrs[i].name, name) == 0)
+			return &t->hdrs[i];
+	return NULL;
+}

@@ -1,0 +1,92 @@
+/*
+ * txn.h -- one MTA connection (struct conn) and the message in progress
+ * on it (struct txn).
+ *
+ * A conn lives from connect to close and pins the snapshot that was
+ * current when it started.  A txn lives from MAIL FROM to end of message
+ * or abort; several follow each other on one conn.  Both own every string
+ * they hold: the milter layer copies what libmilter lends it.
+ */
+#ifndef WARDEN_TXN_H
+#define WARDEN_TXN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "results.h"
+#include "util.h"
+
+struct snapshot;
+struct spool;
+
+struct header {
+	char   *name;
+	char   *value;		/* as received, without the final line end */
+	bool    ours;		/* X-Spam-* / X-Virus-*: removed before ours */
+	unsigned index;		/* ours: 1-based occurrence among namesakes */
+};
+
+struct txn {
+	char   *queue_id;	/* macro i, or "NOQUEUE" */
+	char   *envfrom;	/* address without <> */
+	char   *auth_authen;	/* SASL login name, or NULL */
+	struct strlist rcpts;	/* accepted recipients */
+	struct header *hdrs;
+	size_t  nhdrs;
+	size_t  hdrs_cap;
+	size_t  hdr_bytes;	/* header bytes kept ... */
+	size_t  hdr_limit;	/* ... up to this (max_scan_size) */
+	struct {
+		char    *name;
+		unsigned count;
+	} ours[64];		/* X-Spam-* / X-Virus-* names seen, counted */
+	size_t  nours;
+	bool    hdrs_truncated;	/* headers beyond max_scan_size dropped */
+	bool    in_body;	/* eoh seen */
+	struct spool *spool;
+	struct results res;	/* hits so far: the conn's plus this message's */
+	double  start_ms;
+	bool    skip;		/* authenticated: not scanned */
+};
+
+struct conn {
+	struct snapshot *snap;	/* pinned at connect, released at close */
+	char   *client_name;	/* PTR name or "unknown" */
+	char   *client_addr;	/* text address, "" for local */
+	char   *helo;
+	char   *daemon_name;
+	bool    trusted;	/* in trusted_networks: not scanned */
+	struct results res;	/* connect + HELO rule hits */
+	struct txn *txn;	/* message in progress, or NULL */
+	unsigned nmsgs;
+};
+
+struct conn *conn_new(struct snapshot *snap);
+void conn_free(struct conn *c);	/* frees any txn and releases snap */
+void conn_set_client(struct conn *c, const char *name, const char *addr);
+void conn_set_helo(struct conn *c, const char *helo);
+
+/*
+ * Start a message: frees any earlier one, copies the conn's hits into the
+ * new message's results.  Returns NULL if the spool could not be made
+ * (the caller takes on_internal_error).
+ */
+struct txn *txn_begin(struct conn *c, const char *envfrom);
+void txn_end(struct conn *c);		/* free the message, keep the conn */
+void txn_add_rcpt(struct txn *t, const char *rcpt);
+/*
+ * One header as received: kept for the rules, written to the spool as
+ * "Name: value\r\n".  -1 on a spool failure (recorded in t->res).
+ */
+int  txn_header(struct txn *t, const char *name, const char *value);
+int  txn_eoh(struct txn *t);
+int  txn_body(struct txn *t, const void *data, size_t n);
+/* The first header of that name (case-insensitive), or NULL. */
+const struct header *txn_find_header(const struct txn *t, const char *name);
+
+/* Strip "<" ">" and white space from a MAIL FROM / RCPT TO argument. */
+char *addr_unbracket(const char *arg);
+/* True for headers a sender must not be able to set (X-Spam-*, X-Virus-*). */
+bool header_is_ours(const char *name);
+
+#endif
