@@ -579,9 +579,22 @@ mlfi_run(const char *config_path, bool foreground)
 			    strerror(errno));
 	}
 	/* SIGUSR1 goes to our own thread; libmilter owns HUP, TERM, INT. */
+	/*
+	 * Every thread must block all four, or the kernel may hand a
+	 * SIGTERM to a thread that does not and end the process.
+	 */
+	{
+		sigset_t all;
+
+		sigemptyset(&all);
+		sigaddset(&all, SIGUSR1);
+		sigaddset(&all, SIGTERM);
+		sigaddset(&all, SIGHUP);
+		sigaddset(&all, SIGINT);
+		pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pthread_create(&sigthr, NULL, mlfi_signal_thread, &set);
 	pthread_detach(sigthr);
