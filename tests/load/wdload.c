@@ -1,0 +1,758 @@
+/*
+ * wdload -- a milter-protocol load client: plays the MTA's side of the
+ * milter protocol (version 6) against a filter, as Postfix does, and
+ * measures it.
+ *
+ *   wdload [-s SOCKET] [-c CONNS] [-n MESSAGES] [-m PER_CONN] [-j]
+ *          [-a ABORT_PCT] FILE_OR_DIR...
+ *
+ * The messages (files, or every file under the directories given) are
+ * read into memory first.  CONNS threads each open a connection, negotiate
+ * options (honouring the steps the filter asks the MTA to skip and the
+ * replies it says it will not send), send connect/HELO/MAIL/RCPT with
+ * macros, the headers, the body in chunks of at most 65,535 bytes and end
+ * of message, read every modification and the verdict, and go on with the
+ * next message on the same connection; after PER_CONN messages they quit
+ * and reconnect.  With -a, that percentage of messages is aborted in the
+ * middle of the body (the MTA's client went away), to exercise cleanup.
+ *
+ * Report: messages per second, latency percentiles (MAIL to the verdict),
+ * verdict counts, protocol errors, and the client's own CPU use: when the
+ * client is the limit, the report says so.  -j prints one JSON line.
+ *
+ * Exit status: 0 when every message got a verdict, 1 on protocol errors,
+ * 2 on usage errors.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfdef.h>
+
+#define CHUNK 65535
+
+struct msg {
+	char   *from;
+	char   *to;
+	char  **hname;
+	char  **hvalue;
+	size_t  nh;
+	char   *body;	/* CRLF line ends */
+	size_t  blen;
+};
+
+enum verdict { V_ACCEPT, V_TAG, V_QUARANTINE, V_REJECT, V_TEMPFAIL,
+	V_DISCARD, V_EARLY_REJECT, V_EARLY_TEMPFAIL, V_EARLY_ACCEPT, V_ABORTED,
+	V_NCOUNT };
+static const char *const vnames[V_NCOUNT] = { "accept", "tag", "quarantine",
+	"reject", "tempfail", "discard", "reject_early", "tempfail_early",
+	"accept_early", "aborted" };
+
+static struct msg *msgs;
+static size_t nmsgs, msgs_cap;
+static const char *sockspec = "unix:/run/warden/warden.sock";
+static long total = 1000, per_conn = 10;
+static int abort_pct;
+static atomic_long next_msg;
+static atomic_long errors;
+static atomic_long counts[V_NCOUNT];
+static double *lat;		/* per message, ms */
+static atomic_long nlat;
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* --- Loading messages ------------------------------------------------ */
+
+static char *
+dupn(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p == NULL) {
+		perror("malloc");
+		exit(2);
+	}
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* First <addr> or bare addr in a header value. */
+static char *
+first_addr(const char *v)
+{
+	const char *lt = strchr(v, '<'), *gt;
+
+	if (lt != NULL && (gt = strchr(lt, '>')) != NULL)
+		return dupn(lt + 1, (size_t)(gt - lt - 1));
+	while (isspace((unsigned char)*v))
+		v++;
+	return dupn(v, strcspn(v, " \t\r\n,;("));
+}
+
+static void
+add_message(const char *data, size_t len)
+{
+	struct msg m = { 0 };
+	const char *p = data, *end = data + len;
+	size_t cap = 0;
+
+	if (len > 5 && memcmp(p, "From ", 5) == 0) {
+		const char *nl = memchr(p, '\n', len);
+		p = nl ? nl + 1 : end;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *colon, *ls = p;
+		size_t n = (size_t)(le - p);
+
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n == 0) {
+			p = nl ? nl + 1 : end;
+			break;
+		}
+		colon = memchr(p, ':', n);
+		if (colon == NULL || isspace((unsigned char)*p))
+			break;
+		/* value with continuation lines, folded by "\n" */
+		const char *vs = colon + 1;
+		while (vs < p + n && (*vs == ' ' || *vs == '\t'))
+			vs++;
+		size_t vcap, vlen = (size_t)(p + n - vs);
+		char *val = dupn(vs, vlen);
+		p = nl ? nl + 1 : end;
+		while (p < end && (*p == ' ' || *p == '\t')) {
+			const char *nl2 = memchr(p, '\n', (size_t)(end - p));
+			size_t n2 = (size_t)((nl2 ? nl2 : end) - p);
+
+			if (n2 > 0 && p[n2 - 1] == '\r')
+				n2--;
+			vcap = vlen + n2 + 2;
+			val = realloc(val, vcap);
+			val[vlen++] = '\n';
+			memcpy(val + vlen, p, n2);
+			vlen += n2;
+			val[vlen] = '\0';
+			p = nl2 ? nl2 + 1 : end;
+		}
+		if (m.nh == cap) {
+			cap = cap ? cap * 2 : 16;
+			m.hname = realloc(m.hname, cap * sizeof(char *));
+			m.hvalue = realloc(m.hvalue, cap * sizeof(char *));
+		}
+		{
+			const char *ne = colon;
+
+			while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t'))
+				ne--;
+			m.hname[m.nh] = dupn(ls, (size_t)(ne - ls));
+		}
+		m.hvalue[m.nh] = val;
+		if (m.from == NULL && (strcasecmp(m.hname[m.nh], "Return-Path") == 0 ||
+		    strcasecmp(m.hname[m.nh], "From") == 0))
+			m.from = first_addr(val);
+		if (m.to == NULL && strcasecmp(m.hname[m.nh], "To") == 0)
+			m.to = first_addr(val);
+		m.nh++;
+	}
+	/* Body with CRLF line ends, as the MTA sends it. */
+	{
+		size_t bl = (size_t)(end - p), o = 0;
+
+		m.body = malloc(bl * 2 + 1);
+		for (const char *q = p; q < end; q++) {
+			if (*q == '\n' && (q == p || q[-1] != '\r'))
+				m.body[o++] = '\r';
+			m.body[o++] = *q;
+		}
+		m.blen = o;
+	}
+	if (m.from == NULL || m.from[0] == '\0') {
+		free(m.from);
+		m.from = strdup("sender@example.org");
+	}
+	if (m.to == NULL || m.to[0] == '\0') {
+		free(m.to);
+		m.to = strdup("rcpt@example.com");
+	}
+	if (nmsgs == msgs_cap) {
+		msgs_cap = msgs_cap ? msgs_cap * 2 : 256;
+		msgs = realloc(msgs, msgs_cap * sizeof(*msgs));
+	}
+	msgs[nmsgs++] = m;
+}
+
+static void
+load_path(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "wdload: %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		struct dirent **ents;
+		int n = scandir(path, &ents, NULL, alphasort);
+
+		for (int i = 0; i < n; i++) {
+			if (ents[i]->d_name[0] != '.') {
+				char sub[4096];
+
+				snprintf(sub, sizeof(sub), "%s/%s", path, ents[i]->d_name);
+				load_path(sub);
+			}
+			free(ents[i]);
+		}
+		free(ents);
+		return;
+	}
+	if (!S_ISREG(st.st_mode))
+		return;
+	{
+		int fd = open(path, O_RDONLY);
+		char *buf = malloc((size_t)st.st_size + 1);
+		size_t got = 0;
+		ssize_t r;
+
+		if (fd < 0 || buf == NULL) {
+			fprintf(stderr, "wdload: %s: %s\n", path, strerror(errno));
+			exit(2);
+		}
+		while (got < (size_t)st.st_size &&
+		    (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+			got += (size_t)r;
+		close(fd);
+		add_message(buf, got);
+		free(buf);
+	}
+}
+
+/* --- The protocol ---------------------------------------------------- */
+
+struct mconn {
+	int      fd;
+	uint32_t actions;
+	uint32_t proto;		/* steps the filter asked for */
+};
+
+static int
+open_socket(void)
+{
+	int fd;
+
+	if (strncmp(sockspec, "unix:", 5) == 0 || strncmp(sockspec, "local:", 6) == 0) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		const char *path = strchr(sockspec, ':') + 1;
+
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
+	if (strncmp(sockspec, "inet:", 5) == 0 || strncmp(sockspec, "inet6:", 6) == 0) {
+		const char *spec = strchr(sockspec, ':') + 1, *at = strchr(spec, '@');
+		char port[16], host[256];
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+		int one = 1;
+
+		if (at == NULL || (size_t)(at - spec) >= sizeof(port))
+			return -1;
+		snprintf(port, sizeof(port), "%.*s", (int)(at - spec), spec);
+		snprintf(host, sizeof(host), "%s", at + 1);
+		hints.ai_family = sockspec[4] == '6' ? AF_INET6 : AF_INET;
+		if (getaddrinfo(host, port, &hints, &ai) != 0)
+			return -1;
+		fd = socket(ai->ai_family, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			if (fd >= 0)
+				close(fd);
+			freeaddrinfo(ai);
+			return -1;
+		}
+		freeaddrinfo(ai);
+		/* As an MTA should: small commands must not wait on Nagle. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		return fd;
+	}
+	return -1;
+}
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+read_all(int fd, void *p, size_t n)
+{
+	char *c = p;
+
+	while (n > 0) {
+		ssize_t r = read(fd, c, n);
+
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+send_cmd(struct mconn *mc, char cmd, const void *data, size_t len)
+{
+	char hdr[5];
+	uint32_t l = htonl((uint32_t)len + 1);
+
+	memcpy(hdr, &l, 4);
+	hdr[4] = cmd;
+	if (len + 5 <= 8192) {
+		char buf[8192];
+
+		memcpy(buf, hdr, 5);
+		if (len)
+			memcpy(buf + 5, data, len);
+		return write_all(mc->fd, buf, len + 5);
+	}
+	if (write_all(mc->fd, hdr, 5) < 0)
+		return -1;
+	return len ? write_all(mc->fd, data, len) : 0;
+}
+
+/* Read one reply; *data (malloc'd, NUL-terminated) and *len. */
+static int
+read_reply(struct mconn *mc, char *cmd, char **data, size_t *len)
+{
+	uint32_t l;
+
+	if (read_all(mc->fd, &l, 4) < 0)
+		return -1;
+	l = ntohl(l);
+	if (l == 0 || l > (1u << 24))
+		return -1;
+	if (read_all(mc->fd, cmd, 1) < 0)
+		return -1;
+	*len = l - 1;
+	*data = malloc(*len + 1);
+	if (read_all(mc->fd, *data, *len) < 0) {
+		free(*data);
+		return -1;
+	}
+	(*data)[*len] = '\0';
+	return 0;
+}
+
+/* Append "s\0" to b. */
+static size_t
+put(char *b, size_t o, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	memcpy(b + o, s, n);
+	return o + n;
+}
+
+static int
+send_macros(struct mconn *mc, char stage, const char *const *kv, int n)
+{
+	char buf[1024];
+	size_t o = 1;
+
+	buf[0] = stage;
+	for (int i = 0; i < n; i++)
+		o = put(buf, o, kv[i]);
+	return send_cmd(mc, SMFIC_MACRO, buf, o);
+}
+
+/*
+ * Read replies until a final one: returns its code ('c','a','r','t','d',
+ * 'y' mapped to 'r'/'t' by its first digit, 's' for skip), noting header
+ * additions and quarantine in *flags.  -1 on protocol error.
+ */
+#define F_TAG 1
+#define F_QUAR 2
+static int
+final_reply(struct mconn *mc, int *flags)
+{
+	for (;;) {
+		char cmd, *d;
+		size_t n;
+
+		if (read_reply(mc, &cmd, &d, &n) < 0)
+			return -1;
+		switch (cmd) {
+		case SMFIR_ADDHEADER:
+		case SMFIR_INSHEADER:
+		case SMFIR_CHGHEADER: {
+			const char *name = d + (cmd == SMFIR_ADDHEADER ? 0 : 4);
+			if (n > 4 && strcasecmp(name, "X-Spam-Flag") == 0)
+				*flags |= F_TAG;
+			free(d);
+			continue;
+		}
+		case SMFIR_QUARANTINE:
+			*flags |= F_QUAR;
+			/* FALLTHROUGH */
+		case SMFIR_ADDRCPT: case SMFIR_DELRCPT: case SMFIR_ADDRCPT_PAR:
+		case SMFIR_REPLBODY: case SMFIR_CHGFROM: case SMFIR_PROGRESS:
+		case SMFIR_SETSYMLIST:
+			free(d);
+			continue;
+		case SMFIR_REPLYCODE:
+			cmd = d[0] == '4' ? SMFIR_TEMPFAIL : SMFIR_REJECT;
+			free(d);
+			return cmd;
+		case SMFIR_CONTINUE: case SMFIR_ACCEPT: case SMFIR_REJECT:
+		case SMFIR_TEMPFAIL: case SMFIR_DISCARD: case SMFIR_SKIP:
+			free(d);
+			return cmd;
+		default:
+			free(d);
+			return -1;
+		}
+	}
+}
+
+static int
+negotiate(struct mconn *mc)
+{
+	uint32_t o[3];
+	char cmd, *d;
+	size_t n;
+
+	o[0] = htonl(SMFI_PROT_VERSION);
+	o[1] = htonl(0x1ff);		/* every action */
+	o[2] = htonl(0x1fffff);		/* every step may be skipped / no-reply */
+	if (send_cmd(mc, SMFIC_OPTNEG, o, sizeof(o)) < 0)
+		return -1;
+	if (read_reply(mc, &cmd, &d, &n) < 0)
+		return -1;
+	if (cmd != SMFIC_OPTNEG || n < 12) {
+		free(d);
+		return -1;
+	}
+	memcpy(o, d, 12);
+	mc->actions = ntohl(o[1]);
+	mc->proto = ntohl(o[2]);
+	free(d);
+	return 0;
+}
+
+/* Send a command and, unless the filter said it will not reply, read it. */
+static int
+step(struct mconn *mc, char cmd, const void *data, size_t len, uint32_t skip,
+    uint32_t noreply, int *flags)
+{
+	if (mc->proto & skip)
+		return SMFIR_CONTINUE;
+	if (send_cmd(mc, cmd, data, len) < 0)
+		return -1;
+	if (mc->proto & noreply)
+		return SMFIR_CONTINUE;
+	return final_reply(mc, flags);
+}
+
+static enum verdict
+early(int r)
+{
+	return r == SMFIR_ACCEPT ? V_EARLY_ACCEPT : r == SMFIR_TEMPFAIL ?
+	    V_EARLY_TEMPFAIL : r == SMFIR_DISCARD ? V_DISCARD : V_EARLY_REJECT;
+}
+
+/* One message: returns its verdict, or -1 on protocol error. */
+static int
+send_message(struct mconn *mc, const struct msg *m, long id, bool do_abort)
+{
+	char buf[1024], qid[32];
+	const char *mk[] = { "i", qid, "{mail_addr}", m->from };
+	const char *ek[] = { "i", qid };
+	int r, flags = 0;
+	size_t o;
+
+	snprintf(qid, sizeof(qid), "L%08lX", id);
+	if (send_macros(mc, SMFIC_MAIL, mk, 4) < 0)
+		return -1;
+	snprintf(buf, sizeof(buf), "<%s>", m->from);
+	o = put(buf, 0, buf);
+	r = step(mc, SMFIC_MAIL, buf, o, SMFIP_NOMAIL, SMFIP_NR_MAIL, &flags);
+	if (r != SMFIR_CONTINUE)
+		return r < 0 ? -1 : (int)early(r);
+	snprintf(buf, sizeof(buf), "<%s>", m->to);
+	o = put(buf, 0, buf);
+	r = step(mc, SMFIC_RCPT, buf, o, SMFIP_NORCPT, SMFIP_NR_RCPT, &flags);
+	if (r != SMFIR_CONTINUE)
+		return r < 0 ? -1 : (int)early(r);
+	r = step(mc, SMFIC_DATA, NULL, 0, SMFIP_NODATA, SMFIP_NR_DATA, &flags);
+	if (r != SMFIR_CONTINUE)
+		return r < 0 ? -1 : (int)early(r);
+	for (size_t i = 0; i < m->nh; i++) {
+		size_t nl = strlen(m->hname[i]) + 1, vl = strlen(m->hvalue[i]) + 1;
+		char *h = malloc(nl + vl);
+
+		memcpy(h, m->hname[i], nl);
+		memcpy(h + nl, m->hvalue[i], vl);
+		r = step(mc, SMFIC_HEADER, h, nl + vl, SMFIP_NOHDRS, SMFIP_NR_HDR,
+		    &flags);
+		free(h);
+		if (r != SMFIR_CONTINUE)
+			return r < 0 ? -1 : (int)early(r);
+	}
+	r = step(mc, SMFIC_EOH, NULL, 0, SMFIP_NOEOH, SMFIP_NR_EOH, &flags);
+	if (r != SMFIR_CONTINUE)
+		return r < 0 ? -1 : (int)early(r);
+	for (size_t off = 0; off < m->blen && !(mc->proto & SMFIP_NOBODY);) {
+		size_t n = m->blen - off > CHUNK ? CHUNK : m->blen - off;
+
+		if (do_abort && off > 0) {
+			/* The client went away in the middle of the body. */
+			if (send_cmd(mc, SMFIC_ABORT, NULL, 0) < 0)
+				return -1;
+			return V_ABORTED;
+		}
+		r = step(mc, SMFIC_BODY, m->body + off, n, 0, SMFIP_NR_BODY, &flags);
+		if (r == SMFIR_SKIP)
+			break;
+		if (r != SMFIR_CONTINUE)
+			return r < 0 ? -1 : (int)early(r);
+		off += n;
+	}
+	if (do_abort) {
+		if (send_cmd(mc, SMFIC_ABORT, NULL, 0) < 0)
+			return -1;
+		return V_ABORTED;
+	}
+	if (send_macros(mc, SMFIC_BODYEOB, ek, 2) < 0 ||
+	    send_cmd(mc, SMFIC_BODYEOB, NULL, 0) < 0)
+		return -1;
+	r = final_reply(mc, &flags);
+	switch (r) {
+	case SMFIR_ACCEPT: case SMFIR_CONTINUE:
+		return flags & F_QUAR ? V_QUARANTINE : flags & F_TAG ? V_TAG :
+		    V_ACCEPT;
+	case SMFIR_REJECT: return V_REJECT;
+	case SMFIR_TEMPFAIL: return V_TEMPFAIL;
+	case SMFIR_DISCARD: return V_DISCARD;
+	default: return -1;
+	}
+}
+
+static void *
+worker(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+
+	for (;;) {
+		struct mconn mc = { .fd = -1 };
+		char buf[512];
+		size_t o;
+		int r, flags = 0;
+		const char *ck[] = { "j", "mx.example", "{daemon_name}", "wdload",
+		    "{client_addr}", "192.0.2.10", "{client_name}",
+		    "client.example.net" };
+		long done = 0;
+		bool conn_ok = true;
+
+		if (atomic_load(&next_msg) >= total)
+			return NULL;
+		if ((mc.fd = open_socket()) < 0 || negotiate(&mc) < 0) {
+			atomic_fetch_add(&errors, 1);
+			if (mc.fd >= 0)
+				close(mc.fd);
+			usleep(100000);
+			if (atomic_load(&errors) > 1000)
+				return NULL;
+			continue;
+		}
+		if (send_macros(&mc, SMFIC_CONNECT, ck, 8) < 0)
+			conn_ok = false;
+		o = put(buf, 0, "client.example.net");
+		buf[o++] = SMFIA_INET;
+		buf[o++] = 0x30;	/* port 12345, network order */
+		buf[o++] = 0x39;
+		o = put(buf, o, "192.0.2.10");
+		r = conn_ok ? step(&mc, SMFIC_CONNECT, buf, o, SMFIP_NOCONNECT,
+		    SMFIP_NR_CONN, &flags) : -1;
+		if (r == SMFIR_CONTINUE) {
+			o = put(buf, 0, "client.example.net");
+			r = step(&mc, SMFIC_HELO, buf, o, SMFIP_NOHELO,
+			    SMFIP_NR_HELO, &flags);
+		}
+		if (r != SMFIR_CONTINUE) {
+			if (r < 0)
+				atomic_fetch_add(&errors, 1);
+			else {
+				/* Decided for the whole connection: count one message. */
+				long id = atomic_fetch_add(&next_msg, 1);
+				if (id < total) {
+					atomic_fetch_add(&counts[early(r)], 1);
+					lat[atomic_fetch_add(&nlat, 1)] = 0;
+				}
+			}
+			close(mc.fd);
+			continue;
+		}
+		while (done < per_conn) {
+			long id = atomic_fetch_add(&next_msg, 1);
+			double t0;
+			bool ab;
+
+			if (id >= total)
+				break;
+			ab = abort_pct > 0 && (int)(rand_r(&seed) % 100) < abort_pct;
+			t0 = now_ms();
+			r = send_message(&mc, &msgs[id % (long)nmsgs], id, ab);
+			if (r < 0) {
+				atomic_fetch_add(&errors, 1);
+				conn_ok = false;
+				break;
+			}
+			lat[atomic_fetch_add(&nlat, 1)] = now_ms() - t0;
+			atomic_fetch_add(&counts[r], 1);
+			done++;
+		}
+		if (conn_ok)
+			send_cmd(&mc, SMFIC_QUIT, NULL, 0);
+		close(mc.fd);
+	}
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+pct(const double *v, long n, double p)
+{
+	long i;
+
+	if (n == 0)
+		return 0;
+	i = (long)(p / 100.0 * (double)(n - 1) + 0.5);
+	return v[i];
+}
+
+int
+main(int argc, char **argv)
+{
+	int c, conns = 4, json = 0;
+	pthread_t *th;
+	double t0, wall, cpu;
+	struct rusage ru;
+	long n;
+
+	while ((c = getopt(argc, argv, "s:c:n:m:a:jh")) != -1) {
+		switch (c) {
+		case 's': sockspec = optarg; break;
+		case 'c': conns = atoi(optarg); break;
+		case 'n': total = atol(optarg); break;
+		case 'm': per_conn = atol(optarg); break;
+		case 'a': abort_pct = atoi(optarg); break;
+		case 'j': json = 1; break;
+		default:
+			fprintf(stderr, "usage: wdload [-s SOCKET] [-c CONNS] "
+			    "[-n MESSAGES] [-m PER_CONN] [-a ABORT_PCT] [-j] "
+			    "FILE_OR_DIR...\n");
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (optind == argc || conns < 1 || total < 1 || per_conn < 1) {
+		fprintf(stderr, "wdload: give at least one message file or directory\n");
+		return 2;
+	}
+	for (int i = optind; i < argc; i++)
+		load_path(argv[i]);
+	if (nmsgs == 0) {
+		fprintf(stderr, "wdload: no messages found\n");
+		return 2;
+	}
+	lat = calloc((size_t)total + (size_t)conns, sizeof(*lat));
+	th = calloc((size_t)conns, sizeof(*th));
+	t0 = now_ms();
+	for (int i = 0; i < conns; i++)
+		pthread_create(&th[i], NULL, worker, (void *)(uintptr_t)(i + 1));
+	for (int i = 0; i < conns; i++)
+		pthread_join(th[i], NULL);
+	wall = (now_ms() - t0) / 1000.0;
+	getrusage(RUSAGE_SELF, &ru);
+	cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	n = atomic_load(&nlat);
+	qsort(lat, (size_t)n, sizeof(*lat), cmp_d);
+	if (json) {
+		printf("{\"messages\":%ld,\"seconds\":%.3f,\"msgs_per_sec\":%.1f,"
+		    "\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
+		    "\"errors\":%ld,\"client_cpu_pct\":%.1f", n, wall, n / wall,
+		    pct(lat, n, 50), pct(lat, n, 95), pct(lat, n, 99),
+		    n ? lat[n - 1] : 0.0, atomic_load(&errors), 100.0 * cpu / wall);
+		for (int i = 0; i < V_NCOUNT; i++)
+			printf(",\"%s\":%ld", vnames[i], atomic_load(&counts[i]));
+		printf("}\n");
+	} else {
+		printf("messages      %ld in %.2f s over %d connection(s), %ld per "
+		    "connection\n", n, wall, conns, per_conn);
+		printf("throughput    %.1f messages/s\n", n / wall);
+		printf("latency ms    p50 %.2f  p95 %.2f  p99 %.2f  max %.2f\n",
+		    pct(lat, n, 50), pct(lat, n, 95), pct(lat, n, 99),
+		    n ? lat[n - 1] : 0.0);
+		printf("verdicts     ");
+		for (int i = 0; i < V_NCOUNT; i++)
+			if (atomic_load(&counts[i]))
+				printf(" %s=%ld", vnames[i], atomic_load(&counts[i]));
+		printf("\nerrors        %ld protocol error(s)\n", atomic_load(&errors));
+		printf("client CPU    %.0f%% of one core%s\n", 100.0 * cpu / wall,
+		    100.0 * cpu / wall > 80.0 ? "  (the client may be the limit)" : "");
+	}
+	return atomic_load(&errors) ? 1 : 0;
+}
