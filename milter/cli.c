@@ -204,102 +204,20 @@ cli_scan_one(struct snapshot *snap, const struct scan_opts *o,
     const char *file, const char *data, size_t len)
 {
 	const struct config *cfg = snap->cfg;
-	struct strlist names = { 0 }, values = { 0 }, rcpts = { 0 };
-	struct stage_decision d = { 0 };
-	struct verdict v = { 0 };
-	struct buf body, out;
-	struct conn *c;
-	struct txn *t = NULL;
-	char *from = NULL;
-	size_t off;
-	double start = now_ms();
-	enum action act = ACT_NONE;
+	struct msgfile_envelope env = { o->from, &o->rcpts, o->client, o->helo };
+	struct msgfile_outcome oc;
 	const struct results *res;
-	struct reply *reply = NULL;
+	const struct reply *reply;
+	const struct verdict *vp;
+	enum action act;
+	struct buf out;
+	double start = now_ms();
 
-	snap->refcnt++;		/* the conn's reference (single-threaded here) */
-	c = conn_new(snap);
-	conn_set_client(c, "unknown", o->client ? o->client : "127.0.0.1");
-	off = msgfile_split(data, len, &names, &values);
-
-	/* Envelope defaults from the headers. */
-	if (o->from != NULL)
-		from = xstrdup(o->from);
-	for (size_t i = 0; from == NULL && i < names.n; i++)
-		if (strcasecmp(names.v[i], "Return-Path") == 0) {
-			struct strlist a = { 0 };
-
-			msgfile_addrs(values.v[i], &a);
-			from = xstrdup(a.n ? a.v[0] : "");
-			strlist_free(&a);
-		}
-	for (size_t i = 0; from == NULL && i < names.n; i++)
-		if (strcasecmp(names.v[i], "From") == 0) {
-			struct strlist a = { 0 };
-
-			msgfile_addrs(values.v[i], &a);
-			if (a.n)
-				from = xstrdup(a.v[0]);
-			strlist_free(&a);
-		}
-	if (o->rcpts.n)
-		for (size_t i = 0; i < o->rcpts.n; i++)
-			strlist_add(&rcpts, o->rcpts.v[i]);
-	else
-		for (size_t i = 0; i < names.n; i++)
-			if (strcasecmp(names.v[i], "To") == 0 ||
-			    strcasecmp(names.v[i], "Cc") == 0)
-				msgfile_addrs(values.v[i], &rcpts);
-
-	/* The stages, as the milter runs them. */
-	scan_connect(c, &d);
-	if (d.action == ACT_NONE && o->helo != NULL) {
-		conn_set_helo(c, o->helo);
-		stage_decision_free(&d);
-		scan_helo(c, &d);
-	}
-	if (d.action == ACT_NONE) {
-		stage_decision_free(&d);
-		t = txn_begin(c, from ? from : "");
-		scan_envfrom(c, t, &d);
-	}
-	if (d.action == ACT_NONE) {
-		size_t refused = 0;
-		struct stage_decision rd = { 0 };
-
-		for (size_t i = 0; i < rcpts.n && d.action == ACT_NONE; i++) {
-			stage_decision_free(&rd);
-			scan_envrcpt(c, t, rcpts.v[i], &rd);
-			if (rd.action == ACT_REJECT || rd.action == ACT_TEMPFAIL)
-				refused++;
-			else if (rd.action != ACT_NONE) {
-				d = rd;
-				memset(&rd, 0, sizeof(rd));
-			}
-		}
-		/* Every recipient refused: the message is refused. */
-		if (d.action == ACT_NONE && rcpts.n > 0 && refused == rcpts.n) {
-			d = rd;
-			memset(&rd, 0, sizeof(rd));
-		}
-		stage_decision_free(&rd);
-	}
-	if (d.action == ACT_NONE) {
-		buf_init(&body, 0);
-		for (size_t i = 0; i < names.n; i++)
-			txn_header(t, names.v[i], values.v[i]);
-		txn_eoh(t);
-		msgfile_body_crlf(data + off, len - off, &body);
-		txn_body(t, body.p ? body.p : "", body.len);
-		buf_free(&body);
-		scan_eom(c, t, &v);
-		act = v.action;
-		reply = &v.reply;
-	} else {
-		act = d.action;
-		reply = &d.reply;
-	}
-	res = t != NULL ? &t->res : &c->res;
+	msgfile_scan(snap, &env, data, len, &oc);
+	act = oc.action;
+	res = oc.res;
+	vp = &oc.v;
+	reply = oc.reached_eom ? &oc.v.reply : &oc.d.reply;
 
 	buf_init(&out, 0);
 	if (o->json) {
@@ -338,18 +256,18 @@ cli_scan_one(struct snapshot *snap, const struct scan_opts *o,
 		} else
 			buf_puts(&out, "null");
 		buf_puts(&out, ",\"headers\":[");
-		for (size_t i = 0; i < v.hdr_names.n; i++) {
+		for (size_t i = 0; i < vp->hdr_names.n; i++) {
 			buf_puts(&out, i ? ",[" : "[");
-			json_string(&out, v.hdr_names.v[i]);
+			json_string(&out, vp->hdr_names.v[i]);
 			buf_putc(&out, ',');
-			json_string(&out, v.hdr_values.v[i]);
+			json_string(&out, vp->hdr_values.v[i]);
 			buf_putc(&out, ']');
 		}
-		if (v.new_subject != NULL) {
-			buf_puts(&out, v.hdr_names.n ? ",[" : "[");
+		if (vp->new_subject != NULL) {
+			buf_puts(&out, vp->hdr_names.n ? ",[" : "[");
 			json_string(&out, "Subject");
 			buf_putc(&out, ',');
-			json_string(&out, v.new_subject);
+			json_string(&out, vp->new_subject);
 			buf_putc(&out, ']');
 		}
 		buf_printf(&out, "],\"elapsed_ms\":%.3f}\n", now_ms() - start);
@@ -381,19 +299,11 @@ cli_scan_one(struct snapshot *snap, const struct scan_opts *o,
 		if (res->virus)
 			buf_printf(&out, ", virus %s", res->virus);
 		buf_printf(&out, ": %s (%s)\n", action_name(act),
-		    t != NULL && v.why ? v.why : d.why ? d.why : "score");
+		    oc.reached_eom ? vp->why : oc.d.why ? oc.d.why : "no decision");
 	}
 	fwrite(out.p, 1, out.len, stdout);
 	buf_free(&out);
-	if (t != NULL && d.action == ACT_NONE)
-		scan_log_verdict(c, t, &v, now_ms() - start);
-	verdict_free(&v);
-	stage_decision_free(&d);
-	strlist_free(&names);
-	strlist_free(&values);
-	strlist_free(&rcpts);
-	free(from);
-	conn_free(c);
+	msgfile_outcome_free(&oc);
 }
 
 static int

@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "msgfile.h"
+#include "snapshot.h"
+#include "txn.h"
 
 /* Length of the line at p (without its end) and of its end (0-2). */
 static size_t
@@ -196,4 +199,119 @@ fail:
 		errno = e;
 	}
 	return NULL;
+}
+
+/* The first address in the first header of that name, or NULL. */
+static char *
+msgfile_header_addr(const struct strlist *names, const struct strlist *values,
+    const char *name)
+{
+	for (size_t i = 0; i < names->n; i++)
+		if (strcasecmp(names->v[i], name) == 0) {
+			struct strlist a = { 0 };
+			char *r = NULL;
+
+			msgfile_addrs(values->v[i], &a);
+			if (a.n)
+				r = xstrdup(a.v[0]);
+			else if (strcasecmp(name, "Return-Path") == 0)
+				r = xstrdup("");	/* <>: the null sender */
+			strlist_free(&a);
+			return r;
+		}
+	return NULL;
+}
+
+void
+msgfile_scan(struct snapshot *snap, const struct msgfile_envelope *env,
+    const char *data, size_t len, struct msgfile_outcome *out)
+{
+	struct strlist names = { 0 }, values = { 0 }, rcpts = { 0 };
+	struct stage_decision *d = &out->d;
+	struct txn *t = NULL;
+	struct conn *c;
+	char *from;
+	size_t off;
+
+	memset(out, 0, sizeof(*out));
+	snapshot_ref(snap);
+	c = out->conn = conn_new(snap);
+	conn_set_client(c, "unknown", env->client ? env->client : "127.0.0.1");
+	off = msgfile_split(data, len, &names, &values);
+
+	if (env->from != NULL)
+		from = xstrdup(env->from);
+	else if ((from = msgfile_header_addr(&names, &values,
+	    "Return-Path")) == NULL)
+		from = msgfile_header_addr(&names, &values, "From");
+	if (env->rcpts != NULL && env->rcpts->n > 0)
+		for (size_t i = 0; i < env->rcpts->n; i++)
+			strlist_add(&rcpts, env->rcpts->v[i]);
+	else
+		for (size_t i = 0; i < names.n; i++)
+			if (strcasecmp(names.v[i], "To") == 0 ||
+			    strcasecmp(names.v[i], "Cc") == 0)
+				msgfile_addrs(values.v[i], &rcpts);
+
+	scan_connect(c, d);
+	if (d->action == ACT_NONE && env->helo != NULL) {
+		conn_set_helo(c, env->helo);
+		stage_decision_free(d);
+		scan_helo(c, d);
+	}
+	if (d->action == ACT_NONE) {
+		stage_decision_free(d);
+		t = txn_begin(c, from ? from : "");
+		scan_envfrom(c, t, d);
+	}
+	if (d->action == ACT_NONE) {
+		struct stage_decision rd = { 0 };
+		size_t refused = 0;
+
+		for (size_t i = 0; i < rcpts.n && d->action == ACT_NONE; i++) {
+			stage_decision_free(&rd);
+			scan_envrcpt(c, t, rcpts.v[i], &rd);
+			if (rd.action == ACT_REJECT || rd.action == ACT_TEMPFAIL)
+				refused++;
+			else if (rd.action != ACT_NONE) {
+				*d = rd;
+				memset(&rd, 0, sizeof(rd));
+			}
+		}
+		if (d->action == ACT_NONE && rcpts.n > 0 && refused == rcpts.n) {
+			*d = rd;
+			memset(&rd, 0, sizeof(rd));
+		}
+		stage_decision_free(&rd);
+	}
+	if (d->action == ACT_NONE) {
+		struct buf body;
+
+		for (size_t i = 0; i < names.n; i++)
+			txn_header(t, names.v[i], values.v[i]);
+		txn_eoh(t);
+		buf_init(&body, 0);
+		msgfile_body_crlf(data + off, len - off, &body);
+		txn_body(t, body.p ? body.p : "", body.len);
+		buf_free(&body);
+		scan_eom(c, t, &out->v);
+		out->reached_eom = true;
+		out->action = out->v.action;
+		scan_log_verdict(c, t, &out->v, now_ms() - t->start_ms);
+	} else
+		out->action = d->action;
+	out->res = t != NULL ? &t->res : &c->res;
+	strlist_free(&names);
+	strlist_free(&values);
+	strlist_free(&rcpts);
+	free(from);
+}
+
+void
+msgfile_outcome_free(struct msgfile_outcome *out)
+{
+	verdict_free(&out->v);
+	stage_decision_free(&out->d);
+	conn_free(out->conn);
+	memset(out, 0, sizeof(*out));
 }

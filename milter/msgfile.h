@@ -9,7 +9,10 @@
 
 #include <stddef.h>
 
+#include "scan.h"
 #include "util.h"
+
+struct snapshot;
 
 /*
  * Split data into header fields and the body offset.  names/values get
@@ -25,5 +28,37 @@ void msgfile_body_crlf(const char *body, size_t len, struct buf *out);
 void msgfile_addrs(const char *value, struct strlist *out);
 /* Read a whole file ("-" is stdin).  NULL with errno on failure. */
 char *msgfile_read(const char *path, size_t *len);
+
+/* The envelope of a stored message; NULL or empty takes the default. */
+struct msgfile_envelope {
+	const char *from;		/* NULL: Return-Path, then From */
+	const struct strlist *rcpts;	/* NULL or empty: To and Cc */
+	const char *client;		/* NULL: 127.0.0.1 */
+	const char *helo;		/* NULL: no HELO stage */
+};
+
+/*
+ * The outcome of one stored message.  Owns the conn (and its txn), so the
+ * results stay readable until msgfile_outcome_free().
+ */
+struct msgfile_outcome {
+	enum action  action;		/* the decision, whatever the stage */
+	bool         reached_eom;	/* v is valid, else d */
+	struct verdict v;
+	struct stage_decision d;
+	const struct results *res;	/* borrowed from conn or txn */
+	struct conn *conn;
+};
+
+/*
+ * Run a stored message through every stage exactly as the milter does:
+ * connect, HELO (only when given), MAIL FROM, each RCPT TO (a refused
+ * recipient drops out; all refused refuses the message), the headers, the
+ * body with CRLF line ends, end of message.  The caller keeps its
+ * reference to snap; the conn takes one of its own.
+ */
+void msgfile_scan(struct snapshot *snap, const struct msgfile_envelope *env,
+    const char *data, size_t len, struct msgfile_outcome *out);
+void msgfile_outcome_free(struct msgfile_outcome *out);
 
 #endif

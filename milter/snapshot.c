@@ -60,6 +60,14 @@ snapshot_destroy(struct snapshot *s)
 }
 
 void
+snapshot_ref(struct snapshot *s)
+{
+	pthread_mutex_lock(&snap_lock);
+	s->refcnt++;
+	pthread_mutex_unlock(&snap_lock);
+}
+
+void
 snapshot_release(struct snapshot *s)
 {
 	unsigned long left;

@@ -30,6 +30,8 @@ struct snapshot {
  */
 struct snapshot *snapshot_build(const char *path, const struct snapshot *prev,
     struct diag *d);
+/* Take one more reference to s. */
+void snapshot_ref(struct snapshot *s);
 /* Drop one reference; the last one frees everything. */
 void snapshot_release(struct snapshot *s);
 /* Make s current (taking over the caller's reference). */
