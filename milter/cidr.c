@@ -62,7 +62,8 @@ cidr_parse(const char *s, struct cidr *out)
 	tmp[n] = '\0';
 	if (cidr_addr_parse(tmp, &out->family, out->addr) < 0)
 		return -1;
-	max = out->family == AF_INET ? 32 : 128;
+	/* A mapped v6 literal takes a v6 prefix length. */
+	max = out->family == AF_INET && strchr(tmp, ':') == NULL ? 32 : 128;
 	if (slash != NULL) {
 		char *end;
 		long b = strtol(slash + 1, &end, 10);
@@ -77,7 +78,7 @@ cidr_parse(const char *s, struct cidr *out)
 		}
 		out->bits = (int)b;
 	} else
-		out->bits = max;
+		out->bits = out->family == AF_INET ? 32 : 128;
 	for (int i = out->bits; i < 128; i++)
 		out->addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
 	return 0;

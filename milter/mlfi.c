@@ -321,8 +321,8 @@ mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	if (c == NULL || (t = c->txn) == NULL)
 		return mlfi_internal(ctx, c ? c->snap->cfg : NULL,
 		    "body without a message");
-	if (txn_body(t, chunk, len) < 0)
-		log_msg(LOG_ERR, "%s: %s", t->queue_id, t->res.error);
+	/* A failure is recorded once in t->res and logged with the verdict. */
+	txn_body(t, chunk, len);
 	/* Nothing more will be kept: ask the MTA to skip the rest. */
 	if ((negotiated_flags & SMFIP_SKIP) && (t->res.internal_error ||
 	    spool_truncated(t->spool)))

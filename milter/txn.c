@@ -196,6 +196,8 @@ txn_header(struct txn *t, const char *name, const char *value)
 		t->hdr_bytes += n;
 	} else
 		t->hdrs_truncated = true;
+	if (t->res.internal_error)
+		return -1;	/* already failed: keep the first error */
 	if (spool_write(t->spool, name, strlen(name)) < 0 ||
 	    spool_write(t->spool, ": ", 2) < 0 ||
 	    spool_put_crlf(t->spool, value) < 0 ||
@@ -209,6 +211,8 @@ txn_header(struct txn *t, const char *name, const char *value)
 int
 txn_eoh(struct txn *t)
 {
+	if (t->res.internal_error)
+		return -1;	/* already failed: keep the first error */
 	t->in_body = true;
 	if (spool_write(t->spool, "\r\n", 2) < 0) {
 		results_set_error(&t->res, "spool write failed: %m");
@@ -220,6 +224,8 @@ txn_eoh(struct txn *t)
 int
 txn_body(struct txn *t, const void *data, size_t n)
 {
+	if (t->res.internal_error)
+		return -1;	/* already failed: keep the first error */
 	if (spool_write(t->spool, data, n) < 0) {
 		results_set_error(&t->res, "spool write failed: %m");
 		return -1;
