@@ -283,6 +283,9 @@ cli_scan_one(struct snapshot *snap, const struct scan_opts *o,
 		for (size_t i = 0; i < res->nhits; i++) {
 			const struct hit *h = &res->hits[i];
 
+			if (strncmp(h->name, "__", 2) == 0)
+				continue;	/* sub-rules count only through metas */
+
 			buf_printf(&out, "  %-24s %-8s %6.2f  %s", h->name,
 			    h->kind ? h->kind : "", h->score,
 			    h->describe ? h->describe : "");
