@@ -24,6 +24,9 @@ diag_free(struct diag *d)
 	strlist_free(&d->notes);
 }
 
+static void diag_add(struct strlist *l, const char *file, int line,
+    const char *fmt, va_list ap) WARDEN_PRINTF(4, 0);
+
 static void
 diag_add(struct strlist *l, const char *file, int line, const char *fmt,
     va_list ap)

@@ -45,7 +45,8 @@ int  buf_append(struct buf *b, const void *data, size_t n);
 int  buf_puts(struct buf *b, const char *s);
 int  buf_putc(struct buf *b, int c);
 int  buf_printf(struct buf *b, const char *fmt, ...) WARDEN_PRINTF(2, 3);
-int  buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+int  buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+    WARDEN_PRINTF(2, 0);
 /* Transfer ownership of the bytes to the caller (never NULL). */
 char *buf_steal(struct buf *b);
 
