@@ -18,11 +18,13 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +38,9 @@
 #include "snapshot.h"
 #include "spool.h"
 #include "txn.h"
+
+/* Largest milter packet accepted (a header line of a megabyte fits). */
+#define MLFI_MAX_DATA	(2 * 1024 * 1024)
 
 static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t active_cond = PTHREAD_COND_INITIALIZER;
@@ -507,6 +512,33 @@ mlfi_tcp_nodelay(void)
 	}
 }
 
+/*
+ * Tell a service manager that started us with Type=notify how we are
+ * ("READY=1", "STOPPING=1"): one datagram to $NOTIFY_SOCKET, no library.
+ */
+static void
+mlfi_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t n;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    (n = strlen(path)) >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, n);
+	if (sun.sun_path[0] == '@')
+		sun.sun_path[0] = '\0';	/* abstract namespace */
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	if (sendto(fd, state, strlen(state), 0, (struct sockaddr *)&sun,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
+		log_msg(LOG_WARNING, "cannot notify the service manager: %s",
+		    strerror(errno));
+	close(fd);
+}
+
 /* Resolve user/group, or say why not. */
 static int
 mlfi_lookup_ids(const struct config *cfg, uid_t *uid, gid_t *gid)
@@ -567,6 +599,13 @@ mlfi_run(const char *config_path, bool foreground)
 		rc = 2;
 		goto done;
 	}
+	/*
+	 * The MTA sends each header in one packet: Postfix up to its
+	 * header_size_limit (100 KB by default).  libmilter's default
+	 * limit of 64 KB would end the session on such a header, and the
+	 * MTA would apply milter_default_action to the message.
+	 */
+	smfi_setmaxdatasize(MLFI_MAX_DATA);
 	/* The socket's mode comes from the umask at creation. */
 	old_umask = umask((mode_t)(~cfg->socket_mode & 0777));
 	if (smfi_opensocket(true) != MI_SUCCESS) {
@@ -635,11 +674,13 @@ mlfi_run(const char *config_path, bool foreground)
 	pthread_detach(sigthr);
 
 	log_msg(LOG_INFO, "Warden %s ready on %s", PACKAGE_VERSION, sock);
+	mlfi_notify("READY=1");
 	unsigned shutdown_wait = cfg->shutdown_timeout;
 	snapshot_release(snap);
 	if (smfi_main() != MI_SUCCESS)
 		rc = 1;
 
+	mlfi_notify("STOPPING=1");
 	/* Graceful stop: let in-flight messages finish, for a bounded time. */
 	{
 		struct timespec deadline;
