@@ -725,6 +725,7 @@ main(int argc, char **argv)
 	for (int i = 0; i < conns; i++)
 		pthread_join(th[i], NULL);
 	wall = (now_ms() - t0) / 1000.0;
+	free(th);
 	getrusage(RUSAGE_SELF, &ru);
 	cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
@@ -754,5 +755,18 @@ main(int argc, char **argv)
 		printf("client CPU    %.0f%% of one core%s\n", 100.0 * cpu / wall,
 		    100.0 * cpu / wall > 80.0 ? "  (the client may be the limit)" : "");
 	}
+	free(lat);
+	for (size_t i = 0; i < nmsgs; i++) {
+		for (size_t h = 0; h < msgs[i].nh; h++) {
+			free(msgs[i].hname[h]);
+			free(msgs[i].hvalue[h]);
+		}
+		free(msgs[i].hname);
+		free(msgs[i].hvalue);
+		free(msgs[i].body);
+		free(msgs[i].from);
+		free(msgs[i].to);
+	}
+	free(msgs);
 	return atomic_load(&errors) ? 1 : 0;
 }

@@ -1,0 +1,1011 @@
+/*
+ * mime.c -- the MIME walk (GMime 3): decoded text parts, HTML rendered to
+ * text, URIs, part file names and content types, and header value
+ * decoding for header rules.
+ *
+ * mime_prepare() parses a message the caller lends (the bytes are copied
+ * into a GMime memory stream and not kept) and fills the caller's
+ * struct mime_text, whose strings it owns.  Every bound (nesting depth,
+ * part count, decoded text per part and in total, URI count) is enforced
+ * here; reaching one sets mt->truncated and the walk goes on with what it
+ * has, so a hostile message costs at most the bounds.
+ *
+ * HTML is rendered the way SpamAssassin renders it for body rules: tags
+ * dropped, entities decoded, <script>, <style> and <title> content
+ * dropped, block elements ending a paragraph and <br> a line.
+ *
+ * Text is always valid UTF-8 on the way out: a declared charset is
+ * converted with iconv, an unknown or missing one is taken as UTF-8 when
+ * the bytes are valid UTF-8 and as Latin-1 otherwise, and bytes that do
+ * not convert become U+FFFD.
+ */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gmime/gmime.h>
+
+#include "mime.h"
+
+#define DEF_DEPTH	20
+#define DEF_PARTS	1000
+#define DEF_TEXT	(4u << 20)
+#define DEF_PART_TEXT	(1u << 20)
+#define DEF_URIS	2000
+#define URI_MAX		2048	/* longest URI kept */
+
+static pthread_once_t mime_once = PTHREAD_ONCE_INIT;
+
+static void
+mime_init_once(void)
+{
+	g_mime_init();
+}
+
+void
+mime_init(void)
+{
+	pthread_once(&mime_once, mime_init_once);
+}
+
+/* Trim white space in place (str_trim() returns a pointer instead). */
+static void
+trim_in_place(char *s)
+{
+	char *t = str_trim(s);
+
+	if (t != s)
+		memmove(s, t, strlen(t) + 1);
+}
+
+/* ---- UTF-8 helpers ---- */
+
+static void
+put_utf8(struct buf *b, unsigned long c)
+{
+	char u[4];
+
+	if (c == 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		c = 0xfffd;
+	if (c < 0x80) {
+		buf_putc(b, (int)c);
+	} else if (c < 0x800) {
+		u[0] = (char)(0xc0 | (c >> 6));
+		u[1] = (char)(0x80 | (c & 0x3f));
+		buf_append(b, u, 2);
+	} else if (c < 0x10000) {
+		u[0] = (char)(0xe0 | (c >> 12));
+		u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (c & 0x3f));
+		buf_append(b, u, 3);
+	} else {
+		u[0] = (char)(0xf0 | (c >> 18));
+		u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (c & 0x3f));
+		buf_append(b, u, 4);
+	}
+}
+
+/*
+ * Append s as UTF-8: valid sequences are copied, NUL bytes dropped, and
+ * other bytes become their Latin-1 character (latin1) or U+FFFD.
+ */
+static void
+put_valid(struct buf *b, const char *s, size_t n, bool latin1)
+{
+	const char *end = s + n;
+
+	while (s < end) {
+		const gchar *bad;
+		size_t left = (size_t)(end - s);
+
+		if (g_utf8_validate(s, (gssize)left, &bad)) {
+			buf_append(b, s, left);
+			return;
+		}
+		buf_append(b, s, (size_t)(bad - s));
+		s = bad;
+		if (*s != '\0')
+			put_utf8(b, latin1 ? (unsigned char)*s : 0xfffd);
+		s++;
+	}
+}
+
+static bool
+charset_is_utf8(const char *cs)
+{
+	return cs == NULL || strcasecmp(cs, "utf-8") == 0 ||
+	    strcasecmp(cs, "utf8") == 0 || strcasecmp(cs, "us-ascii") == 0 ||
+	    strcasecmp(cs, "ascii") == 0;
+}
+
+/* Convert n bytes in charset cs to UTF-8, appending to out. */
+static void
+to_utf8(const char *cs, const char *s, size_t n, struct buf *out)
+{
+	iconv_t cd;
+	char tmp[4096];
+
+	if (charset_is_utf8(cs)) {
+		put_valid(out, s, n, !g_utf8_validate(s, (gssize)n, NULL));
+		return;
+	}
+	cd = g_mime_iconv_open("UTF-8", cs);
+	if (cd == (iconv_t)-1) {
+		/* Unknown charset: never fail, take the best guess. */
+		put_valid(out, s, n, !g_utf8_validate(s, (gssize)n, NULL));
+		return;
+	}
+	char *in = (char *)(uintptr_t)s;
+	size_t inleft = n;
+
+	while (inleft > 0) {
+		char *o = tmp;
+		size_t oleft = sizeof(tmp);
+		size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+		int e = errno;
+
+		put_valid(out, tmp, sizeof(tmp) - oleft, false);
+		if (r == (size_t)-1 && e != E2BIG) {
+			/* EILSEQ or EINVAL: replace one byte and go on. */
+			put_utf8(out, 0xfffd);
+			in++;
+			inleft--;
+			iconv(cd, NULL, NULL, NULL, NULL);
+		}
+	}
+	g_mime_iconv_close(cd);
+}
+
+/* ---- Paragraphs ---- */
+
+/*
+ * Split text into paragraphs at blank lines, join each paragraph's lines
+ * with one space, collapse white space runs, and add the non-empty ones.
+ */
+/* Keep at most n bytes of b, cut at a character boundary. */
+static void
+cut_utf8(struct buf *b, size_t n)
+{
+	if (b->len <= n)
+		return;
+	while (n > 0 && ((unsigned char)b->p[n] & 0xc0) == 0x80)
+		n--;
+	b->len = n;
+	b->p[n] = '\0';
+}
+
+/* Add paragraph p (if any) within the text budget; false once spent. */
+static bool
+flush_para(struct strlist *l, struct buf *p, size_t *budget, bool *truncated)
+{
+	if (p->len == 0)
+		return *budget > 0;
+	if (p->len > *budget) {
+		*truncated = true;
+		cut_utf8(p, *budget);
+	}
+	*budget -= p->len;
+	if (p->len > 0)
+		strlist_add_owned(l, buf_steal(p));
+	buf_reset(p);
+	return *budget > 0;
+}
+
+static void
+add_paragraphs(struct strlist *l, const char *s, size_t n, size_t *budget,
+    bool *truncated)
+{
+	struct buf p;
+	const char *end = s + n;
+	bool more = *budget > 0;
+
+	buf_init(&p, 0);
+	while (s < end && more) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *le = nl ? nl : end;
+		bool space = p.len > 0, blank = true;
+
+		for (const char *q = s; q < le; q++) {
+			if (isspace((unsigned char)*q)) {
+				space = p.len > 0;
+				continue;
+			}
+			if (space)
+				buf_putc(&p, ' ');
+			space = false;
+			blank = false;
+			buf_putc(&p, (unsigned char)*q);
+		}
+		if (blank)
+			more = flush_para(l, &p, budget, truncated);
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+	if (more)
+		flush_para(l, &p, budget, truncated);
+	else if (s < end)
+		*truncated = true;
+	buf_free(&p);
+}
+
+/* Lines of the decoded text, without their line ends. */
+static void
+add_lines(struct strlist *l, const char *s, size_t n, size_t *budget,
+    bool *truncated)
+{
+	const char *end = s + n;
+
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t len = nl ? (size_t)(nl - s) : (size_t)(end - s);
+
+		if (len > 0 && s[len - 1] == '\r')
+			len--;
+		if (len + 1 > *budget) {
+			/* Keep the head of the line that does not fit. */
+			*truncated = true;
+			if (*budget <= 1)
+				return;
+			len = *budget - 1;
+			while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+				len--;
+			strlist_add_owned(l, xstrndup(s, len));
+			*budget = 0;
+			return;
+		}
+		*budget -= len + 1;
+		strlist_add_owned(l, xstrndup(s, len));
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+}
+
+/* ---- URIs ---- */
+
+static void
+add_uri(struct strlist *uris, unsigned max, const char *s, size_t n)
+{
+	if (uris->n >= max || n == 0 || n > URI_MAX)
+		return;
+	strlist_add_owned(uris, xstrndup(s, n));
+}
+
+static bool
+uri_char(int c)
+{
+	return c > 0x20 && c != 0x7f && strchr("<>\"'`{}|\\^", c) == NULL;
+}
+
+/* Find URIs in plain text: scheme://..., mailto:, and scheme-less www. */
+static void
+scan_uris(const char *s, size_t n, struct strlist *uris, unsigned max)
+{
+	static const char *const schemes[] = { "http://", "https://",
+	    "ftp://", "mailto:", "www." };
+
+	for (size_t i = 0; i < n && uris->n < max; i++) {
+		int c = (unsigned char)s[i];
+		size_t k, j, start, sl = 0;
+
+		if (c != 'h' && c != 'H' && c != 'f' && c != 'F' && c != 'm' &&
+		    c != 'M' && c != 'w' && c != 'W')
+			continue;
+		if (i > 0 && (isalnum((unsigned char)s[i - 1]) ||
+		    s[i - 1] == '.' || s[i - 1] == '/' || s[i - 1] == '@'))
+			continue;
+		for (k = 0; k < ARRAY_LEN(schemes); k++) {
+			sl = strlen(schemes[k]);
+			if (n - i > sl && strncasecmp(s + i, schemes[k], sl) == 0)
+				break;
+		}
+		if (k == ARRAY_LEN(schemes))
+			continue;
+		start = i;
+		for (j = i + sl; j < n && uri_char((unsigned char)s[j]); j++)
+			;
+		while (j > i + sl && strchr(".,;:!?)]}", s[j - 1]) != NULL)
+			j--;
+		if (j == i + sl || !isalnum((unsigned char)s[i + sl]))
+			continue;
+		if (k == 4) {
+			/* www.: needs another dot; gets the http scheme. */
+			if (memchr(s + i + sl, '.', j - i - sl) == NULL)
+				continue;
+			char *u = xasprintf("http://%.*s", (int)(j - start),
+			    s + start);
+
+			add_uri(uris, max, u, strlen(u));
+			free(u);
+		} else
+			add_uri(uris, max, s + start, j - start);
+		i = j;
+	}
+}
+
+/* An href/src value: keep absolute and www. forms, not relative ones. */
+static void
+attr_uri(const char *v, size_t n, struct strlist *uris, unsigned max)
+{
+	while (n > 0 && isspace((unsigned char)*v)) {
+		v++;
+		n--;
+	}
+	while (n > 0 && isspace((unsigned char)v[n - 1]))
+		n--;
+	if (n == 0)
+		return;
+	if ((n > 7 && strncasecmp(v, "http://", 7) == 0) ||
+	    (n > 8 && strncasecmp(v, "https://", 8) == 0) ||
+	    (n > 6 && strncasecmp(v, "ftp://", 6) == 0) ||
+	    (n > 7 && strncasecmp(v, "mailto:", 7) == 0))
+		add_uri(uris, max, v, n);
+	else if (n > 4 && strncasecmp(v, "www.", 4) == 0) {
+		char *u = xasprintf("http://%.*s", (int)n, v);
+
+		add_uri(uris, max, u, strlen(u));
+		free(u);
+	} else if (n > 2 && v[0] == '/' && v[1] == '/') {
+		char *u = xasprintf("http:%.*s", (int)n, v);
+
+		add_uri(uris, max, u, strlen(u));
+		free(u);
+	}
+}
+
+/* ---- HTML ---- */
+
+static const struct entity {
+	const char *name;
+	unsigned    cp;
+} entities[] = {
+	{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
+	{ "apos", '\'' }, { "nbsp", ' ' }, { "copy", 0xa9 }, { "reg", 0xae },
+	{ "trade", 0x2122 }, { "hellip", 0x2026 }, { "mdash", 0x2014 },
+	{ "ndash", 0x2013 }, { "lsquo", 0x2018 }, { "rsquo", 0x2019 },
+	{ "ldquo", 0x201c }, { "rdquo", 0x201d }, { "bull", 0x2022 },
+	{ "euro", 0x20ac }, { "pound", 0xa3 }, { "yen", 0xa5 },
+	{ "cent", 0xa2 }, { "sect", 0xa7 }, { "deg", 0xb0 },
+	{ "laquo", 0xab }, { "raquo", 0xbb }, { "middot", 0xb7 },
+	{ "times", 0xd7 }, { "divide", 0xf7 }, { "shy", 0xad },
+	{ "iexcl", 0xa1 }, { "iquest", 0xbf },
+	{ "agrave", 0xe0 }, { "aacute", 0xe1 }, { "acirc", 0xe2 },
+	{ "auml", 0xe4 }, { "ccedil", 0xe7 }, { "egrave", 0xe8 },
+	{ "eacute", 0xe9 }, { "ecirc", 0xea }, { "iacute", 0xed },
+	{ "ntilde", 0xf1 }, { "oacute", 0xf3 }, { "ouml", 0xf6 },
+	{ "uacute", 0xfa }, { "uuml", 0xfc }, { "szlig", 0xdf },
+	{ "Auml", 0xc4 }, { "Ouml", 0xd6 }, { "Uuml", 0xdc },
+	{ "Eacute", 0xc9 },
+};
+
+/*
+ * Decode the entity at s (s[0] == '&'), n bytes available.  Returns the
+ * bytes consumed and puts the character in *cp, or 0 when it is not one.
+ */
+static size_t
+entity_decode(const char *s, size_t n, unsigned long *cp)
+{
+	size_t i = 1;
+
+	if (n > 2 && s[1] == '#') {
+		unsigned long v = 0;
+		bool hex = n > 3 && (s[2] == 'x' || s[2] == 'X');
+		size_t d = 0;
+
+		for (i = hex ? 3 : 2; i < n && d < 8; i++, d++) {
+			int c = (unsigned char)s[i];
+
+			if (hex && isxdigit(c))
+				v = v * 16 + (unsigned long)(isdigit(c) ? c - '0' :
+				    tolower(c) - 'a' + 10);
+			else if (!hex && isdigit(c))
+				v = v * 10 + (unsigned long)(c - '0');
+			else
+				break;
+		}
+		if (d == 0)
+			return 0;
+		if (i < n && s[i] == ';')
+			i++;
+		if (v == 0xa0)
+			v = ' ';
+		*cp = v;
+		return i;
+	}
+	while (i < n && i < 10 && isalnum((unsigned char)s[i]))
+		i++;
+	if (i == 1)
+		return 0;
+	for (size_t k = 0; k < ARRAY_LEN(entities); k++)
+		if (strlen(entities[k].name) == i - 1 &&
+		    strncmp(entities[k].name, s + 1, i - 1) == 0) {
+			*cp = entities[k].cp;
+			return i < n && s[i] == ';' ? i + 1 : i;
+		}
+	return 0;
+}
+
+/* Append s with entities decoded. */
+static void
+put_decoded(struct buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; ) {
+		unsigned long cp;
+		size_t used;
+
+		if (s[i] == '&' && (used = entity_decode(s + i, n - i, &cp))) {
+			put_utf8(b, cp);
+			i += used;
+		} else
+			buf_putc(b, (unsigned char)s[i++]);
+	}
+}
+
+static bool
+tag_in(const char *name, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(name, *list) == 0)
+			return true;
+	return false;
+}
+
+static const char *const block_tags[] = { "p", "div", "tr", "li", "h1",
+	"h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "dl", "dt", "dd",
+	"blockquote", "pre", "hr", "form", "center", "address",
+	"section", "article", "header", "footer", "nav", "aside", "body",
+	"html", "head", "tbody", "thead", "tfoot", "fieldset", "main",
+	"figure", "figcaption", "caption", NULL };
+static const char *const uri_attrs[] = { "href", "src", "background",
+	"action", NULL };
+
+static const char *
+find_ci(const char *s, const char *end, const char *needle)
+{
+	size_t nl = strlen(needle);
+
+	for (; s + nl <= end; s++)
+		if (strncasecmp(s, needle, nl) == 0)
+			return s;
+	return NULL;
+}
+
+void
+mime_html_render(const char *h, size_t n, struct buf *out,
+    struct strlist *uris, unsigned maxuris)
+{
+	const char *s = h, *end = h + n;
+
+	while (s < end) {
+		if (*s == '&') {
+			unsigned long cp;
+			size_t used = entity_decode(s, (size_t)(end - s), &cp);
+
+			if (used) {
+				put_utf8(out, cp);
+				s += used;
+			} else
+				buf_putc(out, *s++);
+			continue;
+		}
+		if (*s != '<') {
+			int c = (unsigned char)*s++;
+
+			buf_putc(out, isspace(c) ? ' ' : c);
+			continue;
+		}
+		/* Comments, declarations, processing instructions. */
+		if (end - s >= 4 && strncmp(s, "<!--", 4) == 0) {
+			const char *e = find_ci(s + 4, end, "-->");
+
+			s = e ? e + 3 : end;
+			continue;
+		}
+		if (end - s >= 2 && (s[1] == '!' || s[1] == '?')) {
+			const char *e = memchr(s, '>', (size_t)(end - s));
+
+			s = e ? e + 1 : end;
+			continue;
+		}
+		const char *p = s + 1;
+		bool closing = false;
+		char name[16];
+		size_t nl = 0;
+
+		if (p < end && *p == '/') {
+			closing = true;
+			p++;
+		}
+		if (p >= end || !isalpha((unsigned char)*p)) {
+			buf_putc(out, *s++);	/* a lone '<' is text */
+			continue;
+		}
+		while (p < end && (isalnum((unsigned char)*p) || *p == '-' ||
+		    *p == ':')) {
+			if (nl < sizeof(name) - 1)
+				name[nl++] = (char)tolower((unsigned char)*p);
+			p++;
+		}
+		name[nl] = '\0';
+		/* Attributes, up to the closing '>' outside quotes. */
+		while (p < end && *p != '>') {
+			const char *an, *v = NULL;
+			size_t anl, vl = 0;
+
+			if (isspace((unsigned char)*p) || *p == '/') {
+				p++;
+				continue;
+			}
+			an = p;
+			while (p < end && !isspace((unsigned char)*p) &&
+			    *p != '=' && *p != '>')
+				p++;
+			anl = (size_t)(p - an);
+			while (p < end && isspace((unsigned char)*p))
+				p++;
+			if (p < end && *p == '=') {
+				p++;
+				while (p < end && isspace((unsigned char)*p))
+					p++;
+				if (p < end && (*p == '"' || *p == '\'')) {
+					char q = *p++;
+
+					v = p;
+					while (p < end && *p != q)
+						p++;
+					vl = (size_t)(p - v);
+					if (p < end)
+						p++;
+				} else {
+					v = p;
+					while (p < end &&
+					    !isspace((unsigned char)*p) &&
+					    *p != '>')
+						p++;
+					vl = (size_t)(p - v);
+				}
+			}
+			if (v != NULL && uris != NULL && !closing) {
+				char a[12];
+
+				if (anl < sizeof(a)) {
+					for (size_t i = 0; i < anl; i++)
+						a[i] = (char)tolower(
+						    (unsigned char)an[i]);
+					a[anl] = '\0';
+					if (tag_in(a, uri_attrs)) {
+						struct buf d;
+
+						buf_init(&d, URI_MAX * 2);
+						put_decoded(&d, v, vl);
+						attr_uri(d.p ? d.p : "", d.len,
+						    uris, maxuris);
+						buf_free(&d);
+					}
+				}
+			}
+		}
+		s = p < end ? p + 1 : end;
+		if (!closing && (strcmp(name, "script") == 0 ||
+		    strcmp(name, "style") == 0 || strcmp(name, "title") == 0)) {
+			char close[24];
+			const char *e;
+
+			snprintf(close, sizeof(close), "</%s", name);
+			e = find_ci(s, end, close);
+
+			if (e == NULL)
+				s = end;
+			else {
+				e = memchr(e, '>', (size_t)(end - e));
+				s = e ? e + 1 : end;
+			}
+			continue;
+		}
+		if (strcmp(name, "br") == 0)
+			buf_putc(out, '\n');
+		else if (tag_in(name, block_tags))
+			buf_puts(out, "\n\n");
+		else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0 ||
+		    strcmp(name, "img") == 0)
+			buf_putc(out, ' ');
+	}
+}
+
+/* ---- The walk ---- */
+
+struct walk {
+	struct mime_text *mt;
+	unsigned want;
+	struct mime_limits lim;
+	unsigned nparts;
+	size_t  budget;		/* body text bytes left */
+	size_t  rawbudget;	/* raw body text bytes left */
+};
+
+static char *
+lower_dup(const char *s)
+{
+	char *r = xstrdup(s);
+
+	for (char *p = r; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return r;
+}
+
+/* A parameter value as UTF-8, with any RFC 2047 words GMime left decoded. */
+static char *
+param_text(const char *v)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (strstr(v, "=?") != NULL) {
+		char *d = g_mime_utils_header_decode_text(NULL, v);
+
+		put_valid(&b, d, strlen(d), true);
+		g_free(d);
+	} else
+		put_valid(&b, v, strlen(v), true);
+	return buf_steal(&b);
+}
+
+static void
+walk_text(struct walk *w, GMimePart *part, const char *type)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeStream *mem;
+	GByteArray *ba;
+	const char *cs;
+	struct buf text;
+	size_t n;
+
+	if (dw == NULL)
+		return;
+	mem = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(dw, mem);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	n = ba->len;
+	if (n > w->lim.part_text) {
+		n = w->lim.part_text;
+		w->mt->truncated = true;
+	}
+	cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
+	    "charset");
+	buf_init(&text, 0);
+	to_utf8(cs, (const char *)ba->data, n, &text);
+	g_object_unref(mem);
+	if (text.p == NULL)
+		buf_puts(&text, "");
+
+	if (w->want & MIME_RAWBODY)
+		add_lines(&w->mt->rawbody, text.p, text.len, &w->rawbudget,
+		    &w->mt->truncated);
+	if (strcmp(type, "text/html") == 0) {
+		struct buf r;
+
+		buf_init(&r, 0);
+		mime_html_render(text.p, text.len, &r,
+		    (w->want & MIME_URI) ? &w->mt->uris : NULL, w->lim.uris);
+		if (r.p == NULL)
+			buf_puts(&r, "");
+		if (w->want & MIME_BODY)
+			add_paragraphs(&w->mt->body, r.p, r.len, &w->budget,
+			    &w->mt->truncated);
+		if (w->want & MIME_URI)
+			scan_uris(r.p, r.len, &w->mt->uris, w->lim.uris);
+		buf_free(&r);
+	} else {
+		if (w->want & MIME_BODY)
+			add_paragraphs(&w->mt->body, text.p, text.len,
+			    &w->budget, &w->mt->truncated);
+		if (w->want & MIME_URI)
+			scan_uris(text.p, text.len, &w->mt->uris, w->lim.uris);
+	}
+	buf_free(&text);
+}
+
+static void
+walk(struct walk *w, GMimeObject *obj, unsigned depth)
+{
+	GMimeContentType *ct;
+	char *type = NULL, *t;
+	const char *fn;
+
+	if (obj == NULL)
+		return;
+	if (w->nparts >= w->lim.parts || depth > w->lim.depth) {
+		w->mt->truncated = true;
+		return;
+	}
+	w->nparts++;
+	ct = g_mime_object_get_content_type(obj);
+	if (ct != NULL && (t = g_mime_content_type_get_mime_type(ct)) != NULL) {
+		type = lower_dup(t);
+		g_free(t);
+	} else
+		type = xstrdup("text/plain");
+	if (w->want & MIME_TYPE)
+		strlist_add(&w->mt->types, type);
+	if (w->want & MIME_FILENAME) {
+		fn = g_mime_object_get_content_disposition_parameter(obj,
+		    "filename");
+		if (fn == NULL || *fn == '\0')
+			fn = g_mime_object_get_content_type_parameter(obj,
+			    "name");
+		if (fn != NULL && *fn != '\0')
+			strlist_add_owned(&w->mt->filenames, param_text(fn));
+	}
+
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+
+		for (int i = 0; i < n; i++)
+			walk(w, g_mime_multipart_get_part(mp, i), depth + 1);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(obj));
+
+		if (m != NULL)
+			walk(w, g_mime_message_get_mime_part(m), depth + 1);
+	} else if (GMIME_IS_PART(obj) && strncmp(type, "text/", 5) == 0 &&
+	    (w->want & (MIME_BODY | MIME_RAWBODY | MIME_URI)))
+		walk_text(w, GMIME_PART(obj), type);
+	free(type);
+}
+
+/* Keep the first of each URI, in order. */
+static void
+dedup(struct strlist *l)
+{
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	size_t k = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (g_hash_table_contains(seen, l->v[i])) {
+			free(l->v[i]);
+			continue;
+		}
+		g_hash_table_add(seen, l->v[i]);
+		l->v[k++] = l->v[i];
+	}
+	l->n = k;
+	g_hash_table_destroy(seen);
+}
+
+int
+mime_prepare(struct mime_text *mt, const char *msg, size_t len,
+    unsigned want, const struct mime_limits *lim)
+{
+	struct walk w;
+	GMimeStream *st;
+	GMimeParser *parser;
+	GMimeMessage *m;
+
+	mime_init();
+	memset(mt, 0, sizeof(*mt));
+	memset(&w, 0, sizeof(w));
+	w.mt = mt;
+	w.want = want;
+	if (lim != NULL)
+		w.lim = *lim;
+	if (w.lim.depth == 0)
+		w.lim.depth = DEF_DEPTH;
+	if (w.lim.parts == 0)
+		w.lim.parts = DEF_PARTS;
+	if (w.lim.text == 0)
+		w.lim.text = DEF_TEXT;
+	if (w.lim.part_text == 0)
+		w.lim.part_text = DEF_PART_TEXT;
+	if (w.lim.uris == 0)
+		w.lim.uris = DEF_URIS;
+	w.budget = w.lim.text;
+	w.rawbudget = w.lim.text;
+
+	st = g_mime_stream_mem_new_with_buffer(msg, len);
+	parser = g_mime_parser_new_with_stream(st);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	m = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(st);
+
+	if (m != NULL) {
+		mt->parsed = true;
+		if (want & MIME_BODY) {
+			const char *subj = g_mime_message_get_subject(m);
+			struct buf b;
+			size_t big = (size_t)-1;
+			bool tr = false;
+			struct strlist one = { 0 };
+
+			buf_init(&b, 0);
+			put_valid(&b, subj ? subj : "", subj ? strlen(subj) : 0,
+			    true);
+			/* The Subject is one line, however it was folded. */
+			for (size_t i = 0; i < b.len; i++)
+				if (b.p[i] == '\n' || b.p[i] == '\r')
+					b.p[i] = ' ';
+			add_paragraphs(&one, b.p ? b.p : "", b.len, &big, &tr);
+			strlist_add(&mt->body, one.n ? one.v[0] : "");
+			strlist_free(&one);
+			buf_free(&b);
+		}
+		walk(&w, g_mime_message_get_mime_part(m), 0);
+		g_object_unref(m);
+	} else {
+		/* Not a message GMime can parse: all of it is text. */
+		struct buf t;
+
+		if (want & MIME_BODY)
+			strlist_add(&mt->body, "");
+		buf_init(&t, 0);
+		to_utf8(NULL, msg, len > w.lim.part_text ? w.lim.part_text :
+		    len, &t);
+		if (t.p == NULL)
+			buf_puts(&t, "");
+		if (want & MIME_RAWBODY)
+			add_lines(&mt->rawbody, t.p, t.len, &w.rawbudget,
+			    &mt->truncated);
+		if (want & MIME_BODY)
+			add_paragraphs(&mt->body, t.p, t.len, &w.budget,
+			    &mt->truncated);
+		if (want & MIME_URI)
+			scan_uris(t.p, t.len, &mt->uris, w.lim.uris);
+		buf_free(&t);
+	}
+	if (mt->uris.n >= w.lim.uris)
+		mt->truncated = true;
+	dedup(&mt->uris);
+	return 0;
+}
+
+void
+mime_text_free(struct mime_text *mt)
+{
+	strlist_free(&mt->body);
+	strlist_free(&mt->rawbody);
+	strlist_free(&mt->uris);
+	strlist_free(&mt->filenames);
+	strlist_free(&mt->types);
+	memset(mt, 0, sizeof(*mt));
+}
+
+/* ---- Headers ---- */
+
+/* Unfold: drop CR and LF (the white space after them stays). */
+static char *
+unfold(const char *raw)
+{
+	char *r = xmalloc(strlen(raw) + 1), *o = r;
+
+	for (; *raw; raw++)
+		if (*raw != '\r' && *raw != '\n')
+			*o++ = *raw;
+	*o = '\0';
+	return r;
+}
+
+char *
+mime_header_decode(const char *raw)
+{
+	char *u, *d;
+	struct buf b;
+
+	mime_init();
+	u = unfold(raw);
+	d = g_mime_utils_header_decode_text(NULL, u);
+	buf_init(&b, 0);
+	put_valid(&b, d ? d : u, strlen(d ? d : u), true);
+	g_free(d);
+	free(u);
+	if (b.p == NULL)
+		buf_puts(&b, "");
+	trim_in_place(b.p);
+	b.len = strlen(b.p);
+	return buf_steal(&b);
+}
+
+static InternetAddressMailbox *
+first_mailbox(InternetAddressList *l)
+{
+	int n = l ? internet_address_list_length(l) : 0;
+
+	for (int i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(l, i);
+
+		if (INTERNET_ADDRESS_IS_MAILBOX(a))
+			return INTERNET_ADDRESS_MAILBOX(a);
+		if (INTERNET_ADDRESS_IS_GROUP(a)) {
+			InternetAddressMailbox *mb = first_mailbox(
+			    internet_address_group_get_members(
+			    INTERNET_ADDRESS_GROUP(a)));
+
+			if (mb != NULL)
+				return mb;
+		}
+	}
+	return NULL;
+}
+
+static char *
+addr_part(const char *raw, bool want_name)
+{
+	char *u = unfold(raw);
+	InternetAddressList *l;
+	InternetAddressMailbox *mb;
+	struct buf b;
+
+	mime_init();
+	l = internet_address_list_parse(NULL, u);
+	mb = first_mailbox(l);
+	buf_init(&b, 0);
+	if (mb != NULL) {
+		const char *v = want_name ?
+		    internet_address_get_name(INTERNET_ADDRESS(mb)) :
+		    internet_address_mailbox_get_addr(mb);
+
+		if (v != NULL)
+			put_valid(&b, v, strlen(v), true);
+	} else if (!want_name && (l == NULL ||
+	    internet_address_list_length(l) == 0)) {
+		/* Not parseable: what is in <>, or the whole value. */
+		const char *lt = strchr(u, '<'), *gt;
+
+		if (lt != NULL && (gt = strchr(lt, '>')) != NULL)
+			put_valid(&b, lt + 1, (size_t)(gt - lt - 1), true);
+		else
+			put_valid(&b, u, strlen(u), true);
+	}
+	if (l != NULL)
+		g_object_unref(l);
+	free(u);
+	if (b.p == NULL)
+		buf_puts(&b, "");
+	trim_in_place(b.p);
+	b.len = strlen(b.p);
+	return buf_steal(&b);
+}
+
+char *
+mime_header_addr(const char *raw)
+{
+	return addr_part(raw, false);
+}
+
+char *
+mime_header_name(const char *raw)
+{
+	return addr_part(raw, true);
+}
+
+static void
+dump_list(struct buf *out, const char *title, const struct strlist *l)
+{
+	buf_printf(out, "== %s\n", title);
+	for (size_t i = 0; i < l->n; i++)
+		buf_printf(out, "%s\n", l->v[i]);
+}
+
+void
+mime_dump(const struct mime_text *mt, struct buf *out)
+{
+	dump_list(out, "body", &mt->body);
+	dump_list(out, "rawbody", &mt->rawbody);
+	dump_list(out, "uris", &mt->uris);
+	dump_list(out, "filenames", &mt->filenames);
+	dump_list(out, "types", &mt->types);
+	if (mt->truncated)
+		buf_puts(out, "== truncated\n");
+}

@@ -1,0 +1,73 @@
+/*
+ * mime.h -- the MIME walk: from the bytes of one message to the text the
+ * rules look at (body lines, raw body lines, URIs, part file names and
+ * content types), and header value decoding for header rules.
+ *
+ * Ownership: mime_prepare() reads the message bytes it is lent and fills
+ * a struct mime_text that the caller owns and releases with
+ * mime_text_free().  Every string in it is owned by it and is UTF-8
+ * (invalid input bytes are replaced, never passed on).  The functions
+ * returning char * give the caller a string to free().
+ *
+ * All of it is safe to call from any thread once mime_init() has run
+ * (mime_prepare() calls it itself).
+ */
+#ifndef WARDEN_MIME_H
+#define WARDEN_MIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+/* What to build: rules ask only for what the ruleset uses. */
+#define MIME_BODY	0x01	/* rendered text, one line per paragraph */
+#define MIME_RAWBODY	0x02	/* decoded text parts, not rendered */
+#define MIME_URI	0x04
+#define MIME_FILENAME	0x08
+#define MIME_TYPE	0x10
+#define MIME_ALL	0x1f
+
+/* Bounds: hostile input is normal.  Zero fields take the defaults. */
+struct mime_limits {
+	unsigned depth;		/* nesting of multiparts/messages (20) */
+	unsigned parts;		/* parts walked (1000) */
+	size_t   text;		/* bytes of body, and of raw body, kept (4 MiB) */
+	size_t   part_text;	/* bytes of decoded text per part (1 MiB) */
+	unsigned uris;		/* URIs kept (2000) */
+};
+
+struct mime_text {
+	struct strlist body;	/* [0] is the Subject, then paragraphs */
+	struct strlist rawbody;	/* lines of the decoded text parts */
+	struct strlist uris;	/* de-duplicated */
+	struct strlist filenames;
+	struct strlist types;	/* "type/subtype", lower case, every part */
+	bool    truncated;	/* some bound was reached */
+	bool    parsed;		/* GMime found a message (else raw text) */
+};
+
+/* Call g_mime_init() once for the process. */
+void  mime_init(void);
+/*
+ * Walk the message msg[0..len) and build what want asks for.  Returns 0;
+ * a message GMime cannot parse is taken as plain text.
+ */
+int   mime_prepare(struct mime_text *mt, const char *msg, size_t len,
+    unsigned want, const struct mime_limits *lim);
+void  mime_text_free(struct mime_text *mt);
+
+/* Header value as rules see it: unfolded, RFC 2047-decoded, trimmed. */
+char *mime_header_decode(const char *raw);
+/* The first address of an address header given raw ("" when none). */
+char *mime_header_addr(const char *decoded);
+/* Its first display name, decoded ("" when none). */
+char *mime_header_name(const char *decoded);
+
+/* Render HTML to text (exposed for tests); appends URIs found to uris. */
+void  mime_html_render(const char *html, size_t len, struct buf *out,
+    struct strlist *uris, unsigned maxuris);
+/* The golden-test dump of everything in mt. */
+void  mime_dump(const struct mime_text *mt, struct buf *out);
+
+#endif

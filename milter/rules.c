@@ -1,0 +1,728 @@
+/*
+ * rules.c -- the compiled, immutable rule set: loading the files the
+ * config names, running the rules of one stage against one message, and
+ * meta rules.
+ *
+ * Ownership: rules_load() returns a ruleset the caller frees with
+ * rules_free(); it is then only read, by any number of threads at once.
+ * rules_run() borrows everything in struct rules_input; all per-message
+ * state (PCRE2 match data and match context, decoded headers, the MIME
+ * text, meta values) lives for the one call and is freed before it
+ * returns.  Hits go into the caller's results with their name, kind and
+ * description borrowed from the ruleset, which outlives every message.
+ */
+#include "autoconfig.h"
+
+#include <sys/socket.h>
+
+#include <glob.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "mime.h"
+#include "rules_int.h"
+
+#define MAX_HITS_MULTIPLE 1000	/* bound on hits counted per rule */
+#define MAX_SPLIT_HEADERS 1000
+
+/* Trim white space in place (str_trim() returns a pointer instead). */
+static void
+trim_in_place(char *s)
+{
+	char *t = str_trim(s);
+
+	if (t != s)
+		memmove(s, t, strlen(t) + 1);
+}
+
+struct ruleset *
+rules_new(const struct config *cfg)
+{
+	struct ruleset *rs = xcalloc(1, sizeof(*rs));
+
+	rs->byname = g_hash_table_new(g_str_hash, g_str_equal);
+	rs->skipnames = g_hash_table_new_full(g_str_hash, g_str_equal, free,
+	    NULL);
+	rs->match_limit = 100000;
+	rs->depth_limit = 10000;
+	if (cfg != NULL) {
+		if (cfg->pcre2_match_limit > 0)
+			rs->match_limit = cfg->pcre2_match_limit > UINT32_MAX ?
+			    UINT32_MAX : (uint32_t)cfg->pcre2_match_limit;
+		if (cfg->pcre2_depth_limit > 0)
+			rs->depth_limit = cfg->pcre2_depth_limit > UINT32_MAX ?
+			    UINT32_MAX : (uint32_t)cfg->pcre2_depth_limit;
+		if (cfg->hostname != NULL && cfg->hostname[0] != '\0')
+			rs->hostname = xstrdup(cfg->hostname);
+	}
+	if (rs->hostname == NULL)
+		rs->hostname = xstrdup("localhost");
+	return rs;
+}
+
+static bool
+has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+struct ruleset *
+rules_load(const struct config *cfg, struct diag *d)
+{
+	struct ruleset *rs = rules_new(cfg);
+	size_t before = diag_nerrors(d);
+
+	for (size_t i = 0; cfg != NULL && i < cfg->rules.n; i++) {
+		const char *pat = cfg->rules.v[i];
+		glob_t g;
+		int rc;
+
+		memset(&g, 0, sizeof(g));
+		rc = glob(pat, 0, NULL, &g);	/* sorted */
+		if (rc == GLOB_NOMATCH) {
+			if (has_glob(pat))
+				diag_warn(d, pat, 0, "no rule files match");
+			else
+				rules_parse_file(rs, pat, 0, d);
+		} else if (rc != 0)
+			diag_error(d, pat, 0, "cannot list rule files");
+		else
+			for (size_t j = 0; j < g.gl_pathc; j++)
+				rules_parse_file(rs, g.gl_pathv[j], 0, d);
+		globfree(&g);
+	}
+	rules_finish(rs, d);
+	if (diag_nerrors(d) > before) {
+		rules_free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+struct ruleset *
+rules_load_text(const struct config *cfg, const char *name, const char *text,
+    struct diag *d)
+{
+	struct ruleset *rs = rules_new(cfg);
+	size_t before = diag_nerrors(d);
+
+	rules_parse_text(rs, name, text, 0, d);
+	rules_finish(rs, d);
+	if (diag_nerrors(d) > before) {
+		rules_free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+void
+rules_free(struct ruleset *rs)
+{
+	if (rs == NULL)
+		return;
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rule *r = rs->rules[i];
+
+		free(r->name);
+		free(r->src);
+		free(r->describe);
+		reply_free(&r->reply);
+		if (r->re != NULL)
+			pcre2_code_free(r->re);
+		free(r->hname);
+		free(r->if_unset);
+		cidrlist_free(&r->cidrs);
+		for (size_t j = 0; j < r->nmnodes; j++)
+			free(r->mnodes[j].name);
+		free(r->mnodes);
+		free(r);
+	}
+	free(rs->rules);
+	g_hash_table_destroy(rs->byname);
+	g_hash_table_destroy(rs->skipnames);
+	strlist_free(&rs->files);
+	free(rs->order);
+	for (size_t i = 0; i < rs->nskips; i++)
+		free(rs->skips[i].what);
+	free(rs->skips);
+	free(rs->hostname);
+	free(rs);
+}
+
+size_t
+rules_count(const struct ruleset *rs)
+{
+	return rs ? rs->n : 0;
+}
+
+void
+rules_summary(const struct ruleset *rs, struct diag *d)
+{
+	struct buf b;
+	bool first = true;
+
+	if (rs == NULL)
+		return;
+	buf_init(&b, 0);
+	buf_printf(&b, "rules: %zu loaded", rs->n);
+	for (int k = 0; k < RK_NKINDS; k++) {
+		if (rs->nkind[k] == 0)
+			continue;
+		buf_printf(&b, "%s%s %zu", first ? " (" : ", ",
+		    rules_kind_names[k], rs->nkind[k]);
+		first = false;
+	}
+	if (!first)
+		buf_putc(&b, ')');
+	diag_note(d, "%s", b.p);
+	buf_free(&b);
+	for (size_t i = 0; i < rs->nskips; i++)
+		diag_note(d, "rules: skipped %u %s (not implemented in Warden)",
+		    rs->skips[i].n, rs->skips[i].what);
+}
+
+/* ---- Matching ---- */
+
+struct mctx {
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	bool    limit_logged;
+};
+
+static bool
+rule_enabled(const struct rule *r)
+{
+	/* A score of 0 turns a rule off, unless something else needs it. */
+	return !(r->score_set && r->score == 0 && !r->referenced &&
+	    r->action == ACT_NONE && strncmp(r->name, "__", 2) != 0);
+}
+
+static unsigned
+rule_max(const struct rule *r)
+{
+	if (!(r->tflags & TF_MULTIPLE))
+		return 1;
+	return r->maxhits ? r->maxhits : MAX_HITS_MULTIPLE;
+}
+
+/*
+ * Count the matches of r in s[0..n), at most max.  The first one is put
+ * in *mo and *ml.  A PCRE2 limit counts as no further match and is logged
+ * once per call of rules_run().
+ */
+static unsigned
+re_count(const struct rule *r, const char *s, size_t n, unsigned max,
+    struct mctx *m, size_t *mo, size_t *ml)
+{
+	PCRE2_SIZE off = 0;
+	unsigned cnt = 0;
+
+	while (cnt < max && off <= n) {
+		int rc = pcre2_match(r->re, (PCRE2_SPTR)s, n, off, 0, m->md,
+		    m->mc);
+		PCRE2_SIZE *ov;
+
+		if (rc == PCRE2_ERROR_NOMATCH)
+			break;
+		if (rc < 0) {
+			if (!m->limit_logged) {
+				PCRE2_UCHAR msg[128];
+
+				pcre2_get_error_message(rc, msg, sizeof(msg));
+				log_msg(LOG_WARNING, "rule %s: %s; counted as "
+				    "no match", r->name, (const char *)msg);
+				m->limit_logged = true;
+			}
+			break;
+		}
+		ov = pcre2_get_ovector_pointer(m->md);
+		if (cnt == 0) {
+			*mo = ov[0];
+			*ml = ov[1] - ov[0];
+		}
+		cnt++;
+		if (ov[1] > ov[0])
+			off = ov[1];
+		else {
+			off = ov[1] + 1;
+			while (off < n && ((unsigned char)s[off] & 0xc0) == 0x80)
+				off++;
+		}
+	}
+	return cnt;
+}
+
+static void
+take_hit(const struct rule *r, unsigned count, const char *m, size_t ml,
+    struct results *res)
+{
+	const char *kind = rules_kind_names[r->kind];
+
+	if (count == 0)
+		return;
+	results_add_hit(res, r->name, kind, r->describe, r->score, m, ml);
+	/* Further hits raise the count (for metas), not the score. */
+	for (unsigned i = 1; i < count; i++)
+		results_add_hit(res, r->name, kind, r->describe, 0, NULL, 0);
+	if (r->action != ACT_NONE)
+		results_decide(res, r->action, r->reply.code[0] ? &r->reply :
+		    NULL, r->name);
+}
+
+/* One subject string for rule r. */
+static void
+run_one(const struct rule *r, const char *s, size_t n, struct mctx *m,
+    struct results *res)
+{
+	size_t mo = 0, ml = 0;
+	unsigned c = re_count(r, s, n, rule_max(r), m, &mo, &ml);
+
+	take_hit(r, c, s + mo, ml, res);
+}
+
+/* Every string of a list for rule r (body lines, URIs, ...). */
+static void
+run_list(const struct rule *r, const struct strlist *l, size_t from,
+    struct mctx *m, struct results *res)
+{
+	unsigned max = rule_max(r), total = 0;
+	const char *first = NULL;
+	size_t firstlen = 0;
+
+	for (size_t i = from; i < l->n && total < max; i++) {
+		size_t mo = 0, ml = 0;
+		unsigned c = re_count(r, l->v[i], strlen(l->v[i]), max - total,
+		    m, &mo, &ml);
+
+		if (c > 0 && first == NULL) {
+			first = l->v[i] + mo;
+			firstlen = ml;
+		}
+		total += c;
+	}
+	take_hit(r, total, first, firstlen, res);
+}
+
+static bool
+connect_match(const struct rule *r, const struct rules_input *in)
+{
+	int fam;
+	uint8_t a[16];
+
+	if (in->client_addr == NULL || in->client_addr[0] == '\0')
+		return (r->cwords & CW_LOCAL) != 0;
+	if (cidr_addr_parse(in->client_addr, &fam, a) < 0)
+		return false;
+	if ((r->cwords & CW_LOCAL) && ((fam == AF_INET && a[0] == 127) ||
+	    (fam == AF_INET6 && memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1",
+	    16) == 0)))
+		return true;
+	if (in->cfg != NULL && (r->cwords & CW_TRUSTED) &&
+	    cidrlist_match(&in->cfg->trusted_networks, in->client_addr))
+		return true;
+	if (in->cfg != NULL && (r->cwords & CW_INTERNAL) &&
+	    cidrlist_match(&in->cfg->internal_relays, in->client_addr))
+		return true;
+	for (size_t i = 0; i < r->cidrs.n; i++)
+		if (cidr_contains(&r->cidrs.v[i], fam, a))
+			return true;
+	return false;
+}
+
+/* ---- Headers ---- */
+
+struct hctx {
+	const struct header *h;
+	size_t  n;
+	char  **dec;		/* decoded values, made on first use */
+	char  **raw;		/* trimmed raw values, made on first use */
+};
+
+static const char *
+hdr_decoded(struct hctx *hc, size_t i)
+{
+	if (hc->dec[i] == NULL)
+		hc->dec[i] = mime_header_decode(hc->h[i].value ?
+		    hc->h[i].value : "");
+	return hc->dec[i];
+}
+
+static const char *
+hdr_raw(struct hctx *hc, size_t i)
+{
+	if (hc->raw[i] == NULL) {
+		const char *v = hc->h[i].value ? hc->h[i].value : "";
+
+		while (*v == ' ' || *v == '\t')
+			v++;
+		hc->raw[i] = xstrdup(v);
+		/* Drop the line end a caller may have left. */
+		size_t n = strlen(hc->raw[i]);
+
+		while (n > 0 && (hc->raw[i][n - 1] == '\n' ||
+		    hc->raw[i][n - 1] == '\r'))
+			hc->raw[i][--n] = '\0';
+	}
+	return hc->raw[i];
+}
+
+/* Append header i's value as r wants it. */
+static void
+hdr_put(struct hctx *hc, size_t i, unsigned mods, struct buf *b)
+{
+	if (mods & (HM_ADDR | HM_NAME)) {
+		char *v = (mods & HM_ADDR) ? mime_header_addr(hdr_raw(hc, i)) :
+		    mime_header_name(hdr_raw(hc, i));
+
+		buf_puts(b, v);
+		free(v);
+	} else
+		buf_puts(b, (mods & HM_RAW) ? hdr_raw(hc, i) :
+		    hdr_decoded(hc, i));
+}
+
+/* All values of one header, joined by "\n".  Returns how many. */
+static size_t
+hdr_collect(struct hctx *hc, const char *name, unsigned mods, struct buf *b)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < hc->n; i++) {
+		if (hc->h[i].name == NULL || strcasecmp(hc->h[i].name, name) != 0)
+			continue;
+		if (found++ > 0)
+			buf_putc(b, '\n');
+		hdr_put(hc, i, mods, b);
+	}
+	return found;
+}
+
+static void
+run_header(const struct rule *r, struct hctx *hc, struct mctx *m,
+    struct results *res)
+{
+	struct buf v;
+	size_t found = 0;
+
+	buf_init(&v, 0);
+	switch (r->hsrc) {
+	case HS_ALL:
+		for (size_t i = 0; i < hc->n; i++) {
+			buf_printf(&v, "%s: ", hc->h[i].name ? hc->h[i].name :
+			    "");
+			hdr_put(hc, i, r->hmods & HM_RAW, &v);
+			buf_putc(&v, '\n');
+			found++;
+		}
+		break;
+	case HS_TOCC:
+		found = hdr_collect(hc, "To", r->hmods, &v);
+		{
+			struct buf cc;
+			size_t ncc;
+
+			buf_init(&cc, 0);
+			ncc = hdr_collect(hc, "Cc", r->hmods, &cc);
+			if (ncc > 0) {
+				if (v.len > 0)
+					buf_puts(&v, ", ");
+				buf_append(&v, cc.p, cc.len);
+			}
+			found += ncc;
+			buf_free(&cc);
+		}
+		break;
+	case HS_NAME:
+		found = hdr_collect(hc, r->hname, r->hmods, &v);
+		break;
+	}
+	if (r->hexists) {
+		if (found > 0)
+			take_hit(r, 1, r->hname, strlen(r->hname), res);
+	} else {
+		size_t mo = 0, ml = 0;
+		unsigned c;
+
+		if (found == 0 && r->if_unset != NULL) {
+			buf_reset(&v);
+			buf_puts(&v, r->if_unset);
+		}
+		if (v.p == NULL)
+			buf_puts(&v, "");
+		c = re_count(r, v.p, v.len, rule_max(r), m, &mo, &ml);
+		if (r->negate) {
+			if (c == 0)
+				take_hit(r, 1, v.p, v.len, res);
+		} else
+			take_hit(r, c, v.p + mo, ml, res);
+	}
+	buf_free(&v);
+}
+
+/*
+ * Headers from the message itself, for callers that have none parsed
+ * (tests, a stored message).  Values keep their folding.
+ */
+static size_t
+split_headers(const char *msg, size_t len, struct header **out)
+{
+	struct header *h = NULL;
+	size_t n = 0, cap = 0;
+	const char *p = msg, *end = msg + len;
+
+	while (p < end && n < MAX_SPLIT_HEADERS) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		const char *le = e ? e : end, *colon;
+
+		if (le > p && le[-1] == '\r')
+			le--;
+		if (le == p)
+			break;		/* the blank line */
+		if ((*p == ' ' || *p == '\t') && n > 0) {
+			/* Continuation: keep the fold. */
+			char *v = xasprintf("%s\n%.*s", h[n - 1].value,
+			    (int)(le - p), p);
+
+			free(h[n - 1].value);
+			h[n - 1].value = v;
+		} else if ((colon = memchr(p, ':', (size_t)(le - p))) != NULL) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 32;
+				h = xrealloc(h, cap * sizeof(*h));
+			}
+			memset(&h[n], 0, sizeof(*h));
+			h[n].name = xstrndup(p, (size_t)(colon - p));
+			trim_in_place(h[n].name);
+			colon++;
+			while (colon < le && (*colon == ' ' || *colon == '\t'))
+				colon++;
+			h[n].value = xstrndup(colon, (size_t)(le - colon));
+			n++;
+		} else if (n == 0 && strncmp(p, "From ", 5) == 0) {
+			;	/* an mbox separator */
+		} else
+			break;	/* not a header: the body starts here */
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	*out = h;
+	return n;
+}
+
+/* ---- Meta ---- */
+
+static double
+meta_eval(const struct rule *r, int i, const double *val)
+{
+	const struct meta_node *m = &r->mnodes[i];
+	double a, b;
+
+	switch (m->op) {
+	case MO_NUM:
+		return m->num;
+	case MO_RULE:
+		return m->rule >= 0 ? val[m->rule] : 0;
+	case MO_NOT:
+		return meta_eval(r, m->a, val) == 0;
+	case MO_NEG:
+		return -meta_eval(r, m->a, val);
+	case MO_AND:
+		return meta_eval(r, m->a, val) != 0 &&
+		    meta_eval(r, m->b, val) != 0;
+	case MO_OR:
+		return meta_eval(r, m->a, val) != 0 ||
+		    meta_eval(r, m->b, val) != 0;
+	default:
+		break;
+	}
+	a = meta_eval(r, m->a, val);
+	b = meta_eval(r, m->b, val);
+	switch (m->op) {
+	case MO_MUL: return a * b;
+	case MO_ADD: return a + b;
+	case MO_SUB: return a - b;
+	case MO_LT: return a < b;
+	case MO_LE: return a <= b;
+	case MO_GT: return a > b;
+	case MO_GE: return a >= b;
+	case MO_EQ: return a == b;
+	case MO_NE: return a != b;
+	default: return 0;
+	}
+}
+
+static void
+run_metas(const struct ruleset *rs, struct results *res)
+{
+	double *val = xcalloc(rs->n + 1, sizeof(*val));
+
+	for (size_t i = 0; i < res->nhits; i++) {
+		const struct rule *r = g_hash_table_lookup(rs->byname,
+		    res->hits[i].name);
+
+		if (r != NULL)
+			val[r->index] = res->hits[i].count;
+	}
+	for (size_t i = 0; i < rs->norder; i++) {
+		const struct rule *r = rs->rules[rs->order[i]];
+
+		if (!rule_enabled(r) || r->mroot < 0 || val[r->index] > 0)
+			continue;
+		if (meta_eval(r, r->mroot, val) != 0) {
+			val[r->index] = 1;
+			take_hit(r, 1, NULL, 0, res);
+		}
+	}
+	free(val);
+}
+
+/* ---- One stage ---- */
+
+static void
+run_eom(const struct ruleset *rs, const struct rules_input *in,
+    struct mctx *m, struct results *res)
+{
+	struct hctx hc;
+	struct header *own = NULL;
+	struct mime_text mt;
+	bool prepared = false;
+	const char *msg = in->msg ? in->msg : "";
+	size_t msglen = in->msg ? in->msglen : 0;
+
+	memset(&hc, 0, sizeof(hc));
+	hc.h = in->hdrs;
+	hc.n = in->nhdrs;
+	if (hc.n == 0 && msglen > 0 && rs->nkind[RK_HEADER] > 0) {
+		hc.n = split_headers(msg, msglen, &own);
+		hc.h = own;
+	}
+	hc.dec = xcalloc(hc.n + 1, sizeof(char *));
+	hc.raw = xcalloc(hc.n + 1, sizeof(char *));
+	memset(&mt, 0, sizeof(mt));
+	if (rs->want != 0) {
+		mime_prepare(&mt, msg, msglen, rs->want, NULL);
+		prepared = true;
+	}
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *r = rs->rules[i];
+
+		if (!rule_enabled(r))
+			continue;
+		switch (r->kind) {
+		case RK_HEADER:
+			run_header(r, &hc, m, res);
+			break;
+		case RK_BODY:
+			run_list(r, &mt.body, (r->tflags & TF_NOSUBJECT) ? 1 : 0,
+			    m, res);
+			break;
+		case RK_RAWBODY:
+			run_list(r, &mt.rawbody, 0, m, res);
+			break;
+		case RK_URI:
+			run_list(r, &mt.uris, 0, m, res);
+			break;
+		case RK_FILENAME:
+			run_list(r, &mt.filenames, 0, m, res);
+			break;
+		case RK_MIMETYPE:
+			run_list(r, &mt.types, 0, m, res);
+			break;
+		case RK_FULL:
+			run_one(r, msg, msglen, m, res);
+			break;
+		default:
+			break;
+		}
+	}
+	run_metas(rs, res);
+
+	if (prepared)
+		mime_text_free(&mt);
+	for (size_t i = 0; i < hc.n; i++) {
+		free(hc.dec[i]);
+		free(hc.raw[i]);
+	}
+	free(hc.dec);
+	free(hc.raw);
+	if (own != NULL) {
+		for (size_t i = 0; i < hc.n; i++) {
+			free(own[i].name);
+			free(own[i].value);
+		}
+		free(own);
+	}
+}
+
+int
+rules_run(const struct ruleset *rs, const struct rules_input *in,
+    struct results *res)
+{
+	struct mctx m;
+	enum rule_kind kind;
+	const char *subject = NULL;
+
+	if (rs == NULL || rs->n == 0)
+		return 0;
+	switch (in->stage) {
+	case STAGE_CONNECT:
+		kind = RK_CONNECT;
+		subject = in->client_name ? in->client_name : "unknown";
+		break;
+	case STAGE_HELO:
+		kind = RK_HELO;
+		subject = in->helo;
+		break;
+	case STAGE_ENVFROM:
+		kind = RK_ENVFROM;
+		subject = in->envfrom;
+		break;
+	case STAGE_ENVRCPT:
+		kind = RK_ENVRCPT;
+		subject = in->rcpt;
+		break;
+	default:
+		kind = RK_NONE;
+		break;
+	}
+	if (kind != RK_NONE && (subject == NULL || rs->nkind[kind] == 0))
+		return 0;
+
+	memset(&m, 0, sizeof(m));
+	m.md = pcre2_match_data_create(1, NULL);
+	m.mc = pcre2_match_context_create(NULL);
+	if (m.md == NULL || m.mc == NULL) {
+		pcre2_match_data_free(m.md);
+		pcre2_match_context_free(m.mc);
+		results_set_error(res, "rules: out of memory for match data");
+		return -1;
+	}
+	pcre2_set_match_limit(m.mc, rs->match_limit);
+	pcre2_set_depth_limit(m.mc, rs->depth_limit);
+
+	if (kind == RK_NONE)
+		run_eom(rs, in, &m, res);
+	else
+		for (size_t i = 0; i < rs->n; i++) {
+			const struct rule *r = rs->rules[i];
+
+			if (r->kind != kind || !rule_enabled(r))
+				continue;
+			if (kind == RK_CONNECT && r->re == NULL) {
+				const char *ca = in->client_addr ?
+				    in->client_addr : "";
+
+				if (connect_match(r, in))
+					take_hit(r, 1, ca, strlen(ca), res);
+			} else
+				run_one(r, subject, strlen(subject), &m, res);
+		}
+
+	pcre2_match_data_free(m.md);
+	pcre2_match_context_free(m.mc);
+	return 0;
+}

@@ -1,0 +1,1349 @@
+/*
+ * rules_parse.c -- rule files to rules: Warden's rule language, which is
+ * SpamAssassin's plus the SMTP-stage kinds (connect, helo, envfrom,
+ * envrcpt), filename and mimetype.
+ *
+ * rules_parse_file()/rules_parse_text() add what they read to a ruleset
+ * that rules.c created; every problem goes to the caller's diag as
+ * "file:line: message".  rules_finish() runs once after the last file:
+ * it resolves meta references, orders the metas, applies default scores
+ * and drops score/describe/tflags lines for rules never defined.
+ *
+ * Ownership: strings read from a file are copied into the rule that holds
+ * them; file names are kept once in rs->files and borrowed by the rules.
+ *
+ * Two Warden additions: "%{hostname}" inside a regex stands for the
+ * server's own name (config key hostname), regex-quoted, so that a helo
+ * rule can compare the HELO with it; and besides CIDR blocks a connect
+ * rule takes the words "local" (loopback, or no client address: a local
+ * pipe), "trusted" (config trusted_networks) and "internal" (config
+ * internal_relays).
+ */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mime.h"
+#include "rules_int.h"
+
+#define MAX_INCLUDE_DEPTH 10
+#define MAX_META_NODES	4096
+#define MAX_META_DEPTH	64
+#define MAX_FILE_SIZE	(16u << 20)
+
+const char *const rules_kind_names[RK_NKINDS] = { "connect", "helo",
+	"envfrom", "envrcpt", "header", "body", "rawbody", "uri", "full",
+	"filename", "mimetype", "meta" };
+
+/* SpamAssassin settings that carry no rule here: skipped and counted. */
+static const char *const sa_settings[] = {
+	"lang", "report", "add_header", "remove_header", "clear_headers",
+	"clear_report_template", "report_contact", "report_safe",
+	"required_score", "required_hits", "loadplugin", "tryplugin",
+	"require_version", "version_tag", "priority", "whitelist_from",
+	"unwhitelist_from", "blacklist_from", "unblacklist_from",
+	"welcomelist_from", "blocklist_from", "whitelist_to", "blacklist_to",
+	"whitelist_from_rcvd", "def_whitelist_from_rcvd",
+	"welcomelist_from_rcvd", "def_welcomelist_from_rcvd",
+	"whitelist_auth", "def_whitelist_auth", "welcomelist_auth",
+	"def_welcomelist_auth", "trusted_networks", "internal_networks",
+	"msa_networks", "clear_trusted_networks", "clear_internal_networks",
+	"uridnsbl", "urirhsbl", "urirhssub", "uridnssub", "uridnsbl_skip_domain",
+	"askdns", "util_rb_tld", "util_rb_2tld", "util_rb_3tld",
+	"redirector_pattern", "replace_tag", "replace_inter", "replace_post",
+	"replace_pre", "replace_rules", "replace_start", "replace_end", "test",
+	"mimeheader", "reuse", "freemail_domains", "freemail_whitelist",
+	"use_bayes", "bayes_auto_learn", "use_auto_whitelist", "use_txrep",
+	"dns_available", "skip_rbl_checks", "ok_locales", "ok_languages",
+	"enlist_uri_host", "delist_uri_host", "enlist_addrlist",
+	"blacklist_uri_host", "whitelist_uri_host", "rewrite_header",
+	"unsafe_report", "fold_headers", "envelope_sender_header",
+	"dns_server", "normalize_charset", "body_part_scan_size",
+	"rawbody_part_scan_size", "check_rbl", "shortcircuit",
+	"header_and_body", "uri_detail", "full_rewrite", "hashcash_accept",
+	NULL
+};
+
+/* Trim white space in place (str_trim() returns a pointer instead). */
+static void
+trim_in_place(char *s)
+{
+	char *t = str_trim(s);
+
+	if (t != s)
+		memmove(s, t, strlen(t) + 1);
+}
+
+/* Families of SpamAssassin settings, by prefix. */
+static const char *const sa_prefixes[] = {
+	"bayes_", "report_", "clear_", "txrep_", "auto_whitelist_", "dcc_",
+	"pyzor_", "razor_", "dkim_", "spf_", "whitelist_", "blacklist_",
+	"welcomelist_", "blocklist_", "def_", "unwhitelist_", "unblacklist_",
+	"uridnsbl_", "util_rb_", "dns_", "rbl_", "textcat_", "freemail_",
+	"url_shortener", "fns_", "adsp_", "asn_", "geodb_", "hashbl_",
+	"olevbmacro_", "pdfinfo_", "phishing_", "dmarc_", "originating_ip_",
+	"use_", "trusted_", "internal_", "msa_", "envelope_", "lock_",
+	"tmp_", "user_", "allow_", "always_", "skip_", "shortcircuit_",
+	"check_", "tflags_", NULL
+};
+/* SpamAssassin plugin settings that define a rule NAME (second word). */
+static const char *const sa_rule_settings[] = {
+	"askdns", "urirhssub", "urirhsbl", "uridnsbl", "uridnssub",
+	"mimeheader", "check_rbl", "hashbl_rule", "dns_block_rule", NULL
+};
+
+static bool
+in_list(const char *s, const char *const *l)
+{
+	for (; *l; l++)
+		if (strcmp(s, *l) == 0)
+			return true;
+	return false;
+}
+
+static bool
+has_prefix(const char *s, const char *const *l)
+{
+	for (; *l; l++)
+		if (strncmp(s, *l, strlen(*l)) == 0)
+			return true;
+	return false;
+}
+
+static void
+count_skip(struct ruleset *rs, const char *what)
+{
+	for (size_t i = 0; i < rs->nskips; i++)
+		if (strcmp(rs->skips[i].what, what) == 0) {
+			rs->skips[i].n++;
+			return;
+		}
+	rs->skips = xrealloc(rs->skips, (rs->nskips + 1) * sizeof(*rs->skips));
+	rs->skips[rs->nskips].what = xstrdup(what);
+	rs->skips[rs->nskips].n = 1;
+	rs->nskips++;
+}
+
+static bool
+valid_name(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+/* The rule called name, created as an undefined placeholder if asked. */
+static struct rule *
+rule_get(struct ruleset *rs, const char *name, const char *file, int line,
+    bool create)
+{
+	struct rule *r = g_hash_table_lookup(rs->byname, name);
+
+	if (r != NULL || !create)
+		return r;
+	r = xcalloc(1, sizeof(*r));
+	r->name = xstrdup(name);
+	r->kind = RK_NONE;
+	r->file = file;
+	r->line = line;
+	r->mroot = -1;
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? rs->cap * 2 : 64;
+		rs->rules = xrealloc(rs->rules, rs->cap * sizeof(*rs->rules));
+	}
+	r->index = (int)rs->n;
+	rs->rules[rs->n++] = r;
+	g_hash_table_insert(rs->byname, r->name, r);
+	return r;
+}
+
+/* ---- Small lexing helpers ---- */
+
+static const char *
+skip_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* Copy the next white-space-delimited word; returns what follows. */
+static const char *
+next_word(const char *s, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	s = skip_ws(s);
+	while (*s && *s != ' ' && *s != '\t') {
+		if (n + 1 < outsz)
+			out[n++] = *s;
+		s++;
+	}
+	out[n] = '\0';
+	return s;
+}
+
+/* Drop a trailing "# comment" (a '#' at the start or after white space). */
+static void
+strip_comment(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p == '#' && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	trim_in_place(s);
+}
+
+static bool
+only_comment(const char *s)
+{
+	s = skip_ws(s);
+	return *s == '\0' || *s == '#';
+}
+
+/* ---- Regexes ---- */
+
+static char
+closing_delim(char c)
+{
+	switch (c) {
+	case '{': return '}';
+	case '(': return ')';
+	case '[': return ']';
+	case '<': return '>';
+	default: return c;
+	}
+}
+
+static bool
+looks_like_regex(const char *s)
+{
+	return *s == '/' || (*s == 'm' && s[1] != '\0' &&
+	    ispunct((unsigned char)s[1]) && s[1] != '_');
+}
+
+/* Append pat with %{hostname} replaced by the quoted host name. */
+static void
+expand_pattern(struct buf *b, const char *pat, size_t n, const char *host)
+{
+	static const char key[] = "%{hostname}";
+	size_t kl = sizeof(key) - 1;
+
+	for (size_t i = 0; i < n; ) {
+		if (n - i >= kl && memcmp(pat + i, key, kl) == 0) {
+			for (const char *h = host; *h; h++) {
+				if (!isalnum((unsigned char)*h) &&
+				    (unsigned char)*h < 0x80)
+					buf_putc(b, '\\');
+				buf_putc(b, *h);
+			}
+			i += kl;
+		} else
+			buf_putc(b, pat[i++]);
+	}
+}
+
+/*
+ * Parse and compile the regex at *sp ("/re/flags", "m{re}flags", ...);
+ * *sp is left after it.  Returns NULL with an error in d.
+ */
+static pcre2_code *
+parse_regex(struct ruleset *rs, const char **sp, const char *name,
+    const char *file, int line, struct diag *d)
+{
+	const char *s = *sp, *p, *start;
+	char open, close;
+	int nest = 0;
+	uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+	struct buf pat;
+	pcre2_code *re;
+	int err;
+	PCRE2_SIZE off;
+
+	if (*s == '/') {
+		open = close = '/';
+		start = s + 1;
+	} else if (looks_like_regex(s)) {
+		open = s[1];
+		close = closing_delim(open);
+		start = s + 2;
+	} else {
+		diag_error(d, file, line, "%s: expected a regex (/.../ or "
+		    "m{...})", name);
+		return NULL;
+	}
+	for (p = start; *p; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (open != close && *p == open)
+			nest++;
+		else if (*p == close) {
+			if (nest == 0)
+				break;
+			nest--;
+		}
+	}
+	if (*p != close) {
+		diag_error(d, file, line, "%s: unterminated regex (no closing "
+		    "'%c')", name, close);
+		return NULL;
+	}
+	buf_init(&pat, 0);
+	expand_pattern(&pat, start, (size_t)(p - start),
+	    rs->hostname ? rs->hostname : "localhost");
+	for (p++; *p && *p != ' ' && *p != '\t'; p++) {
+		switch (*p) {
+		case 'i': opts |= PCRE2_CASELESS; break;
+		case 'm': opts |= PCRE2_MULTILINE; break;
+		case 's': opts |= PCRE2_DOTALL; break;
+		case 'x': opts |= PCRE2_EXTENDED; break;
+		default:
+			diag_error(d, file, line, "%s: unknown regex flag '%c' "
+			    "(use i, m, s or x)", name, *p);
+			buf_free(&pat);
+			return NULL;
+		}
+	}
+	*sp = p;
+	re = pcre2_compile((PCRE2_SPTR)(pat.p ? pat.p : ""), pat.len, opts,
+	    &err, &off, NULL);
+	if (re == NULL && err <= PCRE2_ERROR_UTF8_ERR1 &&
+	    err >= PCRE2_ERROR_UTF8_ERR21) {
+		/* Not UTF-8 (a Latin-1 rule file): match bytes, as
+		 * SpamAssassin does. */
+		opts &= ~(uint32_t)(PCRE2_UTF | PCRE2_MATCH_INVALID_UTF);
+		re = pcre2_compile((PCRE2_SPTR)pat.p, pat.len, opts, &err,
+		    &off, NULL);
+	}
+	if (re == NULL) {
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		diag_error(d, file, line, "%s: bad regex: %s at offset %zu",
+		    name, (const char *)msg, (size_t)off);
+		buf_free(&pat);
+		return NULL;
+	}
+	buf_free(&pat);
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);	/* best effort */
+	return re;
+}
+
+/* ---- Definitions ---- */
+
+/*
+ * Start the definition of name.  NULL when it cannot be defined (the
+ * error is in d) or when it repeats an earlier definition word for word
+ * (SpamAssassin's own files do that; the first one stays, silently).
+ */
+static struct rule *
+define(struct ruleset *rs, const char *name, enum rule_kind kind,
+    const char *src, const char *file, int line, struct diag *d)
+{
+	struct rule *r;
+
+	if (!valid_name(name)) {
+		diag_error(d, file, line, "bad rule name '%s' (letters, digits "
+		    "and _ only)", name);
+		return NULL;
+	}
+	r = rule_get(rs, name, file, line, true);
+	if (r->kind == kind && r->src != NULL && strcmp(r->src, src) == 0)
+		return NULL;
+	if (r->kind != RK_NONE) {
+		diag_error(d, file, line, "%s: duplicate definition (first "
+		    "defined at %s:%d)", name, r->file, r->line);
+		return NULL;
+	}
+	r->kind = kind;
+	r->file = file;
+	r->line = line;
+	free(r->src);
+	r->src = xstrdup(src);
+	return r;
+}
+
+/* A rule kind whose definition failed: forget the half-made rule. */
+static void
+undefine(struct rule *r)
+{
+	if (r == NULL)
+		return;
+	if (r->re)
+		pcre2_code_free(r->re);
+	r->re = NULL;
+	r->kind = RK_NONE;
+	r->line = -1;		/* marks "definition failed": no more errors */
+	free(r->src);
+	r->src = NULL;
+}
+
+static bool
+skip_construct(struct ruleset *rs, const char *name, const char *rest)
+{
+	const char *what = NULL;
+
+	if (strncmp(rest, "eval:", 5) == 0)
+		what = "eval: rules";
+	else if (strncmp(rest, "rbleval:", 8) == 0)
+		what = "network tests";
+	if (what == NULL)
+		return false;
+	count_skip(rs, what);
+	g_hash_table_add(rs->skipnames, xstrdup(name));
+	return true;
+}
+
+static void
+parse_simple(struct ruleset *rs, enum rule_kind kind, const char *name,
+    const char *rest, const char *file, int line, struct diag *d)
+{
+	struct rule *r;
+
+	if (skip_construct(rs, name, rest))
+		return;
+	if ((r = define(rs, name, kind, rest, file, line, d)) == NULL)
+		return;
+	if ((r->re = parse_regex(rs, &rest, name, file, line, d)) == NULL) {
+		undefine(r);
+		return;
+	}
+	if (!only_comment(rest)) {
+		diag_error(d, file, line, "%s: unexpected text after the regex: "
+		    "'%s'", name, skip_ws(rest));
+		undefine(r);
+	}
+}
+
+static void
+parse_connect(struct ruleset *rs, const char *name, const char *rest,
+    const char *file, int line, struct diag *d)
+{
+	struct rule *r;
+	char word[128];
+
+	if (looks_like_regex(rest)) {
+		parse_simple(rs, RK_CONNECT, name, rest, file, line, d);
+		return;
+	}
+	if ((r = define(rs, name, RK_CONNECT, rest, file, line, d)) == NULL)
+		return;
+	for (;;) {
+		struct cidr c;
+
+		rest = next_word(rest, word, sizeof(word));
+		if (word[0] == '\0' || word[0] == '#')
+			break;
+		if (strcmp(word, "local") == 0) {
+			r->cwords |= CW_LOCAL;
+			continue;
+		}
+		if (strcmp(word, "trusted") == 0) {
+			r->cwords |= CW_TRUSTED;
+			continue;
+		}
+		if (strcmp(word, "internal") == 0) {
+			r->cwords |= CW_INTERNAL;
+			continue;
+		}
+		if (cidr_parse(word, &c) < 0) {
+			diag_error(d, file, line, "%s: bad address block '%s' "
+			    "(expected CIDR like 192.0.2.0/24, local, trusted, "
+			    "internal, or /regex/ on the client name)", name,
+			    word);
+			cidrlist_free(&r->cidrs);
+			undefine(r);
+			return;
+		}
+		cidrlist_add(&r->cidrs, &c);
+	}
+	if (r->cidrs.n == 0 && r->cwords == 0) {
+		diag_error(d, file, line, "%s: connect needs address blocks or "
+		    "a /regex/", name);
+		undefine(r);
+	}
+}
+
+static void
+parse_header(struct ruleset *rs, const char *name, const char *rest,
+    const char *file, int line, struct diag *d)
+{
+	static const char *const sa_mods[] = { "first", "last", "host",
+		"domain", "ip", "revip", NULL };
+	struct rule *r;
+	char spec[256], *mod;
+	const char *p;
+	size_t n;
+
+	if (skip_construct(rs, name, rest))
+		return;
+	if (strncmp(rest, "exists:", 7) == 0) {
+		r = define(rs, name, RK_HEADER, rest, file, line, d);
+		if (r == NULL)
+			return;
+		p = next_word(rest + 7, spec, sizeof(spec));
+		if (spec[0] == '\0' || !only_comment(p)) {
+			diag_error(d, file, line, "%s: expected exists:HeaderName",
+			    name);
+			undefine(r);
+			return;
+		}
+		r->hexists = true;
+		r->hsrc = HS_NAME;
+		r->hname = xstrdup(spec);
+		return;
+	}
+	/* Name[:modifier...] then =~ or !~ */
+	n = strcspn(rest, " \t=!");
+	if (n == 0 || n >= sizeof(spec)) {
+		diag_error(d, file, line, "%s: expected 'HeaderName =~ /regex/'",
+		    name);
+		return;
+	}
+	memcpy(spec, rest, n);
+	spec[n] = '\0';
+	p = skip_ws(rest + n);
+	if (!((p[0] == '=' || p[0] == '!') && p[1] == '~')) {
+		diag_error(d, file, line, "%s: expected =~ or !~ after the "
+		    "header name", name);
+		return;
+	}
+	/* Modifiers Warden lacks: skip the rule, like other SA constructs. */
+	for (mod = strchr(spec, ':'); mod; mod = strchr(mod + 1, ':')) {
+		char m[32];
+		size_t ml = strcspn(mod + 1, ":");
+
+		if (ml >= sizeof(m))
+			ml = sizeof(m) - 1;
+		memcpy(m, mod + 1, ml);
+		m[ml] = '\0';
+		if (in_list(m, sa_mods)) {
+			count_skip(rs, "header modifiers not implemented");
+			g_hash_table_add(rs->skipnames, xstrdup(name));
+			return;
+		}
+	}
+	if ((r = define(rs, name, RK_HEADER, rest, file, line, d)) == NULL)
+		return;
+	r->negate = p[0] == '!';
+	mod = strchr(spec, ':');
+	if (mod != NULL)
+		*mod++ = '\0';
+	while (mod != NULL) {
+		char *next = strchr(mod, ':');
+
+		if (next != NULL)
+			*next++ = '\0';
+		if (strcmp(mod, "raw") == 0)
+			r->hmods |= HM_RAW;
+		else if (strcmp(mod, "addr") == 0)
+			r->hmods |= HM_ADDR;
+		else if (strcmp(mod, "name") == 0)
+			r->hmods |= HM_NAME;
+		else {
+			diag_error(d, file, line, "%s: unknown header modifier "
+			    "':%s' (use :raw, :addr or :name)", name, mod);
+			undefine(r);
+			return;
+		}
+		mod = next;
+	}
+	if ((r->hmods & HM_ADDR) && (r->hmods & HM_NAME)) {
+		diag_error(d, file, line, "%s: :addr and :name exclude each "
+		    "other", name);
+		undefine(r);
+		return;
+	}
+	if (strcmp(spec, "ALL") == 0)
+		r->hsrc = HS_ALL;
+	else if (strcmp(spec, "ToCc") == 0)
+		r->hsrc = HS_TOCC;
+	else
+		r->hsrc = HS_NAME;
+	r->hname = xstrdup(spec);
+	p = skip_ws(p + 2);
+	if ((r->re = parse_regex(rs, &p, name, file, line, d)) == NULL) {
+		undefine(r);
+		return;
+	}
+	p = skip_ws(p);
+	if (strncmp(p, "[if-unset:", 10) == 0) {
+		const char *e = strchr(p, ']');
+
+		if (e == NULL) {
+			diag_error(d, file, line, "%s: unterminated [if-unset: "
+			    "...]", name);
+			undefine(r);
+			return;
+		}
+		r->if_unset = xstrndup(p + 10, (size_t)(e - p - 10));
+		trim_in_place(r->if_unset);
+		p = e + 1;
+	}
+	if (!only_comment(p)) {
+		diag_error(d, file, line, "%s: unexpected text after the regex: "
+		    "'%s'", name, skip_ws(p));
+		undefine(r);
+	}
+}
+
+/* ---- Meta expressions ---- */
+
+struct mparse {
+	const char *s;
+	struct rule *r;
+	const char *file;
+	int     line;
+	struct diag *d;
+	int     depth;
+	bool    failed;
+};
+
+static int
+mnode(struct mparse *mp, enum meta_op op, int a, int b)
+{
+	struct rule *r = mp->r;
+
+	if (r->nmnodes >= MAX_META_NODES) {
+		if (!mp->failed)
+			diag_error(mp->d, mp->file, mp->line, "meta %s: "
+			    "expression too long", r->name);
+		mp->failed = true;
+		return -1;
+	}
+	r->mnodes = xrealloc(r->mnodes, (r->nmnodes + 1) *
+	    sizeof(*r->mnodes));
+	memset(&r->mnodes[r->nmnodes], 0, sizeof(*r->mnodes));
+	r->mnodes[r->nmnodes].op = op;
+	r->mnodes[r->nmnodes].a = a;
+	r->mnodes[r->nmnodes].b = b;
+	r->mnodes[r->nmnodes].rule = -1;
+	return (int)r->nmnodes++;
+}
+
+static void
+merror(struct mparse *mp, const char *what)
+{
+	const char *s = skip_ws(mp->s);
+
+	if (mp->failed)
+		return;
+	mp->failed = true;
+	if (*s == '\0')
+		diag_error(mp->d, mp->file, mp->line, "meta %s: %s at the end "
+		    "of the expression", mp->r->name, what);
+	else
+		diag_error(mp->d, mp->file, mp->line, "meta %s: %s at '%.20s'",
+		    mp->r->name, what, s);
+}
+
+/* Consume tok if it is next. */
+static bool
+maccept(struct mparse *mp, const char *tok)
+{
+	const char *s = skip_ws(mp->s);
+	size_t n = strlen(tok);
+
+	if (strncmp(s, tok, n) != 0)
+		return false;
+	/* "<" must not eat "<=", "!" must not eat "!=", "=" alone is bad. */
+	if (n == 1 && (tok[0] == '<' || tok[0] == '>' || tok[0] == '!') &&
+	    s[1] == '=')
+		return false;
+	mp->s = s + n;
+	return true;
+}
+
+static int mexpr_or(struct mparse *mp);
+
+static int
+mprimary(struct mparse *mp)
+{
+	const char *s = skip_ws(mp->s);
+	int n;
+
+	if (mp->failed)
+		return -1;
+	if (++mp->depth > MAX_META_DEPTH) {
+		merror(mp, "expression nested too deeply");
+		return -1;
+	}
+	if (maccept(mp, "!")) {
+		int a = mprimary(mp);
+
+		mp->depth--;
+		return mp->failed ? -1 : mnode(mp, MO_NOT, a, -1);
+	}
+	if (maccept(mp, "-")) {
+		int a = mprimary(mp);
+
+		mp->depth--;
+		return mp->failed ? -1 : mnode(mp, MO_NEG, a, -1);
+	}
+	if (maccept(mp, "(")) {
+		n = mexpr_or(mp);
+		if (!mp->failed && !maccept(mp, ")"))
+			merror(mp, "missing ')'");
+		mp->depth--;
+		return mp->failed ? -1 : n;
+	}
+	if (isdigit((unsigned char)*s)) {
+		char *e;
+		double v = strtod(s, &e);
+
+		mp->s = e;
+		if ((n = mnode(mp, MO_NUM, -1, -1)) >= 0)
+			mp->r->mnodes[n].num = v;
+		mp->depth--;
+		return n;
+	}
+	if (isalpha((unsigned char)*s) || *s == '_') {
+		const char *e = s;
+
+		while (isalnum((unsigned char)*e) || *e == '_')
+			e++;
+		mp->s = e;
+		if ((n = mnode(mp, MO_RULE, -1, -1)) >= 0)
+			mp->r->mnodes[n].name = xstrndup(s, (size_t)(e - s));
+		mp->depth--;
+		return n;
+	}
+	merror(mp, *s ? "syntax error" : "expected a rule name or number");
+	return -1;
+}
+
+static int
+mexpr_mul(struct mparse *mp)
+{
+	int a = mprimary(mp);
+
+	while (!mp->failed && maccept(mp, "*"))
+		a = mnode(mp, MO_MUL, a, mprimary(mp));
+	return mp->failed ? -1 : a;
+}
+
+static int
+mexpr_add(struct mparse *mp)
+{
+	int a = mexpr_mul(mp);
+
+	while (!mp->failed) {
+		if (maccept(mp, "+"))
+			a = mnode(mp, MO_ADD, a, mexpr_mul(mp));
+		else if (maccept(mp, "-"))
+			a = mnode(mp, MO_SUB, a, mexpr_mul(mp));
+		else
+			break;
+	}
+	return mp->failed ? -1 : a;
+}
+
+static int
+mexpr_rel(struct mparse *mp)
+{
+	int a = mexpr_add(mp);
+
+	while (!mp->failed) {
+		enum meta_op op;
+
+		if (maccept(mp, "<="))
+			op = MO_LE;
+		else if (maccept(mp, ">="))
+			op = MO_GE;
+		else if (maccept(mp, "<"))
+			op = MO_LT;
+		else if (maccept(mp, ">"))
+			op = MO_GT;
+		else
+			break;
+		a = mnode(mp, op, a, mexpr_add(mp));
+	}
+	return mp->failed ? -1 : a;
+}
+
+static int
+mexpr_eq(struct mparse *mp)
+{
+	int a = mexpr_rel(mp);
+
+	while (!mp->failed) {
+		if (maccept(mp, "=="))
+			a = mnode(mp, MO_EQ, a, mexpr_rel(mp));
+		else if (maccept(mp, "!="))
+			a = mnode(mp, MO_NE, a, mexpr_rel(mp));
+		else
+			break;
+	}
+	return mp->failed ? -1 : a;
+}
+
+static int
+mexpr_and(struct mparse *mp)
+{
+	int a = mexpr_eq(mp);
+
+	while (!mp->failed && maccept(mp, "&&"))
+		a = mnode(mp, MO_AND, a, mexpr_eq(mp));
+	return mp->failed ? -1 : a;
+}
+
+static int
+mexpr_or(struct mparse *mp)
+{
+	int a = mexpr_and(mp);
+
+	while (!mp->failed && maccept(mp, "||"))
+		a = mnode(mp, MO_OR, a, mexpr_and(mp));
+	return mp->failed ? -1 : a;
+}
+
+static void
+free_meta(struct rule *r)
+{
+	for (size_t i = 0; i < r->nmnodes; i++)
+		free(r->mnodes[i].name);
+	free(r->mnodes);
+	r->mnodes = NULL;
+	r->nmnodes = 0;
+	r->mroot = -1;
+}
+
+static void
+parse_meta(struct ruleset *rs, const char *name, char *rest,
+    const char *file, int line, struct diag *d)
+{
+	struct rule *r;
+	struct mparse mp;
+
+	strip_comment(rest);
+	if ((r = define(rs, name, RK_META, rest, file, line, d)) == NULL)
+		return;
+	if (*rest == '\0') {
+		diag_error(d, file, line, "meta %s: empty expression", name);
+		undefine(r);
+		return;
+	}
+	memset(&mp, 0, sizeof(mp));
+	mp.s = rest;
+	mp.r = r;
+	mp.file = file;
+	mp.line = line;
+	mp.d = d;
+	r->mroot = mexpr_or(&mp);
+	if (!mp.failed && *skip_ws(mp.s) != '\0')
+		merror(&mp, "syntax error");
+	if (mp.failed) {
+		free_meta(r);
+		undefine(r);
+	}
+}
+
+/* ---- Settings ---- */
+
+static void
+parse_score(struct ruleset *rs, const char *name, char *rest,
+    const char *file, int line, struct diag *d)
+{
+	struct rule *r;
+	char word[64];
+	char *e;
+	double v;
+
+	strip_comment(rest);
+	next_word(rest, word, sizeof(word));
+	/* SpamAssassin allows four scores (per score set): use the first. */
+	errno = 0;
+	v = strtod(word, &e);
+	if (word[0] == '\0' || *e != '\0' || errno != 0 || v != v) {
+		diag_error(d, file, line, "score %s: bad number '%s'", name,
+		    word);
+		return;
+	}
+	if (!valid_name(name)) {
+		diag_error(d, file, line, "bad rule name '%s'", name);
+		return;
+	}
+	r = rule_get(rs, name, file, line, true);
+	r->score = v;
+	r->score_set = true;
+}
+
+static void
+parse_tflags(struct ruleset *rs, const char *name, char *rest,
+    const char *file, int line, struct diag *d)
+{
+	struct rule *r;
+	char word[64];
+	const char *p = rest;
+
+	strip_comment(rest);
+	if (!valid_name(name)) {
+		diag_error(d, file, line, "bad rule name '%s'", name);
+		return;
+	}
+	r = rule_get(rs, name, file, line, true);
+	for (;;) {
+		p = next_word(p, word, sizeof(word));
+		if (word[0] == '\0')
+			break;
+		if (strcmp(word, "nice") == 0)
+			r->tflags |= TF_NICE;
+		else if (strcmp(word, "multiple") == 0)
+			r->tflags |= TF_MULTIPLE;
+		else if (strcmp(word, "nosubject") == 0)
+			r->tflags |= TF_NOSUBJECT;
+		else if (strncmp(word, "maxhits=", 8) == 0) {
+			char *e;
+			unsigned long v = strtoul(word + 8, &e, 10);
+
+			if (word[8] == '\0' || *e != '\0' || v == 0 ||
+			    v > 1000000) {
+				diag_error(d, file, line, "tflags %s: bad "
+				    "maxhits '%s' (a number from 1)", name,
+				    word + 8);
+				continue;
+			}
+			r->maxhits = (unsigned)v;
+			r->tflags |= TF_MULTIPLE;
+		} else
+			diag_warn(d, file, line, "tflags %s: unknown flag '%s' "
+			    "ignored", name, word);
+	}
+}
+
+static void
+parse_action(struct ruleset *rs, const char *name, char *rest,
+    const char *file, int line, struct diag *d)
+{
+	struct rule *r;
+	char word[32];
+	const char *p, *why;
+	int a;
+	struct reply rep;
+
+	p = next_word(rest, word, sizeof(word));
+	if (strcmp(word, "none") == 0 && only_comment(p)) {
+		/* A later file takes back an earlier action. */
+		if (!valid_name(name)) {
+			diag_error(d, file, line, "bad rule name '%s'", name);
+			return;
+		}
+		r = rule_get(rs, name, file, line, true);
+		reply_free(&r->reply);
+		r->action = ACT_NONE;
+		return;
+	}
+	a = action_parse(word);
+	if (a != ACT_REJECT && a != ACT_TEMPFAIL && a != ACT_DISCARD &&
+	    a != ACT_QUARANTINE && a != ACT_ACCEPT) {
+		diag_error(d, file, line, "action %s: unknown action '%s' (use "
+		    "reject, tempfail, discard, quarantine, accept or none)", name,
+		    word);
+		return;
+	}
+	memset(&rep, 0, sizeof(rep));
+	p = skip_ws(p);
+	if (*p != '\0' && *p != '#') {
+		char *text;
+
+		if (*p == '"') {
+			const char *e = strrchr(p + 1, '"');
+
+			if (e == NULL) {
+				diag_error(d, file, line, "action %s: "
+				    "unterminated reply string", name);
+				return;
+			}
+			if (!only_comment(e + 1)) {
+				diag_error(d, file, line, "action %s: unexpected "
+				    "text after the reply", name);
+				return;
+			}
+			text = xstrndup(p + 1, (size_t)(e - p - 1));
+		} else {
+			text = xstrdup(p);
+			strip_comment(text);
+		}
+		if (a != ACT_REJECT && a != ACT_TEMPFAIL) {
+			diag_error(d, file, line, "action %s: a reply goes only "
+			    "with reject or tempfail", name);
+			free(text);
+			return;
+		}
+		if (reply_parse(text, a == ACT_REJECT ? 5 : 4, &rep,
+		    &why) < 0) {
+			diag_error(d, file, line, "action %s: bad reply: %s",
+			    name, why);
+			free(text);
+			return;
+		}
+		free(text);
+	}
+	if (!valid_name(name)) {
+		diag_error(d, file, line, "bad rule name '%s'", name);
+		reply_free(&rep);
+		return;
+	}
+	r = rule_get(rs, name, file, line, true);
+	reply_free(&r->reply);
+	r->action = (enum action)a;
+	r->reply = rep;
+	r->action_file = file;
+	r->action_line = line;
+}
+
+/* ---- Lines and files ---- */
+
+static const char *
+keep_file(struct ruleset *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->files.n; i++)
+		if (strcmp(rs->files.v[i], name) == 0)
+			return rs->files.v[i];
+	strlist_add(&rs->files, name);
+	return rs->files.v[rs->files.n - 1];
+}
+
+static void
+parse_include(struct ruleset *rs, char *rest, const char *file, int line,
+    int depth, struct diag *d)
+{
+	char *path;
+
+	strip_comment(rest);
+	if (*rest == '\0') {
+		diag_error(d, file, line, "include: no file name");
+		return;
+	}
+	if (depth >= MAX_INCLUDE_DEPTH) {
+		diag_error(d, file, line, "include %s: nested too deeply (an "
+		    "include loop?)", rest);
+		return;
+	}
+	if (rest[0] == '/')
+		path = xstrdup(rest);
+	else {
+		char *dup = xstrdup(file), *dir = dirname(dup);
+
+		path = xasprintf("%s/%s", dir, rest);
+		free(dup);
+	}
+	rules_parse_file(rs, path, depth + 1, d);
+	free(path);
+}
+
+static void
+parse_line(struct ruleset *rs, char *l, const char *file, int line,
+    int depth, struct diag *d)
+{
+	char kw[64], name[256];
+	const char *p;
+	char *rest;
+	int k;
+
+	p = next_word(l, kw, sizeof(kw));
+	if (strcmp(kw, "include") == 0) {
+		parse_include(rs, (char *)(uintptr_t)skip_ws(p), file, line,
+		    depth, d);
+		return;
+	}
+	for (k = 0; k < RK_NKINDS; k++)
+		if (strcmp(kw, rules_kind_names[k]) == 0)
+			break;
+	if (k == RK_NKINDS && strcmp(kw, "score") != 0 &&
+	    strcmp(kw, "describe") != 0 && strcmp(kw, "tflags") != 0 &&
+	    strcmp(kw, "action") != 0) {
+		if (in_list(kw, sa_settings) || has_prefix(kw, sa_prefixes)) {
+			char *what = xasprintf("'%s' lines", kw);
+
+			count_skip(rs, what);
+			free(what);
+			if (in_list(kw, sa_rule_settings)) {
+				p = next_word(p, name, sizeof(name));
+				if (valid_name(name))
+					g_hash_table_add(rs->skipnames,
+					    xstrdup(name));
+			}
+			return;
+		}
+		diag_error(d, file, line, "unknown keyword '%s'", kw);
+		return;
+	}
+	p = next_word(p, name, sizeof(name));
+	if (name[0] == '\0' || name[0] == '#') {
+		diag_error(d, file, line, "%s: no rule name", kw);
+		return;
+	}
+	rest = (char *)(uintptr_t)skip_ws(p);
+	if (strcmp(kw, "score") == 0) {
+		parse_score(rs, name, rest, file, line, d);
+		return;
+	}
+	if (strcmp(kw, "describe") == 0) {
+		struct rule *r;
+
+		if (!valid_name(name)) {
+			diag_error(d, file, line, "bad rule name '%s'", name);
+			return;
+		}
+		r = rule_get(rs, name, file, line, true);
+		free(r->describe);
+		r->describe = xstrdup(rest);
+		trim_in_place(r->describe);
+		return;
+	}
+	if (strcmp(kw, "tflags") == 0) {
+		parse_tflags(rs, name, rest, file, line, d);
+		return;
+	}
+	if (strcmp(kw, "action") == 0) {
+		parse_action(rs, name, rest, file, line, d);
+		return;
+	}
+	if (only_comment(rest)) {
+		diag_error(d, file, line, "%s %s: nothing to test", kw, name);
+		return;
+	}
+	switch (k) {
+	case RK_CONNECT:
+		parse_connect(rs, name, rest, file, line, d);
+		break;
+	case RK_HEADER:
+		parse_header(rs, name, rest, file, line, d);
+		break;
+	case RK_META:
+		parse_meta(rs, name, rest, file, line, d);
+		break;
+	default:
+		parse_simple(rs, (enum rule_kind)k, name, rest, file, line, d);
+		break;
+	}
+}
+
+void
+rules_parse_text(struct ruleset *rs, const char *fname, const char *text,
+    int depth, struct diag *d)
+{
+	const char *file = keep_file(rs, fname);
+	const char *s = text;
+	int line = 0, skipdepth = 0;
+
+	while (*s) {
+		const char *e = strchr(s, '\n');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		char *l = xstrndup(s, n), *t;
+
+		line++;
+		s += n + (e != NULL);
+		t = str_trim(l);
+		if (*t == '\0' || *t == '#') {
+			free(l);
+			continue;
+		}
+		/* SpamAssassin conditionals: Warden has no plugins, so the
+		 * blocks are skipped whole; the rules they define are known
+		 * by name, so that metas may refer to them. */
+		char kw[16];
+		const char *rest = next_word(t, kw, sizeof(kw));
+
+		if (strcmp(kw, "ifplugin") == 0 || strcmp(kw, "if") == 0 ||
+		    strncmp(t, "if(", 3) == 0 || strncmp(t, "if!", 3) == 0) {
+			if (skipdepth++ == 0)
+				count_skip(rs, "if/ifplugin blocks");
+		} else if (strcmp(kw, "endif") == 0) {
+			if (skipdepth == 0)
+				diag_error(d, file, line, "endif without if");
+			else
+				skipdepth--;
+		} else if (strcmp(kw, "else") == 0) {
+			if (skipdepth == 0)
+				diag_error(d, file, line, "else without if");
+		} else if (skipdepth > 0) {
+			char name[256];
+			struct rule *ex;
+
+			next_word(rest, name, sizeof(name));
+			ex = g_hash_table_lookup(rs->byname, name);
+			if (valid_name(name) && (ex == NULL ||
+			    ex->kind == RK_NONE))
+				g_hash_table_add(rs->skipnames, xstrdup(name));
+		} else
+			parse_line(rs, t, file, line, depth, d);
+		free(l);
+	}
+	if (skipdepth > 0)
+		diag_error(d, file, line, "if/ifplugin without endif");
+}
+
+void
+rules_parse_file(struct ruleset *rs, const char *path, int depth,
+    struct diag *d)
+{
+	FILE *f;
+	struct buf b;
+	char tmp[8192];
+	size_t n;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		diag_error(d, path, 0, "cannot open: %s", strerror(errno));
+		return;
+	}
+	buf_init(&b, MAX_FILE_SIZE);
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		if (buf_append(&b, tmp, n) < 0) {
+			diag_error(d, path, 0, "larger than %u bytes",
+			    MAX_FILE_SIZE);
+			fclose(f);
+			buf_free(&b);
+			return;
+		}
+	if (ferror(f))
+		diag_error(d, path, 0, "read error: %s", strerror(errno));
+	fclose(f);
+	if (b.len > 0 && memchr(b.p, '\0', b.len) != NULL)
+		diag_error(d, path, 0, "contains a NUL byte: not a rule file");
+	else
+		rules_parse_text(rs, path, b.p ? b.p : "", depth, d);
+	buf_free(&b);
+}
+
+/* ---- After the last file ---- */
+
+/* Depth-first: put r's meta dependencies before r.  0, or -1 on a loop. */
+static int
+order_meta(struct ruleset *rs, struct rule *r, char *mark, struct diag *d)
+{
+	if (mark[r->index] == 2)
+		return 0;
+	if (mark[r->index] == 1) {
+		diag_error(d, r->file, r->line, "meta %s: refers to itself "
+		    "(directly or through other metas)", r->name);
+		return -1;
+	}
+	mark[r->index] = 1;
+	for (size_t i = 0; i < r->nmnodes; i++) {
+		int k = r->mnodes[i].rule;
+
+		if (r->mnodes[i].op == MO_RULE && k >= 0 &&
+		    rs->rules[k]->kind == RK_META &&
+		    order_meta(rs, rs->rules[k], mark, d) < 0) {
+			mark[r->index] = 2;
+			return -1;
+		}
+	}
+	mark[r->index] = 2;
+	rs->order[rs->norder++] = r->index;
+	return 0;
+}
+
+void
+rules_finish(struct ruleset *rs, struct diag *d)
+{
+	size_t k = 0;
+	char *mark;
+
+	/* Drop placeholders that were never defined. */
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rule *r = rs->rules[i];
+
+		if (r->kind == RK_NONE) {
+			bool skipped = g_hash_table_contains(rs->skipnames,
+			    r->name);
+
+			if (r->line < 0)	/* its definition failed */
+				g_hash_table_add(rs->skipnames,
+				    xstrdup(r->name));
+			else if (!skipped) {
+				if (r->action != ACT_NONE)
+					diag_error(d, r->action_file,
+					    r->action_line, "action for "
+					    "undefined rule %s", r->name);
+				else
+					diag_warn(d, r->file, r->line,
+					    "%s: score, describe or tflags for "
+					    "an undefined rule", r->name);
+			}
+			g_hash_table_remove(rs->byname, r->name);
+			free(r->name);
+			free(r->src);
+			free(r->describe);
+			reply_free(&r->reply);
+			free_meta(r);
+			free(r->hname);
+			free(r->if_unset);
+			cidrlist_free(&r->cidrs);
+			free(r);
+			continue;
+		}
+		r->index = (int)k;
+		rs->rules[k++] = r;
+	}
+	rs->n = k;
+
+	/* Defaults, and what the message walk must prepare. */
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rule *r = rs->rules[i];
+
+		if (strncmp(r->name, "__", 2) == 0)
+			r->score = 0;
+		else if (!r->score_set)
+			r->score = strncmp(r->name, "T_", 2) == 0 ? 0.01 : 1.0;
+		if (r->score < 0 && !(r->tflags & TF_NICE))
+			diag_warn(d, r->file, r->line, "%s: negative score "
+			    "without tflags nice", r->name);
+		rs->nkind[r->kind]++;
+		switch (r->kind) {
+		case RK_BODY: rs->want |= MIME_BODY; break;
+		case RK_RAWBODY: rs->want |= MIME_RAWBODY; break;
+		case RK_URI: rs->want |= MIME_URI; break;
+		case RK_FILENAME: rs->want |= MIME_FILENAME; break;
+		case RK_MIMETYPE: rs->want |= MIME_TYPE; break;
+		default: break;
+		}
+	}
+
+	/* Resolve meta references. */
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rule *r = rs->rules[i];
+
+		for (size_t j = 0; j < r->nmnodes; j++) {
+			struct meta_node *m = &r->mnodes[j];
+			struct rule *t;
+
+			if (m->op != MO_RULE)
+				continue;
+			t = g_hash_table_lookup(rs->byname, m->name);
+			if (t != NULL) {
+				m->rule = t->index;
+				t->referenced = true;
+			} else if (g_hash_table_contains(rs->skipnames,
+			    m->name))
+				m->rule = -1;	/* skipped: never hits */
+			else
+				diag_error(d, r->file, r->line, "meta %s: "
+				    "unknown rule %s", r->name, m->name);
+		}
+	}
+	if (diag_nerrors(d) > 0)
+		return;
+
+	/* Metas in dependency order; loops are errors. */
+	rs->order = xcalloc(rs->n + 1, sizeof(*rs->order));
+	mark = xcalloc(rs->n + 1, 1);
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->rules[i]->kind == RK_META)
+			order_meta(rs, rs->rules[i], mark, d);
+	free(mark);
+}

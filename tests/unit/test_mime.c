@@ -1,0 +1,259 @@
+/*
+ * test_mime.c -- golden tests for the MIME walker: each
+ * tests/data/mime/NAME.eml is walked and its dump (body lines, raw body,
+ * URIs, file names, types) compared with NAME.expected; plus unit tests
+ * of the HTML renderer and header decoding.
+ *
+ * "test_mime FILE.eml" prints the dump of one message instead (used to
+ * write a new .expected, which is then checked by eye).
+ */
+#include "autoconfig.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime.h"
+
+static const char *const golden[] = { "base64", "qp", "nested", "rfc822",
+	"html_only", "names", "unknown_charset", "broken_base64", "crlf",
+	"plain_no_mime", "deep" };
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b;
+	char tmp[4096];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf_init(&b, 0);
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		buf_append(&b, tmp, n);
+	fclose(f);
+	if (b.p == NULL)
+		buf_puts(&b, "");
+	*len = b.len;
+	return buf_steal(&b);
+}
+
+static char *
+dump_file(const char *path)
+{
+	struct mime_text mt;
+	struct buf out;
+	size_t len;
+	char *msg = slurp(path, &len);
+
+	if (msg == NULL)
+		return NULL;
+	mime_prepare(&mt, msg, len, MIME_ALL, NULL);
+	buf_init(&out, 0);
+	mime_dump(&mt, &out);
+	mime_text_free(&mt);
+	free(msg);
+	return buf_steal(&out);
+}
+
+static const char *
+srcdir(void)
+{
+	const char *s = getenv("srcdir");
+
+	return s ? s : ".";
+}
+
+START_TEST(test_golden)
+{
+	const char *name = golden[_i];
+	char *eml = xasprintf("%s/tests/data/mime/%s.eml", srcdir(), name);
+	char *exp = xasprintf("%s/tests/data/mime/%s.expected", srcdir(), name);
+	size_t len;
+	char *want = slurp(exp, &len);
+	char *got = dump_file(eml);
+
+	ck_assert_msg(got != NULL, "cannot read %s", eml);
+	ck_assert_msg(want != NULL, "cannot read %s", exp);
+	ck_assert_msg(strcmp(got, want) == 0, "%s: dump differs:\n--- got\n%s"
+	    "--- expected\n%s", name, got, want);
+	free(got);
+	free(want);
+	free(eml);
+	free(exp);
+}
+END_TEST
+
+static char *
+render(const char *html, struct strlist *uris)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	mime_html_render(html, strlen(html), &b, uris, 100);
+	if (b.p == NULL)
+		buf_puts(&b, "");
+	return buf_steal(&b);
+}
+
+START_TEST(test_html_render)
+{
+	struct strlist u = { 0 };
+	char *s;
+
+	s = render("a<b>b</b>c", &u);
+	ck_assert_str_eq(s, "abc");
+	free(s);
+	s = render("x<script>alert('<p>')</script>y<style>p{}</style>z", &u);
+	ck_assert_str_eq(s, "xyz");
+	free(s);
+	s = render("1 &lt; 2 &amp;&amp; &#65;&#x42; &bogus; & x", &u);
+	ck_assert_str_eq(s, "1 < 2 && AB &bogus; & x");
+	free(s);
+	s = render("a<br>b<p>c</p>", &u);
+	ck_assert_str_eq(s, "a\nb\n\nc\n\n");
+	free(s);
+	s = render("<a href='HTTP://x.example/'>t</a><a href=mailto:a@b.c>m</a>"
+	    "<a href=\"javascript:void(0)\">j</a><unterminated", &u);
+	ck_assert_str_eq(s, "tmj");
+	ck_assert_uint_eq(u.n, 2);
+	ck_assert_str_eq(u.v[0], "HTTP://x.example/");
+	ck_assert_str_eq(u.v[1], "mailto:a@b.c");
+	free(s);
+	/* An unterminated script eats the rest; a lone '<' is text. */
+	s = render("a < b<script>no end", &u);
+	ck_assert_str_eq(s, "a < b");
+	free(s);
+	strlist_free(&u);
+}
+END_TEST
+
+START_TEST(test_header_decode)
+{
+	char *s;
+
+	s = mime_header_decode("=?UTF-8?B?Q2Fmw6k=?= au\r\n\tlait");
+	ck_assert_str_eq(s, "Café au\tlait");
+	free(s);
+	s = mime_header_decode("  plain  ");
+	ck_assert_str_eq(s, "plain");
+	free(s);
+	s = mime_header_decode("caf\xe9");	/* raw Latin-1: made UTF-8 */
+	ck_assert_str_eq(s, "café");
+	free(s);
+	s = mime_header_addr("\"Bob, Jr\" <bob@example.net>, x@y.z");
+	ck_assert_str_eq(s, "bob@example.net");
+	free(s);
+	s = mime_header_name("=?ISO-8859-1?Q?Ren=E9?= <r@example.net>");
+	ck_assert_str_eq(s, "René");
+	free(s);
+	s = mime_header_addr("undisclosed-recipients:;");
+	ck_assert_str_eq(s, "");
+	free(s);
+	s = mime_header_addr("<just@addr.example>");
+	ck_assert_str_eq(s, "just@addr.example");
+	free(s);
+	s = mime_header_name("just@addr.example");
+	ck_assert_str_eq(s, "");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_limits)
+{
+	struct mime_limits lim = { 0 };
+	struct mime_text mt;
+	struct buf m;
+
+	/* 300 nested multiparts: the walk stops at the depth bound. */
+	buf_init(&m, 0);
+	buf_puts(&m, "Subject: deep\nMIME-Version: 1.0\n");
+	for (int i = 0; i < 300; i++)
+		buf_printf(&m, "Content-Type: multipart/mixed; boundary=b%d\n\n"
+		    "--b%d\n", i, i);
+	buf_puts(&m, "Content-Type: text/plain\n\nbottom\n");
+	lim.depth = 10;
+	mime_prepare(&mt, m.p, m.len, MIME_ALL, &lim);
+	ck_assert(mt.truncated);
+	ck_assert_uint_le(mt.types.n, 11);
+	mime_text_free(&mt);
+
+	/* Part count bound. */
+	buf_reset(&m);
+	buf_puts(&m, "Subject: many\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=z\n\n");
+	for (int i = 0; i < 50; i++)
+		buf_printf(&m, "--z\nContent-Type: text/plain; name=f%d.txt\n\n"
+		    "part %d\n", i, i);
+	buf_puts(&m, "--z--\n");
+	memset(&lim, 0, sizeof(lim));
+	lim.parts = 10;
+	mime_prepare(&mt, m.p, m.len, MIME_ALL, &lim);
+	ck_assert(mt.truncated);
+	ck_assert_uint_eq(mt.types.n, 10);
+	ck_assert_uint_eq(mt.filenames.n, 9);
+	mime_text_free(&mt);
+
+	/* Text bound. */
+	memset(&lim, 0, sizeof(lim));
+	lim.text = 40;
+	mime_prepare(&mt, m.p, m.len, MIME_BODY, &lim);
+	ck_assert(mt.truncated);
+	ck_assert_uint_lt(mt.body.n, 10);
+	mime_text_free(&mt);
+
+	/* Only what is asked for is built. */
+	mime_prepare(&mt, m.p, m.len, MIME_TYPE, NULL);
+	ck_assert_uint_eq(mt.body.n, 0);
+	ck_assert_uint_eq(mt.rawbody.n, 0);
+	ck_assert_uint_eq(mt.filenames.n, 0);
+	ck_assert_uint_eq(mt.types.n, 51);
+	mime_text_free(&mt);
+
+	/* Empty and garbage input never fail. */
+	mime_prepare(&mt, "", 0, MIME_ALL, NULL);
+	mime_text_free(&mt);
+	mime_prepare(&mt, "\0\0\xff\xfe", 4, MIME_ALL, NULL);
+	mime_text_free(&mt);
+	buf_free(&m);
+}
+END_TEST
+
+int
+main(int argc, char **argv)
+{
+	Suite *s;
+	TCase *tc;
+	SRunner *sr;
+	int failed;
+
+	if (argc > 1) {
+		for (int i = 1; i < argc; i++) {
+			char *d = dump_file(argv[i]);
+
+			if (d == NULL) {
+				perror(argv[i]);
+				return 1;
+			}
+			fputs(d, stdout);
+			free(d);
+		}
+		return 0;
+	}
+	s = suite_create("mime");
+	tc = tcase_create("golden");
+	tcase_add_loop_test(tc, test_golden, 0, (int)ARRAY_LEN(golden));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("units");
+	tcase_add_test(tc, test_html_render);
+	tcase_add_test(tc, test_header_decode);
+	tcase_add_test(tc, test_limits);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
