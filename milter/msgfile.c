@@ -150,9 +150,18 @@ msgfile_addrs(const char *value, struct strlist *out)
 			while (s < e && isspace((unsigned char)*s))
 				s++;
 			a = xstrndup(s, (size_t)(e - s));
-			char *paren = strchr(a, '(');
-			if (paren)
-				*paren = '\0';
+			/* Drop (comments), which may come before or after. */
+			char *w = a;
+			int nest = 0;
+			for (char *r = a; *r; r++) {
+				if (*r == '(')
+					nest++;
+				else if (*r == ')' && nest)
+					nest--;
+				else if (!nest)
+					*w++ = *r;
+			}
+			*w = '\0';
 			char *t = str_trim(a);
 			if (strchr(t, '@') != NULL && strchr(t, ' ') == NULL)
 				strlist_add(out, t);

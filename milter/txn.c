@@ -211,9 +211,9 @@ txn_header(struct txn *t, const char *name, const char *value)
 int
 txn_eoh(struct txn *t)
 {
+	t->in_body = true;
 	if (t->res.internal_error)
 		return -1;	/* already failed: keep the first error */
-	t->in_body = true;
 	if (spool_write(t->spool, "\r\n", 2) < 0) {
 		results_set_error(&t->res, "spool write failed: %m");
 		return -1;
