@@ -15,6 +15,8 @@
 
 #include <sys/socket.h>
 
+#include <ctype.h>
+#include <errno.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 
 #include "log.h"
 #include "mime.h"
+#include "relays.h"
 #include "rules_int.h"
 
 #define MAX_HITS_MULTIPLE 1000	/* bound on hits counted per rule */
@@ -127,6 +130,7 @@ rules_free(struct ruleset *rs)
 
 		free(r->name);
 		free(r->src);
+		free(r->pat);
 		free(r->describe);
 		reply_free(&r->reply);
 		if (r->re != NULL)
@@ -148,6 +152,20 @@ rules_free(struct ruleset *rs)
 		free(rs->skips[i].what);
 	free(rs->skips);
 	free(rs->hostname);
+	if (rs->replace_tags)
+		g_hash_table_destroy(rs->replace_tags);
+	if (rs->replace_inter)
+		g_hash_table_destroy(rs->replace_inter);
+	if (rs->replace_pre)
+		g_hash_table_destroy(rs->replace_pre);
+	if (rs->replace_post)
+		g_hash_table_destroy(rs->replace_post);
+	if (rs->replace_rules)
+		g_hash_table_destroy(rs->replace_rules);
+	if (rs->block_scores)
+		g_hash_table_destroy(rs->block_scores);
+	free(rs->replace_start);
+	free(rs->replace_end);
 	free(rs);
 }
 
@@ -178,6 +196,9 @@ rules_summary(const struct ruleset *rs, struct diag *d)
 		buf_putc(&b, ')');
 	diag_note(d, "%s", b.p);
 	buf_free(&b);
+	if (rs->nreplaced > 0)
+		diag_note(d, "rules: %zu rules with replace_tag macros "
+		    "expanded", rs->nreplaced);
 	for (size_t i = 0; i < rs->nskips; i++)
 		diag_note(d, "rules: skipped %u %s (not implemented in Warden)",
 		    rs->skips[i].n, rs->skips[i].what);
@@ -189,6 +210,7 @@ struct mctx {
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
 	bool    limit_logged;
+	struct results *res;	/* where a PCRE2 limit is recorded */
 };
 
 static bool
@@ -227,6 +249,10 @@ re_count(const struct rule *r, const char *s, size_t n, unsigned max,
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
 		if (rc < 0) {
+			if ((rc == PCRE2_ERROR_MATCHLIMIT ||
+			    rc == PCRE2_ERROR_DEPTHLIMIT ||
+			    rc == PCRE2_ERROR_HEAPLIMIT) && m->res != NULL)
+				results_set_limit(m->res, "pcre2");
 			if (!m->limit_logged) {
 				PCRE2_UCHAR msg[128];
 
@@ -338,6 +364,9 @@ struct hctx {
 	size_t  n;
 	char  **dec;		/* decoded values, made on first use */
 	char  **raw;		/* trimmed raw values, made on first use */
+	const struct rules_input *in;
+	struct relays rl;	/* made on first use */
+	bool    rl_made;
 };
 
 static const char *
@@ -399,6 +428,102 @@ hdr_collect(struct hctx *hc, const char *name, unsigned mods, struct buf *b)
 	return found;
 }
 
+/* The relay chain, built on first use from Received and the client. */
+static const struct relays *
+hdr_relays(struct hctx *hc)
+{
+	const struct rules_input *in = hc->in;
+	const char **rcvd;
+	size_t n = 0;
+
+	if (hc->rl_made)
+		return &hc->rl;
+	rcvd = xcalloc(hc->n + 1, sizeof(*rcvd));
+	for (size_t i = 0; i < hc->n; i++)
+		if (hc->h[i].name != NULL &&
+		    strcasecmp(hc->h[i].name, "Received") == 0)
+			rcvd[n++] = hc->h[i].value ? hc->h[i].value : "";
+	relays_build(&hc->rl, rcvd, n, in->client_addr, in->client_name,
+	    in->helo, in->cfg ? &in->cfg->trusted_relays : NULL,
+	    in->cfg ? &in->cfg->internal_relays : NULL);
+	free(rcvd);
+	hc->rl_made = true;
+	return &hc->rl;
+}
+
+/*
+ * SpamAssassin's pseudo-headers: MESSAGEID (X-Message-Id,
+ * Resent-Message-Id, X-Original-Message-ID, Message-Id, raw), EnvelopeFrom
+ * (an envelope header a delivering MTA added, else the MAIL FROM), and
+ * X-Spam-Relays-*.  Returns how many values were found.
+ */
+static size_t
+hdr_pseudo(const struct rule *r, struct hctx *hc, struct buf *v)
+{
+	static const char *const msgid[] = { "X-Message-Id",
+		"Resent-Message-Id", "X-Original-Message-ID", "Message-Id",
+		NULL };
+	static const char *const envhdr[] = { "X-Envelope-From",
+		"Envelope-Sender", "Return-Path", NULL };
+	const struct relays *rl;
+	size_t found = 0;
+	char *t;
+
+	switch (r->hsrc) {
+	case HS_MSGID:
+		for (const char *const *h = msgid; *h; h++) {
+			struct buf one;
+
+			buf_init(&one, 0);
+			if (hdr_collect(hc, *h, HM_RAW, &one) > 0 && one.len > 0) {
+				if (found++ > 0)
+					buf_putc(v, '\n');
+				buf_append(v, one.p, one.len);
+			}
+			buf_free(&one);
+		}
+		return found;
+	case HS_ENVFROM:
+		for (const char *const *h = envhdr; *h; h++)
+			for (size_t i = 0; i < hc->n; i++)
+				if (hc->h[i].name != NULL &&
+				    strcasecmp(hc->h[i].name, *h) == 0) {
+					t = mime_header_addr(hdr_raw(hc, i));
+					buf_puts(v, t);
+					free(t);
+					return 1;
+				}
+		if (hc->in->envfrom != NULL && hc->in->envfrom[0] != '\0') {
+			t = mime_header_addr(hc->in->envfrom);
+			buf_puts(v, t);
+			free(t);
+			return 1;
+		}
+		return 0;
+	default:
+		break;
+	}
+	rl = hdr_relays(hc);
+	switch (r->hsrc) {
+	case HS_RELAYS_TRUSTED:
+		t = relays_format(rl, 0, rl->ntrusted);
+		break;
+	case HS_RELAYS_UNTRUSTED:
+		t = relays_format(rl, rl->ntrusted, rl->n);
+		break;
+	case HS_RELAYS_INTERNAL:
+		t = relays_format(rl, 0, rl->ninternal);
+		break;
+	default:
+		t = relays_format(rl, rl->ninternal, rl->n);
+		break;
+	}
+	/* SpamAssassin defines these even when empty. */
+	buf_puts(v, t);
+	free(t);
+	return 1;
+}
+
 static void
 run_header(const struct rule *r, struct hctx *hc, struct mctx *m,
     struct results *res)
@@ -408,6 +533,14 @@ run_header(const struct rule *r, struct hctx *hc, struct mctx *m,
 
 	buf_init(&v, 0);
 	switch (r->hsrc) {
+	case HS_MSGID:
+	case HS_ENVFROM:
+	case HS_RELAYS_TRUSTED:
+	case HS_RELAYS_UNTRUSTED:
+	case HS_RELAYS_INTERNAL:
+	case HS_RELAYS_EXTERNAL:
+		found = hdr_pseudo(r, hc, &v);
+		break;
 	case HS_ALL:
 		for (size_t i = 0; i < hc->n; i++) {
 			buf_printf(&v, "%s: ", hc->h[i].name ? hc->h[i].name :
@@ -542,6 +675,7 @@ meta_eval(const struct rule *r, int i, const double *val)
 	b = meta_eval(r, m->b, val);
 	switch (m->op) {
 	case MO_MUL: return a * b;
+	case MO_DIV: return b != 0 ? a / b : 0;	/* no division by 0 */
 	case MO_ADD: return a + b;
 	case MO_SUB: return a - b;
 	case MO_LT: return a < b;
@@ -579,6 +713,130 @@ run_metas(const struct ruleset *rs, struct results *res)
 	free(val);
 }
 
+/* ---- URIs ---- */
+
+static bool
+mail_local_char(int c)
+{
+	return isalnum(c) || strchr("._%+-=", c) != NULL;
+}
+
+static void
+uri_add(struct strlist *out, GHashTable *seen, char *u)
+{
+	if (g_hash_table_contains(seen, u)) {
+		free(u);
+		return;
+	}
+	strlist_add_owned(out, u);
+	g_hash_table_add(seen, out->v[out->n - 1]);
+}
+
+/* u with %XX escapes of printable ASCII decoded; NULL when none. */
+static char *
+uri_unescape(const char *u)
+{
+	char *o = xstrdup(u), *w = o;
+	bool changed = false;
+
+	for (const char *p = u; *p; p++) {
+		if (p[0] == '%' && isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2])) {
+			char hex[3] = { p[1], p[2], '\0' };
+			long c = strtol(hex, NULL, 16);
+
+			if (c > 0x20 && c < 0x7f) {
+				*w++ = (char)c;
+				p += 2;
+				changed = true;
+				continue;
+			}
+		}
+		*w++ = *p;
+	}
+	*w = '\0';
+	if (!changed) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * u with a host written as one number (decimal, 0x hex or 0 octal, as
+ * browsers accept: http://3232235777/) as a dotted quad; NULL otherwise.
+ */
+static char *
+uri_dword_host(const char *u)
+{
+	const char *h = strstr(u, "://"), *e;
+	char *end;
+	unsigned long long v;
+
+	if (h == NULL)
+		return NULL;
+	h += 3;
+	e = h + strcspn(h, "/?#:");
+	if (e == h || !isdigit((unsigned char)*h))
+		return NULL;
+	errno = 0;
+	v = strtoull(h, &end, 0);
+	if (end != e || errno != 0 || v > 0xffffffffULL || v < 0x1000000ULL)
+		return NULL;
+	return xasprintf("%.*s%llu.%llu.%llu.%llu%s", (int)(h - u), u,
+	    (v >> 24) & 255, (v >> 16) & 255, (v >> 8) & 255, v & 255, e);
+}
+
+/*
+ * The URIs uri rules see: the MIME walker's list plus, as SpamAssassin's
+ * canonicalization does, each URI with its %XX escapes decoded and with a
+ * one-number host written as a dotted quad (the original stays too), and
+ * every bare e-mail address in the rendered text as "mailto:ADDR".  The
+ * caller frees out with strlist_free().
+ */
+static void
+uris_with_mail(const struct mime_text *mt, struct strlist *out)
+{
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < mt->uris.n; i++) {
+		char *un = uri_unescape(mt->uris.v[i]), *dw;
+
+		uri_add(out, seen, xstrdup(mt->uris.v[i]));
+		if (un != NULL) {
+			if ((dw = uri_dword_host(un)) != NULL)
+				uri_add(out, seen, dw);
+			uri_add(out, seen, un);
+		} else if ((dw = uri_dword_host(mt->uris.v[i])) != NULL)
+			uri_add(out, seen, dw);
+	}
+	/* Line 0 of the body is the Subject. */
+	for (size_t i = 1; i < mt->body.n; i++) {
+		const char *l = mt->body.v[i];
+
+		for (const char *at = strchr(l, '@'); at; at = strchr(at + 1,
+		    '@')) {
+			const char *b = at, *e = at + 1;
+			bool dot = false;
+			char *u;
+
+			while (b > l && mail_local_char((unsigned char)b[-1]))
+				b--;
+			while (isalnum((unsigned char)*e) || *e == '-' ||
+			    (*e == '.' && isalnum((unsigned char)e[1]))) {
+				dot = dot || *e == '.';
+				e++;
+			}
+			if (b == at || !dot)
+				continue;
+			u = xasprintf("mailto:%.*s", (int)(e - b), b);
+			uri_add(out, seen, u);
+		}
+	}
+	g_hash_table_destroy(seen);
+}
+
 /* ---- One stage ---- */
 
 static void
@@ -588,11 +846,13 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	struct hctx hc;
 	struct header *own = NULL;
 	struct mime_text mt;
-	bool prepared = false;
+	bool prepared = false, uris_made = false;
+	struct strlist uris;
 	const char *msg = in->msg ? in->msg : "";
 	size_t msglen = in->msg ? in->msglen : 0;
 
 	memset(&hc, 0, sizeof(hc));
+	hc.in = in;
 	hc.h = in->hdrs;
 	hc.n = in->nhdrs;
 	if (hc.n == 0 && msglen > 0 && rs->nkind[RK_HEADER] > 0) {
@@ -624,7 +884,11 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 			run_list(r, &mt.rawbody, 0, m, res);
 			break;
 		case RK_URI:
-			run_list(r, &mt.uris, 0, m, res);
+			if (!uris_made) {
+				uris_with_mail(&mt, &uris);
+				uris_made = true;
+			}
+			run_list(r, &uris, 0, m, res);
 			break;
 		case RK_FILENAME:
 			run_list(r, &mt.filenames, 0, m, res);
@@ -641,6 +905,8 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	}
 	run_metas(rs, res);
 
+	if (uris_made)
+		strlist_free(&uris);
 	if (prepared)
 		mime_text_free(&mt);
 	for (size_t i = 0; i < hc.n; i++) {
@@ -649,6 +915,8 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	}
 	free(hc.dec);
 	free(hc.raw);
+	if (hc.rl_made)
+		relays_free(&hc.rl);
 	if (own != NULL) {
 		for (size_t i = 0; i < hc.n; i++) {
 			free(own[i].name);
@@ -693,6 +961,7 @@ rules_run(const struct ruleset *rs, const struct rules_input *in,
 		return 0;
 
 	memset(&m, 0, sizeof(m));
+	m.res = res;
 	m.md = pcre2_match_data_create(1, NULL);
 	m.mc = pcre2_match_context_create(NULL);
 	if (m.md == NULL || m.mc == NULL) {

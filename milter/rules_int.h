@@ -33,9 +33,19 @@ enum rule_kind { RK_NONE = -1, RK_CONNECT = 0, RK_HELO, RK_ENVFROM,
 #define CW_TRUSTED	0x02	/* config trusted_networks */
 #define CW_INTERNAL	0x04	/* config internal_relays */
 
-enum hdr_src { HS_NAME, HS_ALL, HS_TOCC };
+enum hdr_src { HS_NAME, HS_ALL, HS_TOCC, HS_MSGID, HS_ENVFROM,
+	HS_RELAYS_TRUSTED, HS_RELAYS_UNTRUSTED, HS_RELAYS_INTERNAL,
+	HS_RELAYS_EXTERNAL };
 
-enum meta_op { MO_NUM, MO_RULE, MO_NOT, MO_NEG, MO_MUL, MO_ADD, MO_SUB,
+/*
+ * SpamAssassin compatibility level that "version" stands for in .cf
+ * conditions: the configuration language of SpamAssassin 4.0.1, whose
+ * rules Warden loads (see rules_sa.c for what counts as present).
+ */
+#define RULES_SA_VERSION 4.000001
+
+enum meta_op { MO_NUM, MO_RULE, MO_NOT, MO_NEG, MO_MUL, MO_DIV, MO_ADD,
+	MO_SUB,
 	MO_LT, MO_LE, MO_GT, MO_GE, MO_EQ, MO_NE, MO_AND, MO_OR };
 
 struct meta_node {
@@ -53,6 +63,9 @@ struct rule {
 	int     line;
 	int     index;
 	char   *src;		/* the definition as written, for duplicates */
+	bool    sa;		/* defined in a .cf file: SpamAssassin rules */
+	char   *pat;		/* the regex as written (for replace_rules) */
+	uint32_t popts;		/* its PCRE2 options */
 
 	double  score;
 	bool    score_set;
@@ -106,6 +119,20 @@ struct ruleset {
 	uint32_t match_limit;
 	uint32_t depth_limit;
 	char   *hostname;	/* for %{hostname} in regexes */
+
+	/* SpamAssassin .cf input (rules_sa.c); tables own keys and values */
+	bool    cur_sa;		/* the file being read is a .cf file */
+	GHashTable *replace_tags;	/* replace_tag NAME VALUE */
+	GHashTable *replace_inter;
+	GHashTable *replace_pre;
+	GHashTable *replace_post;
+	GHashTable *replace_rules;	/* names (set) */
+	char   *replace_start;
+	char   *replace_end;
+	size_t  nreplaced;	/* rules whose replace_tag macros expanded */
+	GHashTable *block_scores;	/* name -> double *: score lines in
+					 * blocks not loaded (see rules_finish) */
+	bool    want_relays;	/* some rule reads X-Spam-Relays-* */
 };
 
 extern const char *const rules_kind_names[RK_NKINDS];
@@ -125,5 +152,17 @@ struct ruleset *rules_new(const struct config *cfg);
 /* rules_load() from text instead of files (tests); NULL on errors. */
 struct ruleset *rules_load_text(const struct config *cfg, const char *name,
     const char *text, struct diag *d);
+
+
+/*
+ * rules_sa.c: decide an "if"/"ifplugin" condition (kw is the keyword,
+ * expr what follows it): 1 true, 0 false, -1 with *why (static text) on
+ * a syntax error.
+ */
+int rules_sa_cond(const char *kw, const char *expr, const char **why);
+/* Whether Warden implements everything the named plugin provides. */
+bool rules_sa_plugin(const char *name);
+/* The pattern with rs's replace_tag macros expanded (caller frees). */
+char *rules_sa_replace(const struct ruleset *rs, const char *pat);
 
 #endif

@@ -24,6 +24,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,18 @@ static const char *const sa_rule_settings[] = {
 	"mimeheader", "check_rbl", "hashbl_rule", "dns_block_rule", NULL
 };
 
+/*
+ * SpamAssassin tflags that change nothing for Warden's local tests:
+ * publishing and learning hints, and the flags of network and DNS tests
+ * (those rules are skipped; "net" rules have score 0 in score set 0,
+ * which is the one Warden uses).
+ */
+static const char *const sa_tflags[] = {
+	"publish", "nopublish", "net", "learn", "userconf", "noautolearn",
+	"autolearn_force", "autolearn_body", "a", "dns", "domains_only",
+	"ips_only", "range", "noawl", "notrim", "nolog", NULL
+};
+
 static bool
 in_list(const char *s, const char *const *l)
 {
@@ -128,6 +141,36 @@ count_skip(struct ruleset *rs, const char *what)
 	rs->skips[rs->nskips].what = xstrdup(what);
 	rs->skips[rs->nskips].n = 1;
 	rs->nskips++;
+}
+
+/*
+ * A problem with a definition: an error in Warden's own rule files, a
+ * warning in SpamAssassin .cf input (SpamAssassin itself skips such a
+ * rule and goes on; so does Warden, and lint says so).
+ */
+static void WARDEN_PRINTF(5, 6)
+perr(struct ruleset *rs, struct diag *d, const char *file, int line,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *m;
+
+	va_start(ap, fmt);
+	m = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (rs->cur_sa)
+		diag_warn(d, file, line, "%s", m);
+	else
+		diag_error(d, file, line, "%s", m);
+	g_free(m);
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
 static bool
@@ -259,12 +302,18 @@ expand_pattern(struct buf *b, const char *pat, size_t n, const char *host)
  */
 static pcre2_code *
 parse_regex(struct ruleset *rs, const char **sp, const char *name,
-    const char *file, int line, struct diag *d)
+    const char *file, int line, struct diag *d, struct rule *r)
 {
 	const char *s = *sp, *p, *start;
 	char open, close;
 	int nest = 0;
-	uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+	/*
+	 * SpamAssassin matches its rules against byte strings (its default,
+	 * normalize_charset 0): "\xc3" is the byte 0xC3, "." one byte, \w
+	 * and \b ASCII only.  Warden compiles .cf regexes the same way, in
+	 * PCRE2's 8-bit non-UTF mode, so that they mean what they say.
+	 */
+	uint32_t opts = rs->cur_sa ? 0 : PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
 	struct buf pat;
 	pcre2_code *re;
 	int err;
@@ -278,7 +327,7 @@ parse_regex(struct ruleset *rs, const char **sp, const char *name,
 		close = closing_delim(open);
 		start = s + 2;
 	} else {
-		diag_error(d, file, line, "%s: expected a regex (/.../ or "
+		perr(rs, d, file, line, "%s: expected a regex (/.../ or "
 		    "m{...})", name);
 		return NULL;
 	}
@@ -296,13 +345,16 @@ parse_regex(struct ruleset *rs, const char **sp, const char *name,
 		}
 	}
 	if (*p != close) {
-		diag_error(d, file, line, "%s: unterminated regex (no closing "
+		perr(rs, d, file, line, "%s: unterminated regex (no closing "
 		    "'%c')", name, close);
 		return NULL;
 	}
 	buf_init(&pat, 0);
-	expand_pattern(&pat, start, (size_t)(p - start),
-	    rs->hostname ? rs->hostname : "localhost");
+	if (rs->cur_sa)
+		buf_append(&pat, start, (size_t)(p - start));
+	else
+		expand_pattern(&pat, start, (size_t)(p - start),
+		    rs->hostname ? rs->hostname : "localhost");
 	for (p++; *p && *p != ' ' && *p != '\t'; p++) {
 		switch (*p) {
 		case 'i': opts |= PCRE2_CASELESS; break;
@@ -310,7 +362,7 @@ parse_regex(struct ruleset *rs, const char **sp, const char *name,
 		case 's': opts |= PCRE2_DOTALL; break;
 		case 'x': opts |= PCRE2_EXTENDED; break;
 		default:
-			diag_error(d, file, line, "%s: unknown regex flag '%c' "
+			perr(rs, d, file, line, "%s: unknown regex flag '%c' "
 			    "(use i, m, s or x)", name, *p);
 			buf_free(&pat);
 			return NULL;
@@ -331,10 +383,19 @@ parse_regex(struct ruleset *rs, const char **sp, const char *name,
 		PCRE2_UCHAR msg[256];
 
 		pcre2_get_error_message(err, msg, sizeof(msg));
-		diag_error(d, file, line, "%s: bad regex: %s at offset %zu",
-		    name, (const char *)msg, (size_t)off);
+		perr(rs, d, file, line, "%s: bad regex: %s at offset %zu%s",
+		    name, (const char *)msg, (size_t)off, rs->cur_sa ?
+		    " (rule skipped)" : "");
+		if (rs->cur_sa)
+			count_skip(rs, "rules whose regex PCRE2 will not "
+			    "compile");
 		buf_free(&pat);
 		return NULL;
+	}
+	if (r != NULL) {
+		free(r->pat);
+		r->pat = xstrndup(pat.p ? pat.p : "", pat.len);
+		r->popts = opts;
 	}
 	buf_free(&pat);
 	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);	/* best effort */
@@ -342,6 +403,9 @@ parse_regex(struct ruleset *rs, const char **sp, const char *name,
 }
 
 /* ---- Definitions ---- */
+
+static void undefine(struct rule *r);
+static void free_meta(struct rule *r);
 
 /*
  * Start the definition of name.  NULL when it cannot be defined (the
@@ -355,18 +419,24 @@ define(struct ruleset *rs, const char *name, enum rule_kind kind,
 	struct rule *r;
 
 	if (!valid_name(name)) {
-		diag_error(d, file, line, "bad rule name '%s' (letters, digits "
+		perr(rs, d, file, line, "bad rule name '%s' (letters, digits "
 		    "and _ only)", name);
 		return NULL;
 	}
 	r = rule_get(rs, name, file, line, true);
 	if (r->kind == kind && r->src != NULL && strcmp(r->src, src) == 0)
 		return NULL;
-	if (r->kind != RK_NONE) {
+	if (r->kind != RK_NONE && rs->cur_sa && r->sa) {
+		/* SpamAssassin: the later definition replaces the earlier. */
+		diag_warn(d, file, line, "%s: redefined (earlier definition at "
+		    "%s:%d replaced)", name, r->file, r->line);
+		undefine(r);
+	} else if (r->kind != RK_NONE) {
 		diag_error(d, file, line, "%s: duplicate definition (first "
 		    "defined at %s:%d)", name, r->file, r->line);
 		return NULL;
 	}
+	r->sa = rs->cur_sa;
 	r->kind = kind;
 	r->file = file;
 	r->line = line;
@@ -384,6 +454,19 @@ undefine(struct rule *r)
 	if (r->re)
 		pcre2_code_free(r->re);
 	r->re = NULL;
+	free(r->pat);
+	r->pat = NULL;
+	free(r->hname);
+	r->hname = NULL;
+	free(r->if_unset);
+	r->if_unset = NULL;
+	r->hexists = false;
+	r->negate = false;
+	r->hmods = 0;
+	r->hsrc = HS_NAME;
+	cidrlist_free(&r->cidrs);
+	r->cwords = 0;
+	free_meta(r);
 	r->kind = RK_NONE;
 	r->line = -1;		/* marks "definition failed": no more errors */
 	free(r->src);
@@ -403,6 +486,14 @@ skip_construct(struct ruleset *rs, const char *name, const char *rest)
 		return false;
 	count_skip(rs, what);
 	g_hash_table_add(rs->skipnames, xstrdup(name));
+	if (rs->cur_sa) {
+		/* A later definition replaces the earlier one, even when
+		 * what replaces it is a test Warden lacks. */
+		struct rule *r = g_hash_table_lookup(rs->byname, name);
+
+		if (r != NULL && r->sa && r->kind != RK_NONE)
+			undefine(r);
+	}
 	return true;
 }
 
@@ -416,12 +507,12 @@ parse_simple(struct ruleset *rs, enum rule_kind kind, const char *name,
 		return;
 	if ((r = define(rs, name, kind, rest, file, line, d)) == NULL)
 		return;
-	if ((r->re = parse_regex(rs, &rest, name, file, line, d)) == NULL) {
+	if ((r->re = parse_regex(rs, &rest, name, file, line, d, r)) == NULL) {
 		undefine(r);
 		return;
 	}
 	if (!only_comment(rest)) {
-		diag_error(d, file, line, "%s: unexpected text after the regex: "
+		perr(rs, d, file, line, "%s: unexpected text after the regex: "
 		    "'%s'", name, skip_ws(rest));
 		undefine(r);
 	}
@@ -459,7 +550,7 @@ parse_connect(struct ruleset *rs, const char *name, const char *rest,
 			continue;
 		}
 		if (cidr_parse(word, &c) < 0) {
-			diag_error(d, file, line, "%s: bad address block '%s' "
+			perr(rs, d, file, line, "%s: bad address block '%s' "
 			    "(expected CIDR like 192.0.2.0/24, local, trusted, "
 			    "internal, or /regex/ on the client name)", name,
 			    word);
@@ -470,10 +561,33 @@ parse_connect(struct ruleset *rs, const char *name, const char *rest,
 		cidrlist_add(&r->cidrs, &c);
 	}
 	if (r->cidrs.n == 0 && r->cwords == 0) {
-		diag_error(d, file, line, "%s: connect needs address blocks or "
+		perr(rs, d, file, line, "%s: connect needs address blocks or "
 		    "a /regex/", name);
 		undefine(r);
 	}
+}
+
+/* Which header a header rule reads: a real one or a pseudo-header. */
+static enum hdr_src
+pseudo_header(const char *spec)
+{
+	if (strcmp(spec, "ALL") == 0)
+		return HS_ALL;
+	if (strcmp(spec, "ToCc") == 0)
+		return HS_TOCC;
+	if (strcmp(spec, "MESSAGEID") == 0)
+		return HS_MSGID;
+	if (strcmp(spec, "EnvelopeFrom") == 0)
+		return HS_ENVFROM;
+	if (strcasecmp(spec, "X-Spam-Relays-Trusted") == 0)
+		return HS_RELAYS_TRUSTED;
+	if (strcasecmp(spec, "X-Spam-Relays-Untrusted") == 0)
+		return HS_RELAYS_UNTRUSTED;
+	if (strcasecmp(spec, "X-Spam-Relays-Internal") == 0)
+		return HS_RELAYS_INTERNAL;
+	if (strcasecmp(spec, "X-Spam-Relays-External") == 0)
+		return HS_RELAYS_EXTERNAL;
+	return HS_NAME;
 }
 
 static void
@@ -495,20 +609,21 @@ parse_header(struct ruleset *rs, const char *name, const char *rest,
 			return;
 		p = next_word(rest + 7, spec, sizeof(spec));
 		if (spec[0] == '\0' || !only_comment(p)) {
-			diag_error(d, file, line, "%s: expected exists:HeaderName",
+			perr(rs, d, file, line,
+			    "%s: expected exists:HeaderName",
 			    name);
 			undefine(r);
 			return;
 		}
 		r->hexists = true;
-		r->hsrc = HS_NAME;
+		r->hsrc = pseudo_header(spec);
 		r->hname = xstrdup(spec);
 		return;
 	}
 	/* Name[:modifier...] then =~ or !~ */
 	n = strcspn(rest, " \t=!");
 	if (n == 0 || n >= sizeof(spec)) {
-		diag_error(d, file, line, "%s: expected 'HeaderName =~ /regex/'",
+		perr(rs, d, file, line, "%s: expected 'HeaderName =~ /regex/'",
 		    name);
 		return;
 	}
@@ -516,7 +631,7 @@ parse_header(struct ruleset *rs, const char *name, const char *rest,
 	spec[n] = '\0';
 	p = skip_ws(rest + n);
 	if (!((p[0] == '=' || p[0] == '!') && p[1] == '~')) {
-		diag_error(d, file, line, "%s: expected =~ or !~ after the "
+		perr(rs, d, file, line, "%s: expected =~ or !~ after the "
 		    "header name", name);
 		return;
 	}
@@ -553,7 +668,7 @@ parse_header(struct ruleset *rs, const char *name, const char *rest,
 		else if (strcmp(mod, "name") == 0)
 			r->hmods |= HM_NAME;
 		else {
-			diag_error(d, file, line, "%s: unknown header modifier "
+			perr(rs, d, file, line, "%s: unknown header modifier "
 			    "':%s' (use :raw, :addr or :name)", name, mod);
 			undefine(r);
 			return;
@@ -561,20 +676,15 @@ parse_header(struct ruleset *rs, const char *name, const char *rest,
 		mod = next;
 	}
 	if ((r->hmods & HM_ADDR) && (r->hmods & HM_NAME)) {
-		diag_error(d, file, line, "%s: :addr and :name exclude each "
+		perr(rs, d, file, line, "%s: :addr and :name exclude each "
 		    "other", name);
 		undefine(r);
 		return;
 	}
-	if (strcmp(spec, "ALL") == 0)
-		r->hsrc = HS_ALL;
-	else if (strcmp(spec, "ToCc") == 0)
-		r->hsrc = HS_TOCC;
-	else
-		r->hsrc = HS_NAME;
+	r->hsrc = pseudo_header(spec);
 	r->hname = xstrdup(spec);
 	p = skip_ws(p + 2);
-	if ((r->re = parse_regex(rs, &p, name, file, line, d)) == NULL) {
+	if ((r->re = parse_regex(rs, &p, name, file, line, d, r)) == NULL) {
 		undefine(r);
 		return;
 	}
@@ -583,7 +693,7 @@ parse_header(struct ruleset *rs, const char *name, const char *rest,
 		const char *e = strchr(p, ']');
 
 		if (e == NULL) {
-			diag_error(d, file, line, "%s: unterminated [if-unset: "
+			perr(rs, d, file, line, "%s: unterminated [if-unset: "
 			    "...]", name);
 			undefine(r);
 			return;
@@ -593,7 +703,7 @@ parse_header(struct ruleset *rs, const char *name, const char *rest,
 		p = e + 1;
 	}
 	if (!only_comment(p)) {
-		diag_error(d, file, line, "%s: unexpected text after the regex: "
+		perr(rs, d, file, line, "%s: unexpected text after the regex: "
 		    "'%s'", name, skip_ws(p));
 		undefine(r);
 	}
@@ -602,6 +712,7 @@ parse_header(struct ruleset *rs, const char *name, const char *rest,
 /* ---- Meta expressions ---- */
 
 struct mparse {
+	struct ruleset *rs;
 	const char *s;
 	struct rule *r;
 	const char *file;
@@ -618,7 +729,7 @@ mnode(struct mparse *mp, enum meta_op op, int a, int b)
 
 	if (r->nmnodes >= MAX_META_NODES) {
 		if (!mp->failed)
-			diag_error(mp->d, mp->file, mp->line, "meta %s: "
+			perr(mp->rs, mp->d, mp->file, mp->line, "meta %s: "
 			    "expression too long", r->name);
 		mp->failed = true;
 		return -1;
@@ -642,10 +753,12 @@ merror(struct mparse *mp, const char *what)
 		return;
 	mp->failed = true;
 	if (*s == '\0')
-		diag_error(mp->d, mp->file, mp->line, "meta %s: %s at the end "
+		perr(mp->rs, mp->d, mp->file, mp->line,
+		    "meta %s: %s at the end "
 		    "of the expression", mp->r->name, what);
 	else
-		diag_error(mp->d, mp->file, mp->line, "meta %s: %s at '%.20s'",
+		perr(mp->rs, mp->d, mp->file, mp->line,
+		    "meta %s: %s at '%.20s'",
 		    mp->r->name, what, s);
 }
 
@@ -729,8 +842,14 @@ mexpr_mul(struct mparse *mp)
 {
 	int a = mprimary(mp);
 
-	while (!mp->failed && maccept(mp, "*"))
-		a = mnode(mp, MO_MUL, a, mprimary(mp));
+	while (!mp->failed) {
+		if (maccept(mp, "*"))
+			a = mnode(mp, MO_MUL, a, mprimary(mp));
+		else if (maccept(mp, "/"))
+			a = mnode(mp, MO_DIV, a, mprimary(mp));
+		else
+			break;
+	}
 	return mp->failed ? -1 : a;
 }
 
@@ -831,11 +950,12 @@ parse_meta(struct ruleset *rs, const char *name, char *rest,
 	if ((r = define(rs, name, RK_META, rest, file, line, d)) == NULL)
 		return;
 	if (*rest == '\0') {
-		diag_error(d, file, line, "meta %s: empty expression", name);
+		perr(rs, d, file, line, "meta %s: empty expression", name);
 		undefine(r);
 		return;
 	}
 	memset(&mp, 0, sizeof(mp));
+	mp.rs = rs;
 	mp.s = rest;
 	mp.r = r;
 	mp.file = file;
@@ -867,7 +987,7 @@ parse_score(struct ruleset *rs, const char *name, char *rest,
 	errno = 0;
 	v = strtod(word, &e);
 	if (word[0] == '\0' || *e != '\0' || errno != 0 || v != v) {
-		diag_error(d, file, line, "score %s: bad number '%s'", name,
+		perr(rs, d, file, line, "score %s: bad number '%s'", name,
 		    word);
 		return;
 	}
@@ -917,7 +1037,7 @@ parse_tflags(struct ruleset *rs, const char *name, char *rest,
 			}
 			r->maxhits = (unsigned)v;
 			r->tflags |= TF_MULTIPLE;
-		} else
+		} else if (!rs->cur_sa || !in_list(word, sa_tflags))
 			diag_warn(d, file, line, "tflags %s: unknown flag '%s' "
 			    "ignored", name, word);
 	}
@@ -1006,6 +1126,16 @@ parse_action(struct ruleset *rs, const char *name, char *rest,
 
 /* ---- Lines and files ---- */
 
+/* A keyword that defines a rule (mimeheader too, a plugin's). */
+static bool
+is_kind_word(const char *kw)
+{
+	for (int k = 0; k < RK_NKINDS; k++)
+		if (strcmp(kw, rules_kind_names[k]) == 0)
+			return true;
+	return strcmp(kw, "mimeheader") == 0 || in_list(kw, sa_rule_settings);
+}
+
 static const char *
 keep_file(struct ruleset *rs, const char *name)
 {
@@ -1044,6 +1174,74 @@ parse_include(struct ruleset *rs, char *rest, const char *file, int line,
 	free(path);
 }
 
+static GHashTable *
+str_table(GHashTable **t)
+{
+	if (*t == NULL)
+		*t = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
+	return *t;
+}
+
+/*
+ * The replace_* settings of SpamAssassin's ReplaceTags (25_replace.cf):
+ * tag definitions, the rules to expand (at rules_finish), and the tag
+ * delimiters.  Returns false when kw is none of them.
+ */
+static bool
+parse_replace(struct ruleset *rs, const char *kw, const char *p,
+    const char *file, int line, struct diag *d)
+{
+	GHashTable **t = NULL;
+	char name[256];
+	char *val;
+
+	if (strcmp(kw, "replace_tag") == 0)
+		t = &rs->replace_tags;
+	else if (strcmp(kw, "replace_inter") == 0)
+		t = &rs->replace_inter;
+	else if (strcmp(kw, "replace_pre") == 0)
+		t = &rs->replace_pre;
+	else if (strcmp(kw, "replace_post") == 0)
+		t = &rs->replace_post;
+	if (t != NULL) {
+		p = next_word(p, name, sizeof(name));
+		val = xstrdup(skip_ws(p));
+		trim_in_place(val);
+		if (name[0] == '\0' || val[0] == '\0') {
+			perr(rs, d, file, line, "%s: expected NAME VALUE", kw);
+			free(val);
+			return true;
+		}
+		g_hash_table_replace(str_table(t), xstrdup(name), val);
+		return true;
+	}
+	if (strcmp(kw, "replace_rules") == 0) {
+		for (;;) {
+			p = next_word(p, name, sizeof(name));
+			if (name[0] == '\0')
+				break;
+			g_hash_table_replace(str_table(&rs->replace_rules),
+			    xstrdup(name), xstrdup(""));
+		}
+		return true;
+	}
+	if (strcmp(kw, "replace_start") == 0 ||
+	    strcmp(kw, "replace_end") == 0) {
+		char **dst = kw[8] == 's' ? &rs->replace_start :
+		    &rs->replace_end;
+
+		next_word(p, name, sizeof(name));
+		if (name[0] == '\0') {
+			perr(rs, d, file, line, "%s: no delimiter", kw);
+			return true;
+		}
+		free(*dst);
+		*dst = xstrdup(name);
+		return true;
+	}
+	return false;
+}
+
 static void
 parse_line(struct ruleset *rs, char *l, const char *file, int line,
     int depth, struct diag *d)
@@ -1062,6 +1260,9 @@ parse_line(struct ruleset *rs, char *l, const char *file, int line,
 	for (k = 0; k < RK_NKINDS; k++)
 		if (strcmp(kw, rules_kind_names[k]) == 0)
 			break;
+	if (strncmp(kw, "replace_", 8) == 0 && parse_replace(rs, kw, p, file,
+	    line, d))
+		return;
 	if (k == RK_NKINDS && strcmp(kw, "score") != 0 &&
 	    strcmp(kw, "describe") != 0 && strcmp(kw, "tflags") != 0 &&
 	    strcmp(kw, "action") != 0) {
@@ -1078,12 +1279,14 @@ parse_line(struct ruleset *rs, char *l, const char *file, int line,
 			}
 			return;
 		}
-		diag_error(d, file, line, "unknown keyword '%s'", kw);
+		if (rs->cur_sa)
+			count_skip(rs, "unknown settings");
+		perr(rs, d, file, line, "unknown keyword '%s'", kw);
 		return;
 	}
 	p = next_word(p, name, sizeof(name));
 	if (name[0] == '\0' || name[0] == '#') {
-		diag_error(d, file, line, "%s: no rule name", kw);
+		perr(rs, d, file, line, "%s: no rule name", kw);
 		return;
 	}
 	rest = (char *)(uintptr_t)skip_ws(p);
@@ -1113,7 +1316,7 @@ parse_line(struct ruleset *rs, char *l, const char *file, int line,
 		return;
 	}
 	if (only_comment(rest)) {
-		diag_error(d, file, line, "%s %s: nothing to test", kw, name);
+		perr(rs, d, file, line, "%s %s: nothing to test", kw, name);
 		return;
 	}
 	switch (k) {
@@ -1132,50 +1335,142 @@ parse_line(struct ruleset *rs, char *l, const char *file, int line,
 	}
 }
 
+/* SpamAssassin's comment rule: from an unescaped '#' on; "\#" is '#'. */
+static void
+sa_strip_comment(char *s)
+{
+	char *w = s;
+
+	for (char *p = s; *p; p++) {
+		if (*p == '#' && (p == s || p[-1] != '\\'))
+			break;
+		if (*p == '\\' && p[1] == '#')
+			continue;
+		*w++ = *p;
+	}
+	*w = '\0';
+	trim_in_place(s);
+}
+
+/*
+ * A score line inside a block that is not loaded: kept aside.  SpamAssassin
+ * puts the scores of some plain regex rules inside the block of a plugin
+ * that the same file also needs (50_scores.cf scores RCVD_ILLEGAL_IP, a
+ * header rule, inside "ifplugin ...RelayEval"); rules_finish() gives such
+ * a score to a rule Warden does load when no loaded line scored it.
+ */
+static void
+block_score(struct ruleset *rs, const char *name, const char *rest)
+{
+	char word[64], *e;
+	double v, *p;
+
+	next_word(rest, word, sizeof(word));
+	v = strtod(word, &e);
+	if (word[0] == '\0' || *e != '\0' || v != v)
+		return;
+	if (rs->block_scores == NULL)
+		rs->block_scores = g_hash_table_new_full(g_str_hash,
+		    g_str_equal, free, free);
+	p = xcalloc(1, sizeof(*p));
+	*p = v;
+	g_hash_table_replace(rs->block_scores, xstrdup(name), p);
+}
+
+#define MAX_COND_DEPTH 64
+
+struct cond {
+	bool    outer;		/* active before this if */
+	bool    val;		/* its condition (flipped by else) */
+};
+
 void
 rules_parse_text(struct ruleset *rs, const char *fname, const char *text,
     int depth, struct diag *d)
 {
 	const char *file = keep_file(rs, fname);
 	const char *s = text;
-	int line = 0, skipdepth = 0;
+	int line = 0, nc = 0;
+	struct cond cs[MAX_COND_DEPTH];
+	bool active = true, was_sa = rs->cur_sa;
 
+	rs->cur_sa = ends_with(fname, ".cf");
 	while (*s) {
 		const char *e = strchr(s, '\n');
 		size_t n = e ? (size_t)(e - s) : strlen(s);
 		char *l = xstrndup(s, n), *t;
+		char kw[16];
+		const char *rest;
 
 		line++;
 		s += n + (e != NULL);
 		t = str_trim(l);
+		if (rs->cur_sa)
+			sa_strip_comment(t);
 		if (*t == '\0' || *t == '#') {
 			free(l);
 			continue;
 		}
-		/* SpamAssassin conditionals: Warden has no plugins, so the
-		 * blocks are skipped whole; the rules they define are known
-		 * by name, so that metas may refer to them. */
-		char kw[16];
-		const char *rest = next_word(t, kw, sizeof(kw));
-
+		/*
+		 * Conditionals, decided by rules_sa_cond().  Inside a block
+		 * that is not loaded, the names of the rules it would define
+		 * are remembered, so that a meta over them counts them as not
+		 * hit instead of failing.
+		 */
+		rest = next_word(t, kw, sizeof(kw));
 		if (strcmp(kw, "ifplugin") == 0 || strcmp(kw, "if") == 0 ||
 		    strncmp(t, "if(", 3) == 0 || strncmp(t, "if!", 3) == 0) {
-			if (skipdepth++ == 0)
+			const char *why;
+			int v;
+
+			if (strcmp(kw, "ifplugin") != 0)
+				rest = t + 2;
+			v = rules_sa_cond(strcmp(kw, "ifplugin") == 0 ?
+			    "ifplugin" : "if", rest, &why);
+			if (v < 0) {
+				perr(rs, d, file, line,
+				    "bad condition: %s (the "
+				    "block is not loaded)", why);
+				v = 0;
+			}
+			if (nc == MAX_COND_DEPTH) {
+				diag_error(d, file, line, "if/ifplugin nested "
+				    "too deeply");
+				free(l);
+				break;
+			}
+			cs[nc].outer = active;
+			cs[nc].val = v != 0;
+			if (active && v == 0)
 				count_skip(rs, "if/ifplugin blocks");
+			active = active && v != 0;
+			nc++;
 		} else if (strcmp(kw, "endif") == 0) {
-			if (skipdepth == 0)
-				diag_error(d, file, line, "endif without if");
+			if (nc == 0)
+				perr(rs, d, file, line, "endif without if");
 			else
-				skipdepth--;
+				active = cs[--nc].outer;
 		} else if (strcmp(kw, "else") == 0) {
-			if (skipdepth == 0)
-				diag_error(d, file, line, "else without if");
-		} else if (skipdepth > 0) {
+			if (nc == 0)
+				perr(rs, d, file, line, "else without if");
+			else {
+				cs[nc - 1].val = !cs[nc - 1].val;
+				if (cs[nc - 1].outer && !cs[nc - 1].val)
+					count_skip(rs, "if/ifplugin blocks");
+				active = cs[nc - 1].outer && cs[nc - 1].val;
+			}
+		} else if (!active) {
 			char name[256];
 			struct rule *ex;
 
-			next_word(rest, name, sizeof(name));
+			rest = next_word(rest, name, sizeof(name));
 			ex = g_hash_table_lookup(rs->byname, name);
+			if (is_kind_word(kw))
+				count_skip(rs, strstr(rest, "eval:") != NULL ?
+				    "eval: rules" : "rules inside if/ifplugin "
+				    "blocks");
+			if (strcmp(kw, "score") == 0 && valid_name(name))
+				block_score(rs, name, rest);
 			if (valid_name(name) && (ex == NULL ||
 			    ex->kind == RK_NONE))
 				g_hash_table_add(rs->skipnames, xstrdup(name));
@@ -1183,8 +1478,9 @@ rules_parse_text(struct ruleset *rs, const char *fname, const char *text,
 			parse_line(rs, t, file, line, depth, d);
 		free(l);
 	}
-	if (skipdepth > 0)
-		diag_error(d, file, line, "if/ifplugin without endif");
+	if (nc > 0)
+		perr(rs, d, file, line, "if/ifplugin without endif");
+	rs->cur_sa = was_sa;
 }
 
 void
@@ -1248,11 +1544,64 @@ order_meta(struct ruleset *rs, struct rule *r, char *mark, struct diag *d)
 	return 0;
 }
 
+/*
+ * replace_rules: expand the replace_tag macros in the rules named, and
+ * compile them again.  A rule whose expansion does not compile is
+ * skipped with a warning (it can only come from .cf input).
+ */
+static void
+expand_replace_rules(struct ruleset *rs, struct diag *d)
+{
+	if (rs->replace_rules == NULL)
+		return;
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rule *r = rs->rules[i];
+		char *np;
+		pcre2_code *re;
+		int err;
+		PCRE2_SIZE off;
+
+		if (r->pat == NULL || r->re == NULL ||
+		    !g_hash_table_contains(rs->replace_rules, r->name))
+			continue;
+		np = rules_sa_replace(rs, r->pat);
+		if (strcmp(np, r->pat) == 0) {
+			free(np);
+			continue;
+		}
+		re = pcre2_compile((PCRE2_SPTR)np, strlen(np), r->popts, &err,
+		    &off, NULL);
+		if (re == NULL) {
+			PCRE2_UCHAR msg[256];
+
+			pcre2_get_error_message(err, msg, sizeof(msg));
+			(r->sa ? diag_warn : diag_error)(d, r->file, r->line,
+			    "%s: bad regex after replace_tag expansion: %s at "
+			    "offset %zu", r->name, (const char *)msg,
+			    (size_t)off);
+			if (r->sa)
+				count_skip(rs, "rules whose regex PCRE2 will not "
+				    "compile");
+			free(np);
+			undefine(r);
+			continue;
+		}
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+		pcre2_code_free(r->re);
+		r->re = re;
+		free(r->pat);
+		r->pat = np;
+		rs->nreplaced++;
+	}
+}
+
 void
 rules_finish(struct ruleset *rs, struct diag *d)
 {
 	size_t k = 0;
 	char *mark;
+
+	expand_replace_rules(rs, d);
 
 	/* Drop placeholders that were never defined. */
 	for (size_t i = 0; i < rs->n; i++) {
@@ -1278,6 +1627,7 @@ rules_finish(struct ruleset *rs, struct diag *d)
 			g_hash_table_remove(rs->byname, r->name);
 			free(r->name);
 			free(r->src);
+			free(r->pat);
 			free(r->describe);
 			reply_free(&r->reply);
 			free_meta(r);
@@ -1295,11 +1645,21 @@ rules_finish(struct ruleset *rs, struct diag *d)
 	/* Defaults, and what the message walk must prepare. */
 	for (size_t i = 0; i < rs->n; i++) {
 		struct rule *r = rs->rules[i];
+		double *bs;
+
+		if (!r->score_set && rs->block_scores != NULL && (bs =
+		    g_hash_table_lookup(rs->block_scores, r->name)) != NULL) {
+			r->score = *bs;
+			r->score_set = true;
+		}
 
 		if (strncmp(r->name, "__", 2) == 0)
 			r->score = 0;
+		else if (!r->score_set && strncmp(r->name, "T_", 2) == 0)
+			r->score = 0.01;
 		else if (!r->score_set)
-			r->score = strncmp(r->name, "T_", 2) == 0 ? 0.01 : 1.0;
+			/* SpamAssassin gives a nice rule -1 by default. */
+			r->score = r->sa && (r->tflags & TF_NICE) ? -1.0 : 1.0;
 		if (r->score < 0 && !(r->tflags & TF_NICE))
 			diag_warn(d, r->file, r->line, "%s: negative score "
 			    "without tflags nice", r->name);
@@ -1307,7 +1667,7 @@ rules_finish(struct ruleset *rs, struct diag *d)
 		switch (r->kind) {
 		case RK_BODY: rs->want |= MIME_BODY; break;
 		case RK_RAWBODY: rs->want |= MIME_RAWBODY; break;
-		case RK_URI: rs->want |= MIME_URI; break;
+		case RK_URI: rs->want |= MIME_URI | MIME_BODY; break;
 		case RK_FILENAME: rs->want |= MIME_FILENAME; break;
 		case RK_MIMETYPE: rs->want |= MIME_TYPE; break;
 		default: break;
@@ -1331,7 +1691,13 @@ rules_finish(struct ruleset *rs, struct diag *d)
 			} else if (g_hash_table_contains(rs->skipnames,
 			    m->name))
 				m->rule = -1;	/* skipped: never hits */
-			else
+			else if (r->sa) {
+				/* SpamAssassin: an absent rule is 0. */
+				diag_warn(d, r->file, r->line, "meta %s: "
+				    "unknown rule %s (counted as not hit)",
+				    r->name, m->name);
+				m->rule = -1;
+			} else
 				diag_error(d, r->file, r->line, "meta %s: "
 				    "unknown rule %s", r->name, m->name);
 		}

@@ -124,7 +124,7 @@ static const struct {
 	    "name or number at the end of the expression" },
 	{ "body A /a/\nmeta FOO (A", "meta FOO: missing ')' at the end" },
 	{ "body A /a/\nmeta FOO A B", "meta FOO: syntax error at 'B'" },
-	{ "body A /a/\nmeta FOO A / 2", "meta FOO: syntax error at '/ 2'" },
+	{ "body A /a/\nmeta FOO A % 2", "meta FOO: syntax error at '% 2'" },
 	{ "body A /a/\nmeta FOO A = 2", "meta FOO: syntax error at '= 2'" },
 	{ "meta FOO NOPE && 1", "t.rules:1: meta FOO: unknown rule NOPE" },
 	{ "meta A B\nmeta B A", "refers to itself" },
@@ -291,7 +291,10 @@ START_TEST(test_warnings_and_skips)
 	ck_assert(list_has(&d.notes, "rules: skipped 1 'bayes_ignore_header' "
 	    "lines"));
 	ck_assert(list_has(&d.notes, "rules: skipped 1 'askdns' lines"));
-	ck_assert(list_has(&d.notes, "rules: skipped 2 eval: rules"));
+	/* Two at top level, one inside a block that is not loaded. */
+	ck_assert(list_has(&d.notes, "rules: skipped 3 eval: rules"));
+	ck_assert(list_has(&d.notes, "rules: skipped 2 rules inside "
+	    "if/ifplugin blocks"));
 	ck_assert(list_has(&d.notes, "rules: skipped 1 network tests"));
 	ck_assert(list_has(&d.notes, "rules: skipped 1 header modifiers"));
 	ck_assert(list_has(&d.notes, "rules: skipped 1 'lang' lines"));
@@ -430,6 +433,9 @@ static const struct {
 	{ "!A && B", 1, 1, 0, false },
 	{ "! (A || B)", 0, 0, 0, true },
 	{ "A + B + C >= 2", 1, 0, 1, true },
+	{ "(A + B + C) / 3 > 0.5", 1, 0, 1, true },	/* SpamAssassin's / */
+	{ "(A + B + C) / 3 > 0.5", 1, 0, 0, false },
+	{ "A / (B - B) == 0", 1, 0, 0, true },	/* no division by 0 */
 	{ "A + B + C >= 2", 1, 0, 0, false },
 	{ "A+B+C>2", 1, 1, 1, true },
 	{ "C * 2 - 1 > 2", 0, 0, 2, true },

@@ -1,0 +1,410 @@
+/*
+ * relays.c -- the relay chain from Received headers and the MTA's client,
+ * with trust, formatted as SpamAssassin's X-Spam-Relays-* pseudo-headers.
+ * See relays.h for the trust rules and ownership.
+ *
+ * Received headers come in many dialects; this reads the common ones:
+ *   from HELO (RDNS [IP]) by BY ... id ID ...      Postfix, Sendmail
+ *   from HELO (IDENT@RDNS [IP]) ...                Sendmail with ident
+ *   from HELO ([IP]) ... / from HELO (unknown [IP])  no reverse name
+ *   from RDNS ([IP] helo=HELO) by BY ...           Exim
+ *   from HELO (RDNS. [IP]) ... / (HELO RDNS) [IP]   and similar
+ * plus "with ESMTPSA"-style authenticated protocols, "(Authenticated
+ * sender: ...)" and "envelope-from". A header that names no sending IP
+ * (a local hand-over) is no hop.
+ */
+#include "autoconfig.h"
+
+#include <sys/socket.h>
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "relays.h"
+#include "util.h"
+
+#define MAX_RELAYS 64
+
+static const char *const private_blocks[] = {
+	"10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+	"192.168.0.0/16", "100.64.0.0/10", "::1/128", "fc00::/7",
+	"fe80::/10", NULL
+};
+
+static bool
+ip_in_blocks(const char *ip, const char *const *blocks)
+{
+	int fam;
+	uint8_t a[16];
+
+	if (cidr_addr_parse(ip, &fam, a) < 0)
+		return false;
+	for (const char *const *b = blocks; *b; b++) {
+		struct cidr c;
+
+		if (cidr_parse(*b, &c) == 0 && cidr_contains(&c, fam, a))
+			return true;
+	}
+	return false;
+}
+
+static bool
+ip_loopback(const char *ip)
+{
+	static const char *const lo[] = { "127.0.0.0/8", "::1/128", NULL };
+
+	return ip_in_blocks(ip, lo);
+}
+
+static bool
+valid_ip(const char *s)
+{
+	int fam;
+	uint8_t a[16];
+
+	return *s != '\0' && cidr_addr_parse(s, &fam, a) == 0;
+}
+
+/* The value on one line, runs of white space as one space. */
+static char *
+normalize(const char *v)
+{
+	char *o = xcalloc(1, strlen(v) + 1), *w = o;
+	bool sp = true;
+
+	for (; *v; v++) {
+		if (isspace((unsigned char)*v)) {
+			if (!sp)
+				*w++ = ' ';
+			sp = true;
+		} else {
+			*w++ = *v;
+			sp = false;
+		}
+	}
+	while (w > o && w[-1] == ' ')
+		w--;
+	*w = '\0';
+	return o;
+}
+
+/* Case-insensitive search for word w starting a token in s[0..end). */
+static const char *
+find_word(const char *s, const char *end, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = s; p + n <= end; p++)
+		if ((p == s || p[-1] == ' ' || p[-1] == '(' || p[-1] == ';') &&
+		    strncasecmp(p, w, n) == 0)
+			return p;
+	return NULL;
+}
+
+/* A token: up to white space or one of stop. */
+static char *
+token(const char *s, const char *stop)
+{
+	size_t n = 0;
+
+	while (s[n] && s[n] != ' ' && strchr(stop, s[n]) == NULL)
+		n++;
+	return xstrndup(s, n);
+}
+
+static void
+set(char **dst, char *v)
+{
+	free(*dst);
+	*dst = v;
+}
+
+void
+relays_relay_clear(struct relay *r)
+{
+	free(r->ip);
+	free(r->rdns);
+	free(r->helo);
+	free(r->by);
+	free(r->ident);
+	free(r->envfrom);
+	free(r->id);
+	free(r->auth);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Look for "[IP]" (or "[IPv6:IP]") in s[0..end); the first valid one.
+ * *at is set to the '['.
+ */
+static char *
+bracket_ip(const char *s, const char *end, const char **at)
+{
+	for (const char *p = s; p < end; p++) {
+		const char *e;
+		char *ip;
+
+		if (*p != '[' ||
+		    (e = memchr(p, ']', (size_t)(end - p))) == NULL)
+			continue;
+		ip = xstrndup(p + 1, (size_t)(e - p - 1));
+		if (strncasecmp(ip, "IPv6:", 5) == 0)
+			memmove(ip, ip + 5, strlen(ip + 5) + 1);
+		if (valid_ip(ip)) {
+			*at = p;
+			return ip;
+		}
+		free(ip);
+	}
+	return NULL;
+}
+
+int
+relays_parse_received(const char *value, struct relay *r)
+{
+	char *s = normalize(value), *h;
+	const char *from, *end, *p, *at = NULL, *open;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (strncasecmp(s, "from ", 5) != 0)
+		goto out;
+	/* A mailbox fetched by fetchmail: a local hand-over, no hop. */
+	if (strcasestr(s, "(fetchmail") != NULL)
+		goto out;
+	from = s + 5;
+	/* The "from" part ends at " by " or ';'. */
+	if ((end = find_word(from, from + strlen(from), "by ")) == NULL &&
+	    (end = strchr(from, ';')) == NULL)
+		end = from + strlen(from);
+
+	/* Prefer the address in the comment: "[IP] (RDNS [IP])". */
+	if ((p = memchr(from, '(', (size_t)(end - from))) != NULL)
+		r->ip = bracket_ip(p, end, &at);
+	if (r->ip == NULL)
+		r->ip = bracket_ip(from, end, &at);
+	if (r->ip == NULL) {
+		/* "from HELO (RDNS 192.0.2.1)" or "from 192.0.2.1" */
+		for (p = from; p < end && r->ip == NULL; p++) {
+			char *t;
+
+			if (p != from && p[-1] != ' ' && p[-1] != '(')
+				continue;
+			t = token(p, "()");
+			if (valid_ip(t) && strchr(t, '.') != NULL) {
+				r->ip = t;
+				at = p;
+			} else
+				free(t);
+		}
+	}
+	if (r->ip == NULL)
+		goto out;
+
+	/* HELO: the first word, unless it is the comment. */
+	if (*from != '(')
+		r->helo = token(from, "()");
+	/* The comment that holds the IP: "(RDNS [IP])", "([IP] helo=X)". */
+	open = NULL;
+	for (p = at; p >= from; p--)
+		if (*p == '(') {
+			open = p;
+			break;
+		}
+	r->rdns = xstrdup("");
+	if (open != NULL) {
+		const char *q = open + 1;
+
+		if (*q == '[' || q == at) {
+			/* Exim: the first word is the reverse name. */
+			if ((h = strstr(open, "helo=")) != NULL && h < end) {
+				if (r->helo != NULL &&
+				    strcmp(r->helo, r->ip) != 0 &&
+				    r->helo[0] != '[')
+					set(&r->rdns, r->helo);
+				else
+					free(r->helo);
+				r->helo = token(h + 5, "()");
+			}
+		} else {
+			char *t = token(q, "()[");
+
+			if (strchr(t, '@') != NULL) {
+				char *a = strchr(t, '@');
+
+				r->ident = xstrndup(t, (size_t)(a - t));
+				set(&r->rdns, xstrdup(a + 1));
+				free(t);
+			} else if (strcasecmp(t, "unknown") == 0 ||
+			    strcmp(t, r->ip) == 0 ||
+			    strncasecmp(t, "HELO", 4) == 0)
+				free(t);
+			else
+				set(&r->rdns, t);
+			/* A trailing dot ("host.example. [IP]") goes. */
+			size_t n = strlen(r->rdns);
+
+			if (n > 0 && r->rdns[n - 1] == '.')
+				r->rdns[n - 1] = '\0';
+		}
+	}
+	if (r->helo == NULL)
+		r->helo = xstrdup("");
+	if (r->helo[0] == '[' || strcmp(r->helo, r->ip) == 0) {
+		/* An address literal: as SpamAssassin, without brackets. */
+		char *l = xstrdup(r->helo[0] == '[' ? r->helo + 1 : r->helo);
+		char *e = strchr(l, ']');
+
+		if (e != NULL)
+			*e = '\0';
+		set(&r->helo, l);
+	}
+
+	/* by, id, envelope-from, authentication. */
+	if ((p = find_word(s, s + strlen(s), "by ")) != NULL)
+		r->by = token(p + 3, "();");
+	if ((p = find_word(end, end + strlen(end), "id ")) != NULL)
+		r->id = token(p + 3, "();,");
+	if ((p = strcasestr(s, "envelope-from ")) != NULL) {
+		char *t = token(p + 14, "();");
+		size_t n = strlen(t);
+
+		if (t[0] == '<')
+			memmove(t, t + 1, n--);
+		if (n > 0 && t[n - 1] == '>')
+			t[n - 1] = '\0';
+		r->envfrom = t;
+	}
+	if ((p = find_word(end, end + strlen(end), "with ")) != NULL) {
+		char *t = token(p + 5, "();");
+		size_t n = strlen(t);
+
+		if (n >= 2 && toupper((unsigned char)t[n - 1]) == 'A' &&
+		    strncasecmp(t, "ESMTP", 5) == 0)
+			r->auth = t;
+		else
+			free(t);
+	}
+	if (r->auth == NULL && strcasestr(s, "(Authenticated sender:") != NULL)
+		r->auth = xstrdup("Postfix");
+	rc = 0;
+out:
+	free(s);
+	if (rc < 0)
+		relays_relay_clear(r);
+	else {
+		if (r->by == NULL)
+			r->by = xstrdup("");
+		if (r->ident == NULL)
+			r->ident = xstrdup("");
+		if (r->envfrom == NULL)
+			r->envfrom = xstrdup("");
+		if (r->id == NULL)
+			r->id = xstrdup("");
+		if (r->auth == NULL)
+			r->auth = xstrdup("");
+	}
+	return rc;
+}
+
+static void
+add(struct relays *rl, struct relay *r)
+{
+	if (rl->n >= MAX_RELAYS) {
+		relays_relay_clear(r);
+		return;
+	}
+	rl->v = xrealloc(rl->v, (rl->n + 1) * sizeof(*rl->v));
+	rl->v[rl->n++] = *r;
+}
+
+void
+relays_build(struct relays *rl, const char *const *received, size_t n,
+    const char *client_addr, const char *client_name, const char *helo,
+    const struct cidrlist *trusted, const struct cidrlist *internal)
+{
+	bool have_t = trusted != NULL && trusted->n > 0;
+	bool have_i = internal != NULL && internal->n > 0;
+	bool in_t = true, in_i = true;
+
+	memset(rl, 0, sizeof(*rl));
+	if (client_addr != NULL && valid_ip(client_addr) &&
+	    !ip_loopback(client_addr)) {
+		struct relay r;
+
+		memset(&r, 0, sizeof(r));
+		r.ip = xstrdup(client_addr);
+		r.rdns = xstrdup(client_name != NULL &&
+		    strcmp(client_name, "unknown") != 0 ? client_name : "");
+		r.helo = xstrdup(helo ? helo : "");
+		r.by = xstrdup("");
+		r.ident = xstrdup("");
+		r.envfrom = xstrdup("");
+		r.id = xstrdup("");
+		r.auth = xstrdup("");
+		add(rl, &r);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct relay r;
+
+		if (received[i] != NULL &&
+		    relays_parse_received(received[i], &r) == 0)
+			add(rl, &r);
+	}
+	for (size_t i = 0; i < rl->n; i++) {
+		struct relay *r = &rl->v[i];
+		bool t, it;
+
+		if (have_t || have_i) {
+			t = ip_loopback(r->ip) ||
+			    (have_t && cidrlist_match(trusted, r->ip)) ||
+			    (have_i && cidrlist_match(internal, r->ip));
+			it = ip_loopback(r->ip) || (have_i ?
+			    cidrlist_match(internal, r->ip) :
+			    cidrlist_match(trusted, r->ip));
+		} else {
+			/* SpamAssassin's inference without configuration. */
+			t = ip_in_blocks(r->ip, private_blocks) ||
+			    (i > 0 && r->auth[0] != '\0');
+			it = t;
+		}
+		in_t = in_t && t;
+		in_i = in_i && it;
+		r->trusted = in_t;
+		r->internal = in_i;
+		if (in_t)
+			rl->ntrusted = i + 1;
+		if (in_i)
+			rl->ninternal = i + 1;
+	}
+}
+
+char *
+relays_format(const struct relays *rl, size_t from, size_t to)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (size_t i = from; i < to && i < rl->n; i++) {
+		const struct relay *r = &rl->v[i];
+
+		buf_printf(&b, "%s[ ip=%s rdns=%s helo=%s by=%s ident=%s "
+		    "envfrom=%s intl=%d id=%s auth=%s msa=0 ]",
+		    i > from ? " " : "", r->ip, r->rdns, r->helo, r->by,
+		    r->ident, r->envfrom, r->internal ? 1 : 0, r->id, r->auth);
+	}
+	if (b.p == NULL)
+		return xstrdup("");
+	return buf_steal(&b);
+}
+
+void
+relays_free(struct relays *rl)
+{
+	for (size_t i = 0; i < rl->n; i++)
+		relays_relay_clear(&rl->v[i]);
+	free(rl->v);
+	memset(rl, 0, sizeof(*rl));
+}

@@ -1,0 +1,129 @@
+"""Shared by parity.py and accuracy.py: find the tools, build private
+configurations, run SpamAssassin (sa_check.pl) and Warden over a list of
+messages, and read their per-message results."""
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRCDIR = os.path.dirname(os.path.dirname(HERE))
+SKIP = 77
+
+
+def skip(why):
+    print("SKIP: " + why)
+    sys.exit(SKIP)
+
+
+def have_spamassassin():
+    if shutil.which("spamassassin") is None:
+        return False
+    return subprocess.run(["perl", "-MMail::SpamAssassin", "-MJSON::PP",
+                           "-e", "1"], stderr=subprocess.DEVNULL).returncode == 0
+
+
+def find_build(arg):
+    """The build directory: --build, $WARDEN_BUILD, or the current one."""
+    for d in (arg, os.environ.get("WARDEN_BUILD"), os.getcwd()):
+        if d and os.access(os.path.join(d, "warden"), os.X_OK):
+            return os.path.abspath(d)
+    skip("no built warden (give --build DIR)")
+
+
+def corpus_files(corpus, nham, nspam):
+    """The first nham ham and nspam spam files (sorted), or one flat dir."""
+    out = []
+    for kind, n in (("ham", nham), ("spam", nspam)):
+        d = os.path.join(corpus, kind)
+        if os.path.isdir(d):
+            files = sorted(f for f in glob.glob(os.path.join(d, "*"))
+                           if os.path.isfile(f))
+            out += [(f, kind) for f in files[:n]]
+    if not out and os.path.isdir(corpus):
+        files = sorted(f for f in glob.glob(os.path.join(corpus, "*"))
+                       if os.path.isfile(f))
+        out = [(f, None) for f in files]
+    return out
+
+
+class Private:
+    """A private directory: SpamAssassin site config and state, Warden
+    configs.  Nothing on the system is touched."""
+
+    def __init__(self, cfdir):
+        self.dir = tempfile.mkdtemp(prefix="warden-parity.")
+        self.cfdir = cfdir
+        self.site = os.path.join(self.dir, "site")
+        self.state = os.path.join(self.dir, "state")
+        os.mkdir(self.site)
+        os.mkdir(self.state)
+        # The plugin list SpamAssassin would load (its .pre files), and
+        # an empty local.cf: the same rules, nothing of the site's own.
+        for pre in glob.glob("/etc/spamassassin/*.pre"):
+            shutil.copy(pre, self.site)
+        with open(os.path.join(self.site, "local.cf"), "w") as f:
+            f.write("use_bayes 0\nbayes_auto_learn 0\n")
+
+    def warden_conf(self, name, rules):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write("rules = %s\n" % " ".join(rules))
+            f.write("clamav = off\n")
+            f.write("tag_score = 5\n")
+        return path
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run_sa(priv, files):
+    """{file: {"score", "tests"}}, wall seconds."""
+    t0 = time.time()
+    p = subprocess.run(["perl", os.path.join(HERE, "sa_check.pl"),
+                        priv.cfdir, priv.site, priv.state],
+                       input="".join(f + "\n" for f in files),
+                       capture_output=True, text=True)
+    wall = time.time() - t0
+    if p.returncode != 0:
+        sys.exit("sa_check.pl failed: " + p.stderr[-2000:])
+    res = {}
+    for line in p.stdout.splitlines():
+        o = json.loads(line)
+        res[o["file"]] = o
+    return res, wall
+
+
+def run_warden(build, conf, files):
+    """{file: {"score", "tests"}}, wall seconds (one process per 500)."""
+    res = {}
+    t0 = time.time()
+    for i in range(0, len(files), 500):
+        p = subprocess.run([os.path.join(build, "warden"), "scan", "-c", conf,
+                            "--json"] + files[i:i + 500],
+                           capture_output=True, text=True)
+        if p.returncode not in (0, 1) and not p.stdout:
+            sys.exit("warden scan failed: " + p.stderr[-2000:])
+        for line in p.stdout.splitlines():
+            o = json.loads(line)
+            res[o["file"]] = o
+    return res, time.time() - t0
+
+
+def warden_rules(build, conf):
+    """{name: "full"|"partial"} for the scored rules Warden loads (no __
+    sub-rules); partial: a meta over a rule Warden skips."""
+    prog = os.path.join(build, "tests", "parity", "rules_list")
+    if not os.access(prog, os.X_OK):
+        sys.exit("%s missing: run 'make check' (or make "
+                 "tests/parity/rules_list) first" % prog)
+    p = subprocess.run([prog, conf], capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit("rules_list failed: " + p.stderr)
+    return {l.split()[0]: l.split()[2] for l in p.stdout.splitlines()
+            if not l.startswith("__")}

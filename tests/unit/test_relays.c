@@ -1,0 +1,199 @@
+/*
+ * test_relays.c -- Received header dialects, the relay chain with the
+ * MTA's client, trust (configured and inferred), and SpamAssassin's
+ * X-Spam-Relays-* text.
+ */
+#include "autoconfig.h"
+
+#include "relays.h"
+#include "unit.h"
+
+static const struct {
+	const char *rcvd;
+	const char *ip, *rdns, *helo, *by, *ident, *envfrom, *id, *auth;
+} parse_ok[] = {
+	/* Postfix */
+	{ "from mail.example.com (mail.example.com [192.0.2.10])\n"
+	  "\tby mx.warden.test (Postfix) with ESMTP id 4AB12C3\n"
+	  "\tfor <u@warden.test>; Mon, 2 Jan 2023 10:00:00 +0000",
+	  "192.0.2.10", "mail.example.com", "mail.example.com",
+	  "mx.warden.test", "", "", "4AB12C3", "" },
+	/* Postfix, no reverse name */
+	{ "from helo.example (unknown [198.51.100.7]) by mx.warden.test "
+	  "(Postfix) with SMTP id X1; Mon, 2 Jan 2023 10:00:00 +0000",
+	  "198.51.100.7", "", "helo.example", "mx.warden.test", "", "", "X1",
+	  "" },
+	/* Postfix, authenticated submission */
+	{ "from [10.1.2.3] (host.lan [10.1.2.3]) (Authenticated sender: "
+	  "bob) by smtp.warden.test (Postfix) with ESMTPSA id Q9",
+	  "10.1.2.3", "host.lan", "10.1.2.3", "smtp.warden.test", "", "",
+	  "Q9", "ESMTPSA" },
+	/* Sendmail with ident and envelope-from */
+	{ "from relay.example (joe@relay.example [203.0.113.5]) by "
+	  "mx.example.org (8.15.2/8.15.2) with ESMTP id 12345 "
+	  "(envelope-from <joe@example.net>); Tue, 3 Jan 2023",
+	  "203.0.113.5", "relay.example", "relay.example", "mx.example.org",
+	  "joe", "joe@example.net", "12345", "" },
+	/* Exim */
+	{ "from host.example.net ([203.0.113.9] helo=fake.example)\n"
+	  " by mx.example.org with esmtp (Exim 4.96) id 1pQ-000A-Bc; "
+	  "Wed, 4 Jan 2023",
+	  "203.0.113.9", "host.example.net", "fake.example", "mx.example.org",
+	  "", "", "1pQ-000A-Bc", "" },
+	/* IPv6 */
+	{ "from v6.example (v6.example [IPv6:2001:db8::25]) by mx.example "
+	  "(Postfix) with ESMTPS id Z",
+	  "2001:db8::25", "v6.example", "v6.example", "mx.example", "", "",
+	  "Z", "" },
+	/* A bare address in the comment */
+	{ "from pc1 (192.0.2.77) by mx.example with SMTP",
+	  "192.0.2.77", "", "pc1", "mx.example", "", "", "", "" },
+};
+
+START_TEST(test_parse)
+{
+	struct relay r;
+
+	ck_assert_int_eq(relays_parse_received(parse_ok[_i].rcvd, &r), 0);
+	ck_assert_str_eq(r.ip, parse_ok[_i].ip);
+	ck_assert_str_eq(r.rdns, parse_ok[_i].rdns);
+	ck_assert_str_eq(r.helo, parse_ok[_i].helo);
+	ck_assert_str_eq(r.by, parse_ok[_i].by);
+	ck_assert_str_eq(r.ident, parse_ok[_i].ident);
+	ck_assert_str_eq(r.envfrom, parse_ok[_i].envfrom);
+	ck_assert_str_eq(r.id, parse_ok[_i].id);
+	ck_assert_str_eq(r.auth, parse_ok[_i].auth);
+	relays_relay_clear(&r);
+}
+END_TEST
+
+static const char *const parse_none[] = {
+	"by mx.example (Postfix, from userid 1000) id 123; Mon, 2 Jan 2023",
+	"from localhost by mx.example with local; Mon, 2 Jan 2023",
+	"from userid 0 by host.example",
+	"",
+	"(qmail 1234 invoked by uid 89); 2 Jan 2023",
+};
+
+START_TEST(test_parse_none)
+{
+	struct relay r;
+
+	ck_assert_int_eq(relays_parse_received(parse_none[_i], &r), -1);
+	ck_assert_ptr_null(r.ip);
+}
+END_TEST
+
+static const char *const chain[] = {
+	/* newest first: our MX got it from a public host, which got it
+	 * from a private one */
+	"from out.example.net (out.example.net [203.0.113.20]) by "
+	"mx.warden.test (Postfix) with ESMTP id A1",
+	"from lan.example.net (lan.example.net [10.0.0.5]) by "
+	"out.example.net (Postfix) with ESMTP id B2",
+};
+
+START_TEST(test_inferred_trust)
+{
+	struct relays rl;
+	const char *rc[] = { "from gw (gw [192.168.1.1]) by mx.warden.test "
+		"with ESMTP id C0", chain[0], chain[1] };
+	char *s;
+
+	/* No configuration: private hops trusted until the first public. */
+	relays_build(&rl, rc, 3, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_uint_eq(rl.n, 3);
+	ck_assert_uint_eq(rl.ntrusted, 1);
+	ck_assert_uint_eq(rl.ninternal, 1);
+	s = relays_format(&rl, 0, rl.ntrusted);
+	ck_assert_str_eq(s, "[ ip=192.168.1.1 rdns=gw helo=gw "
+	    "by=mx.warden.test ident= envfrom= intl=1 id=C0 auth= msa=0 ]");
+	free(s);
+	s = relays_format(&rl, rl.ntrusted, rl.n);
+	ck_assert_str_eq(s, "[ ip=203.0.113.20 rdns=out.example.net "
+	    "helo=out.example.net by=mx.warden.test ident= envfrom= intl=0 "
+	    "id=A1 auth= msa=0 ] [ ip=10.0.0.5 rdns=lan.example.net "
+	    "helo=lan.example.net by=out.example.net ident= envfrom= intl=0 "
+	    "id=B2 auth= msa=0 ]");
+	free(s);
+	relays_free(&rl);
+}
+END_TEST
+
+START_TEST(test_client_and_config)
+{
+	struct relays rl;
+	struct cidrlist trusted = { NULL, 0 }, internal = { NULL, 0 };
+	struct cidr c;
+	char *s;
+
+	/* The MTA's client is the newest hop; public, so untrusted. */
+	relays_build(&rl, chain, 2, "198.51.100.1", "unknown", "evil.example",
+	    NULL, NULL);
+	ck_assert_uint_eq(rl.n, 3);
+	ck_assert_uint_eq(rl.ntrusted, 0);
+	s = relays_format(&rl, 0, 1);
+	ck_assert_str_eq(s, "[ ip=198.51.100.1 rdns= helo=evil.example by= "
+	    "ident= envfrom= intl=0 id= auth= msa=0 ]");
+	free(s);
+	relays_free(&rl);
+
+	/* Loopback client: a local hand-over, no hop. */
+	relays_build(&rl, chain, 2, "127.0.0.1", "localhost", "x", NULL, NULL);
+	ck_assert_uint_eq(rl.n, 2);
+	relays_free(&rl);
+
+	/* Configured: trusted_relays covers the client and our out host;
+	 * internal_relays only the client. */
+	ck_assert_int_eq(cidr_parse("198.51.100.0/24", &c), 0);
+	cidrlist_add(&trusted, &c);
+	cidrlist_add(&internal, &c);
+	ck_assert_int_eq(cidr_parse("203.0.113.20", &c), 0);
+	cidrlist_add(&trusted, &c);
+	relays_build(&rl, chain, 2, "198.51.100.1", "in.example", "in.example",
+	    &trusted, &internal);
+	ck_assert_uint_eq(rl.ntrusted, 2);
+	ck_assert_uint_eq(rl.ninternal, 1);
+	ck_assert(rl.v[0].internal && !rl.v[1].internal);
+	ck_assert(rl.v[1].trusted && !rl.v[2].trusted);
+	relays_free(&rl);
+
+	/* Only internal_relays set: trusted follows it. */
+	relays_build(&rl, chain, 2, "198.51.100.1", NULL, NULL, NULL,
+	    &internal);
+	ck_assert_uint_eq(rl.ntrusted, 1);
+	ck_assert_uint_eq(rl.ninternal, 1);
+	relays_free(&rl);
+	cidrlist_free(&trusted);
+	cidrlist_free(&internal);
+
+	/* An authenticated hop after a trusted one stays trusted. */
+	{
+		const char *rc[] = {
+			"from gw (gw [10.9.9.9]) by mx with ESMTP id 1",
+			"from pc ([203.0.113.50]) by gw with ESMTPA id 2",
+			chain[0] };
+
+		relays_build(&rl, rc, 3, NULL, NULL, NULL, NULL, NULL);
+		ck_assert_uint_eq(rl.n, 3);
+		ck_assert_uint_eq(rl.ntrusted, 2);
+		relays_free(&rl);
+	}
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("relays");
+	TCase *tc = tcase_create("relays");
+
+	tcase_add_loop_test(tc, test_parse, 0,
+	    (int)(sizeof(parse_ok) / sizeof(parse_ok[0])));
+	tcase_add_loop_test(tc, test_parse_none, 0,
+	    (int)(sizeof(parse_none) / sizeof(parse_none[0])));
+	tcase_add_test(tc, test_inferred_trust);
+	tcase_add_test(tc, test_client_and_config);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}

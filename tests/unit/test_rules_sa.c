@@ -1,0 +1,591 @@
+/*
+ * test_rules_sa.c -- SpamAssassin .cf input: if/ifplugin conditions,
+ * the leniency of .cf files (later definition wins, absent meta operands
+ * are 0, regexes PCRE2 rejects are skipped) against the strictness of
+ * .rules files, byte-mode regexes, the replace_tag macros, the
+ * pseudo-headers (MESSAGEID, EnvelopeFrom, ToCc, X-Spam-Relays-*), and
+ * the stock ruleset when it is installed.
+ */
+#include "autoconfig.h"
+
+#include <glob.h>
+
+#include "rules_int.h"
+#include "unit.h"
+
+static struct config *cfg;
+
+static void
+setup(void)
+{
+	struct diag d;
+
+	diag_init(&d);
+	cfg = config_load_string("test.conf", "hostname = mx.warden.test\n",
+	    &d);
+	ck_assert(cfg != NULL);
+	diag_free(&d);
+}
+
+static void
+teardown(void)
+{
+	config_free(cfg);
+	cfg = NULL;
+}
+
+static bool
+list_has(const struct strlist *l, const char *want)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strstr(l->v[i], want) != NULL)
+			return true;
+	return false;
+}
+
+static struct ruleset *
+load_cf(const char *name, const char *text, struct diag *d)
+{
+	diag_init(d);
+	return rules_load_text(cfg, name, text, d);
+}
+
+static bool
+defined(const struct ruleset *rs, const char *name)
+{
+	return g_hash_table_lookup(rs->byname, name) != NULL;
+}
+
+/* Run the EOM rules on msg; true when rule name hit. */
+static bool
+hits(const struct ruleset *rs, const char *msg, const char *envfrom,
+    const char *name)
+{
+	struct rules_input in;
+	struct results res;
+	bool hit = false;
+
+	memset(&in, 0, sizeof(in));
+	in.stage = STAGE_EOM;
+	in.cfg = cfg;
+	in.msg = msg;
+	in.msglen = strlen(msg);
+	in.envfrom = envfrom;
+	results_init(&res);
+	ck_assert_int_eq(rules_run(rs, &in, &res), 0);
+	for (size_t i = 0; i < res.nhits; i++)
+		if (strcmp(res.hits[i].name, name) == 0)
+			hit = true;
+	results_free(&res);
+	return hit;
+}
+
+/* ---- Conditions ---- */
+
+static const struct {
+	const char *kw, *expr;
+	int want;
+} conds[] = {
+	{ "ifplugin", "Mail::SpamAssassin::Plugin::ReplaceTags", 1 },
+	{ "ifplugin", "Mail::SpamAssassin::Plugin::HeaderEval", 0 },
+	{ "ifplugin", "Mail::SpamAssassin::Plugin::MIMEHeader # {", 0 },
+	{ "if", "(version >= 3.004000)", 1 },
+	{ "if", "(version >= 4.000001)", 1 },
+	{ "if", "(version >= 4.001000)", 0 },
+	{ "if", "(version < 4.000000)", 0 },
+	{ "if", "version == 4.000001", 1 },
+	{ "if", "!((version >= 3.004000))", 0 },
+	{ "if", "!plugin(Mail::SpamAssassin::Plugin::MIMEHeader)", 1 },
+	{ "if", "!plugin(Mail::SpamAssassin::Plugin::ReplaceTags)", 0 },
+	{ "if", "plugin(Mail::SpamAssassin::Plugin::ReplaceTags)", 1 },
+	{ "if", "can(Mail::SpamAssassin::Conf::feature_bug6558_free)", 1 },
+	{ "if", "!(can(Mail::SpamAssassin::Conf::feature_bug6558_free))", 0 },
+	{ "if", "can(Mail::SpamAssassin::Conf::feature_capture_rules)", 0 },
+	{ "if", "can(Mail::SpamAssassin::Conf::feature_registryboundaries)",
+	    0 },
+	{ "if", "can(Mail::SpamAssassin::Plugin::BodyEval::has_check_body_"
+	    "length)", 0 },
+	{ "if", "!(can(Mail::SpamAssassin::Plugin::BodyEval::has_check_body_"
+	    "length))", 1 },
+	{ "if", "(version >= 3.004) && plugin(Mail::SpamAssassin::Plugin::"
+	    "ReplaceTags)", 1 },
+	{ "if", "plugin(Mail::SpamAssassin::Plugin::DKIM) || 0", 0 },
+	{ "if", "1 && !0", 1 },
+	/* syntax errors */
+	{ "if", "(version >= ", -1 },
+	{ "if", "(version >= 3", -1 },
+	{ "if", "perl_version > 5", -1 },
+	{ "if", "version >= 3 junk", -1 },
+	{ "if", "can Mail::X", -1 },
+	{ "if", "", -1 },
+	{ "ifplugin", "", -1 },
+	{ "ifplugin", "A::B C", -1 },
+};
+
+START_TEST(test_cond)
+{
+	const char *why;
+	int v = rules_sa_cond(conds[_i].kw, conds[_i].expr, &why);
+
+	ck_assert_msg(v == conds[_i].want, "%s %s: got %d", conds[_i].kw,
+	    conds[_i].expr, v);
+	if (v < 0)
+		ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
+static const char cond_text[] =
+    "ifplugin Mail::SpamAssassin::Plugin::HeaderEval\n"
+    "  header EV eval:check_for_shifted_date()\n"
+    "  body IN_ABSENT /absent/\n"
+    "  if (version >= 3.000000)\n"
+    "    body NESTED_IN_ABSENT /nested/\n"
+    "  endif\n"
+    "else\n"
+    "  body IN_ELSE /else/\n"
+    "endif\n"
+    "if (version >= 3.004000)\n"
+    "  body IN_VERSION /version/\n"
+    "  if !plugin(Mail::SpamAssassin::Plugin::MIMEHeader)\n"
+    "    body IN_NOT_PLUGIN /notplugin/\n"
+    "  else\n"
+    "    body IN_NOT_PLUGIN_ELSE /x/\n"
+    "  endif\n"
+    "  ifplugin Mail::SpamAssassin::Plugin::ReplaceTags\n"
+    "    body IN_REPLACE /replace/\n"
+    "  endif\n"
+    "endif\n"
+    "if(version < 4)\n"
+    "  body OLD /old/\n"
+    "endif\n"
+    "ifplugin Mail::SpamAssassin::Plugin::RelayEval\n"
+    "  score IN_VERSION 2.5\n"
+    "  score IN_ELSE 3.5\n"
+    "endif\n"
+    "score IN_ELSE 1.5\n"
+    "meta M_ABSENT IN_ABSENT || NESTED_IN_ABSENT || EV || OLD\n"
+    "meta M_PRESENT IN_VERSION && IN_ELSE\n";
+
+START_TEST(test_cond_blocks)
+{
+	struct diag d;
+	struct ruleset *rs = load_cf("t.cf", cond_text, &d);
+	const char *msg = "Subject: s\n\nversion else absent nested old\n";
+
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	ck_assert(!defined(rs, "EV"));
+	ck_assert(!defined(rs, "IN_ABSENT"));
+	ck_assert(!defined(rs, "NESTED_IN_ABSENT"));
+	ck_assert(!defined(rs, "OLD"));
+	ck_assert(!defined(rs, "IN_NOT_PLUGIN_ELSE"));
+	ck_assert(defined(rs, "IN_ELSE"));
+	ck_assert(defined(rs, "IN_VERSION"));
+	ck_assert(defined(rs, "IN_NOT_PLUGIN"));
+	ck_assert(defined(rs, "IN_REPLACE"));
+	/* A score in a block not loaded, for a rule that is: kept unless a
+	 * loaded line scores the rule. */
+	ck_assert(((struct rule *)g_hash_table_lookup(rs->byname,
+	    "IN_VERSION"))->score == 2.5);
+	ck_assert(((struct rule *)g_hash_table_lookup(rs->byname,
+	    "IN_ELSE"))->score == 1.5);
+	/* Rules of blocks not loaded are not hit: no warning either. */
+	ck_assert_uint_eq(d.warnings.n, 0);
+	ck_assert(!hits(rs, msg, NULL, "M_ABSENT"));
+	ck_assert(hits(rs, msg, NULL, "M_PRESENT"));
+	rules_summary(rs, &d);
+	ck_assert(list_has(&d.notes, "skipped 4 if/ifplugin blocks"));
+	ck_assert(list_has(&d.notes, "skipped 1 eval: rules"));
+	ck_assert(list_has(&d.notes, "skipped 4 rules inside if/ifplugin"));
+	rules_free(rs);
+	diag_free(&d);
+
+	/* The same text in a Warden .rules file loads the same way. */
+	rs = load_cf("t.rules", cond_text, &d);
+	ck_assert(rs != NULL);
+	ck_assert(defined(rs, "IN_REPLACE") && !defined(rs, "IN_ABSENT"));
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
+static const struct {
+	const char *text;
+	const char *msg;	/* for .rules: the error; .cf: the warning */
+} cond_bad[] = {
+	{ "endif\n", "t.X:1: endif without if" },
+	{ "else\n", "t.X:1: else without if" },
+	{ "if (version >= 3\nbody A /a/\nendif\n", "t.X:1: bad condition: "
+	    "missing ')'" },
+	{ "ifplugin A::B\nbody A /a/\n", "t.X:2: if/ifplugin without endif" },
+};
+
+START_TEST(test_cond_errors)
+{
+	struct diag d;
+	struct ruleset *rs;
+	char want[128];
+
+	/* A Warden rule file: errors. */
+	rs = load_cf("t.rules", cond_bad[_i].text, &d);
+	ck_assert_ptr_null(rs);
+	snprintf(want, sizeof(want), "t.rules%s", cond_bad[_i].msg + 3);
+	ck_assert_msg(list_has(&d.errors, want), "want %s", want);
+	diag_free(&d);
+	/* A .cf file: warnings, and the rest loads. */
+	rs = load_cf("t.cf", cond_bad[_i].text, &d);
+	ck_assert_ptr_nonnull(rs);
+	snprintf(want, sizeof(want), "t.cf%s", cond_bad[_i].msg + 3);
+	ck_assert_msg(list_has(&d.warnings, want), "want %s", want);
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
+/* ---- .cf leniency ---- */
+
+static const char lenient_text[] =
+    "body DUP /first/\n"
+    "body DUP /second/\n"
+    "header DUPH Subject =~ /one/\n"
+    "body DUPH /two/\n"
+    "body GONE /x/\n"
+    "body GONE eval:check_foo()\n"
+    "body BADRE /(unclosed/\n"
+    "meta M_UNKNOWN __NOT_DEFINED_ANYWHERE || DUP\n"
+    "meta M_BAD BADRE || GONE\n"
+    "bogus_setting 1\n"
+    "tflags DUP publish net learn nice\n";
+
+START_TEST(test_cf_lenient)
+{
+	struct diag d;
+	struct ruleset *rs = load_cf("t.cf", lenient_text, &d);
+
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	ck_assert(list_has(&d.warnings, "t.cf:2: DUP: redefined (earlier "
+	    "definition at t.cf:1 replaced)"));
+	ck_assert(list_has(&d.warnings, "t.cf:4: DUPH: redefined"));
+	ck_assert(list_has(&d.warnings, "t.cf:7: BADRE: bad regex: missing "
+	    "closing parenthesis"));
+	ck_assert(list_has(&d.warnings, "meta M_UNKNOWN: unknown rule "
+	    "__NOT_DEFINED_ANYWHERE (counted as not hit)"));
+	ck_assert(list_has(&d.warnings, "t.cf:10: unknown keyword "
+	    "'bogus_setting'"));
+	ck_assert(!list_has(&d.warnings, "publish"));
+	ck_assert(!defined(rs, "GONE"));
+	ck_assert(!defined(rs, "BADRE"));
+	ck_assert(hits(rs, "Subject: s\n\nsecond\n", NULL, "DUP"));
+	ck_assert(!hits(rs, "Subject: s\n\nfirst\n", NULL, "DUP"));
+	ck_assert(hits(rs, "Subject: one\n\ntwo\n", NULL, "DUPH"));
+	ck_assert(!hits(rs, "Subject: one\n\nnone\n", NULL, "DUPH"));
+	ck_assert(hits(rs, "Subject: s\n\nsecond\n", NULL, "M_UNKNOWN"));
+	ck_assert(!hits(rs, "Subject: s\n\nx (unclosed\n", NULL, "M_BAD"));
+	rules_summary(rs, &d);
+	ck_assert(list_has(&d.notes, "skipped 1 rules whose regex PCRE2 "
+	    "will not compile"));
+	rules_free(rs);
+	diag_free(&d);
+
+	/* Warden's own files stay strict. */
+	rs = load_cf("t.rules", lenient_text, &d);
+	ck_assert_ptr_null(rs);
+	ck_assert(list_has(&d.errors, "t.rules:2: DUP: duplicate definition"));
+	ck_assert(list_has(&d.errors, "t.rules:7: BADRE: bad regex"));
+	ck_assert(list_has(&d.errors, "t.rules:10: unknown keyword"));
+	diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_cf_bytes)
+{
+	struct diag d;
+	/* In .cf input, \xc3\xa9 is two bytes (UTF-8 é), "." one byte. */
+	struct ruleset *rs = load_cf("t.cf", "body E_BYTES /caf\\xc3\\xa9/\n"
+	    "body E_DOT /^caf..$/\nbody E_W /caf\\w/\n"
+	    "body __SA_COMMENT /a\\#b/ # a comment\n"
+	    "meta SA_COMMENT __SA_COMMENT\n", &d);
+	const char *msg = "Subject: s\nContent-Type: text/plain; "
+	    "charset=utf-8\n\ncaf\xc3\xa9\n";
+
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	ck_assert(hits(rs, msg, NULL, "E_BYTES"));
+	ck_assert(hits(rs, msg, NULL, "E_DOT"));
+	ck_assert(!hits(rs, msg, NULL, "E_W"));	/* \w is ASCII */
+	ck_assert(hits(rs, "Subject: s\n\na#b\n", NULL, "SA_COMMENT"));
+	rules_free(rs);
+	diag_free(&d);
+
+	/* A Warden file: the same escape is the character U+00C3. */
+	rs = load_cf("t.rules", "body E_BYTES /caf\\xc3\\xa9/\n", &d);
+	ck_assert(rs != NULL);
+	ck_assert(!hits(rs, msg, NULL, "E_BYTES"));
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
+/* ---- replace_tag ---- */
+
+static const char replace_text[] =
+    "replace_tag A [aA4]\n"
+    "replace_tag B [bB8]\n"
+    "replace_tag AB <A><B>\n"
+    "replace_tag SP [\\s_]\n"
+    "replace_inter W1 \\W?\n"
+    "replace_pre P1 x\n"
+    "replace_post P2 {1,2}\n"
+    "body R_PLAIN /<A><B>/\n"
+    "body R_INTER /foo<inter W1><A><B>/\n"
+    "body R_LEAD /<inter W1><A><B>/\n"
+    "body R_PRE /<pre P1>q<A>/\n"
+    "body R_POST /<post P2><A>z/\n"
+    "body R_NESTED /<AB>/\n"
+    "body R_UNKNOWN /<A><NOPE>/\n"
+    "body R_NOT_LISTED /<A>/\n"
+    "header R_HDR Subject =~ /<A><SP><B>/i\n"
+    "replace_rules R_PLAIN R_INTER R_LEAD R_PRE\n"
+    "replace_rules R_POST R_NESTED R_UNKNOWN R_HDR\n";
+
+static const struct {
+	const char *rule, *pat;
+} replaced[] = {
+	{ "R_PLAIN", "[aA4][bB8]" },
+	{ "R_INTER", "foo[aA4]\\W?[bB8]" },
+	{ "R_LEAD", "\\W?[aA4]\\W?[bB8]" },
+	{ "R_PRE", "qx[aA4]" },
+	{ "R_POST", "[aA4]{1,2}z" },
+	{ "R_NESTED", "[aA4][bB8]" },
+	{ "R_UNKNOWN", "[aA4]<NOPE>" },
+	{ "R_NOT_LISTED", "<A>" },
+	{ "R_HDR", "[aA4][\\s_][bB8]" },
+};
+
+START_TEST(test_replace)
+{
+	struct diag d;
+	struct ruleset *rs = load_cf("25_replace.cf", replace_text, &d);
+	struct rule *r;
+
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	r = g_hash_table_lookup(rs->byname, replaced[_i].rule);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->pat, replaced[_i].pat);
+	if (_i == 0) {
+		ck_assert(hits(rs, "Subject: s\n\nxx 48 yy\n", NULL,
+		    "R_PLAIN"));
+		ck_assert(hits(rs, "Subject: A_b\n\nnone\n", NULL, "R_HDR"));
+		ck_assert(!hits(rs, "Subject: s\n\nab\n", NULL,
+		    "R_NOT_LISTED"));
+		rules_summary(rs, &d);
+		ck_assert(list_has(&d.notes, "rules: 8 rules with replace_tag "
+		    "macros expanded"));
+	}
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_replace_delims)
+{
+	struct diag d;
+	struct ruleset *rs = load_cf("t.cf", "replace_start {\n"
+	    "replace_end }\nreplace_tag V [vV]\nbody R /{V}iagra<V>/\n"
+	    "replace_rules R\n", &d);
+	struct rule *r;
+
+	ck_assert(rs != NULL);
+	r = g_hash_table_lookup(rs->byname, "R");
+	ck_assert_str_eq(r->pat, "[vV]iagra<V>");
+	rules_free(rs);
+	diag_free(&d);
+
+	/* An expansion PCRE2 rejects: skipped in .cf, an error in .rules. */
+	rs = load_cf("t.cf", "replace_tag X (\nbody R /<X>/\nreplace_rules R\n",
+	    &d);
+	ck_assert(rs != NULL);
+	ck_assert(list_has(&d.warnings, "t.cf:2: R: bad regex after "
+	    "replace_tag expansion"));
+	ck_assert(!defined(rs, "R"));
+	rules_free(rs);
+	diag_free(&d);
+	rs = load_cf("t.rules", "replace_tag X (\nbody R /<X>/\n"
+	    "replace_rules R\n", &d);
+	ck_assert_ptr_null(rs);
+	ck_assert(list_has(&d.errors, "t.rules:2: R: bad regex after "
+	    "replace_tag expansion"));
+	diag_free(&d);
+}
+END_TEST
+
+/* ---- Pseudo-headers ---- */
+
+static const char pseudo_msg[] =
+    "Return-Path: <bounce@sender.example>\n"
+    "Received: from out.sender.example (out.sender.example [203.0.113.20])"
+    "\n\tby mx.warden.test (Postfix) with ESMTP id A1\n"
+    "Received: from gw (gw [192.168.1.1]) by out.sender.example with "
+    "ESMTP id B2\n"
+    "From: a@sender.example\n"
+    "To: one@warden.test\n"
+    "Cc: two@warden.test\n"
+    "Message-Id: <abc@sender.example>\n"
+    "X-Message-Id: <xyz@other.example>\n"
+    "Subject: hello\n"
+    "\n"
+    "body\n";
+
+static const char pseudo_rules[] =
+    "header MID_BOTH MESSAGEID =~ /^<xyz\\@other\\.example>\\n"
+    "<abc\\@sender\\.example>$/\n"
+    "header MID_ANY MESSAGEID =~ /abc\\@sender/\n"
+    "header ENV EnvelopeFrom =~ /^bounce\\@sender\\.example$/\n"
+    "header TOCC ToCc =~ /one\\@warden\\.test.*two\\@warden\\.test/\n"
+    "header UNTR X-Spam-Relays-Untrusted =~ /^\\[ ip=203\\.0\\.113\\.20 "
+    "rdns=out\\.sender\\.example helo=out\\.sender\\.example "
+    "by=mx\\.warden\\.test ident= envfrom= intl=0 id=A1 auth= msa=0 \\] "
+    "\\[ ip=192\\.168\\.1\\.1 /\n"
+    "header EXT X-Spam-Relays-External =~ /ip=203\\.0\\.113\\.20/\n"
+    "header TRU X-Spam-Relays-Trusted =~ /./\n"
+    "header INT_EMPTY X-Spam-Relays-Internal =~ /^$/\n"
+    "header NORDNS X-Spam-Relays-Untrusted =~ /^[^\\]]+ rdns= /\n";
+
+START_TEST(test_pseudo_headers)
+{
+	struct diag d;
+	struct ruleset *rs = load_cf("t.cf", pseudo_rules, &d);
+	static const char *const want[] = { "MID_BOTH", "MID_ANY", "ENV",
+		"TOCC", "UNTR", "EXT", "INT_EMPTY", NULL };
+
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	for (const char *const *w = want; *w; w++)
+		ck_assert_msg(hits(rs, pseudo_msg, NULL, *w), "%s", *w);
+	ck_assert(!hits(rs, pseudo_msg, NULL, "TRU"));
+	ck_assert(!hits(rs, pseudo_msg, NULL, "NORDNS"));
+	/* Without an envelope header, the MAIL FROM. */
+	ck_assert(hits(rs, "From: x@y\n\nb\n", "<bounce@sender.example>",
+	    "ENV"));
+	ck_assert(!hits(rs, "From: x@y\n\nb\n", NULL, "ENV"));
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_pseudo_client)
+{
+	struct diag d;
+	struct ruleset *rs = load_cf("t.cf", pseudo_rules, &d);
+	struct rules_input in;
+	struct results res;
+	bool nordns = false;
+
+	ck_assert(rs != NULL);
+	/* The MTA's client is the newest hop, with no reverse name. */
+	memset(&in, 0, sizeof(in));
+	in.stage = STAGE_EOM;
+	in.cfg = cfg;
+	in.msg = pseudo_msg;
+	in.msglen = strlen(pseudo_msg);
+	in.client_addr = "198.51.100.9";
+	in.client_name = "unknown";
+	in.helo = "x.example";
+	results_init(&res);
+	ck_assert_int_eq(rules_run(rs, &in, &res), 0);
+	for (size_t i = 0; i < res.nhits; i++)
+		if (strcmp(res.hits[i].name, "NORDNS") == 0)
+			nordns = true;
+	ck_assert(nordns);
+	results_free(&res);
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
+/* ---- URIs as SpamAssassin canonicalizes them ---- */
+
+START_TEST(test_uri_canon)
+{
+	struct diag d;
+	struct ruleset *rs = load_cf("t.cf",
+	    "uri U_ESCAPED m{^http://%77%77%77\\.}\n"
+	    "uri U_DECODED m{^http://www\\.example\\.com/}\n"
+	    "uri U_DWORD m{^http://192\\.168\\.1\\.1/x}\n"
+	    "uri U_HEX m{^http://10\\.0\\.0\\.1/}\n"
+	    "uri U_NUMBER m{^http://3232235777/}\n"
+	    "uri U_MAILTO /^mailto:remove-me\\@list\\.example\\.org$/\n"
+	    "uri U_SHORT m{^http://1\\.2\\.3\\.4}\n", &d);
+	const char *msg = "Subject: s\nContent-Type: text/html\n\n"
+	    "<a href=\"http://%77%77%77.example.com/\">a</a>\n"
+	    "<a href=\"http://3232235777/x\">b</a>\n"
+	    "<a href=\"http://0x0a000001/\">c</a>\n"
+	    "<a href=\"http://1234/\">d</a>\n"
+	    "<p>Write to remove-me@list.example.org to leave.</p>\n";
+
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	ck_assert(hits(rs, msg, NULL, "U_ESCAPED"));	/* original kept */
+	ck_assert(hits(rs, msg, NULL, "U_DECODED"));
+	ck_assert(hits(rs, msg, NULL, "U_DWORD"));
+	ck_assert(hits(rs, msg, NULL, "U_HEX"));
+	ck_assert(hits(rs, msg, NULL, "U_NUMBER"));
+	ck_assert(hits(rs, msg, NULL, "U_MAILTO"));
+	ck_assert(!hits(rs, msg, NULL, "U_SHORT"));	/* too small */
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
+/* ---- The stock ruleset, when installed ---- */
+
+START_TEST(test_stock_ruleset)
+{
+	struct diag d;
+	struct config *c;
+	struct ruleset *rs;
+	glob_t g;
+
+	if (glob("/usr/share/spamassassin/*.cf", 0, NULL, &g) != 0) {
+		fprintf(stderr, "test_stock_ruleset: no SpamAssassin rules "
+		    "installed; skipped\n");
+		return;
+	}
+	globfree(&g);
+	diag_init(&d);
+	c = config_load_string("sa.conf", "rules = /usr/share/spamassassin/"
+	    "*.cf\n", &d);
+	ck_assert(c != NULL);
+	rs = rules_load(c, &d);
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	ck_assert_uint_eq(d.errors.n, 0);
+	ck_assert_uint_gt(rules_count(rs), 1500);
+	ck_assert_uint_gt(rs->nreplaced, 50);
+	ck_assert(!list_has(&d.warnings, "unknown keyword"));
+	rules_free(rs);
+	config_free(c);
+	diag_free(&d);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("rules_sa");
+	TCase *tc = tcase_create("sa");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_cond, 0,
+	    (int)(sizeof(conds) / sizeof(conds[0])));
+	tcase_add_test(tc, test_cond_blocks);
+	tcase_add_loop_test(tc, test_cond_errors, 0,
+	    (int)(sizeof(cond_bad) / sizeof(cond_bad[0])));
+	tcase_add_test(tc, test_cf_lenient);
+	tcase_add_test(tc, test_cf_bytes);
+	tcase_add_loop_test(tc, test_replace, 0,
+	    (int)(sizeof(replaced) / sizeof(replaced[0])));
+	tcase_add_test(tc, test_replace_delims);
+	tcase_add_test(tc, test_pseudo_headers);
+	tcase_add_test(tc, test_pseudo_client);
+	tcase_add_test(tc, test_uri_canon);
+	tcase_add_test(tc, test_stock_ruleset);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
