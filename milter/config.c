@@ -98,6 +98,14 @@ static const struct key keys[] = {
 	    ACTS_FINAL | A(ACT_SCAN), NULL },
 	{ "scan_timeout", CT_SECONDS, O(scan_timeout), "120s", 0, NULL },
 	{ "on_timeout", CT_ACTION, O(on_timeout), "tempfail", ACTS_FINAL, NULL },
+	/* Limits (limit=NAME is the key without "max_"). */
+	{ "max_header_count", CT_UINT, O(max_header_count), "1000", 0, NULL },
+	{ "max_header_length", CT_SIZE, O(max_header_length), "100k", 0, NULL },
+	{ "max_mime_depth", CT_UINT, O(max_mime_depth), "20", 0, NULL },
+	{ "max_mime_parts", CT_UINT, O(max_mime_parts), "1000", 0, NULL },
+	{ "max_part_decoded_size", CT_SIZE, O(max_part_decoded_size), "10m", 0, NULL },
+	{ "max_decoded_size", CT_SIZE, O(max_decoded_size), "32m", 0, NULL },
+	{ "max_uris", CT_UINT, O(max_uris), "10000", 0, NULL },
 	/* Rules. */
 	{ "rules", CT_LIST, O(rules), "", 0, NULL },
 	{ "pcre2_match_limit", CT_ULONG, O(pcre2_match_limit), "100000", 0, NULL },
@@ -605,6 +613,11 @@ config_validate(struct config *c, const char *file, struct diag *d)
 	    strchr(c->virus_reply.text, '%') != strstr(c->virus_reply.text, "%s")))
 		diag_error(d, file, 0, "virus_reply may contain \"%%s\" once "
 		    "and no other \"%%\"");
+	if (c->max_header_count == 0 || c->max_header_length == 0 ||
+	    c->max_mime_depth == 0 || c->max_mime_parts == 0 ||
+	    c->max_part_decoded_size == 0 || c->max_decoded_size == 0 ||
+	    c->max_uris == 0)
+		diag_error(d, file, 0, "the max_* limits must be at least 1");
 	if (c->hostname == NULL || c->hostname[0] == '\0') {
 		char host[256];
 

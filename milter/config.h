@@ -80,6 +80,18 @@ struct config {
 	unsigned scan_timeout;
 	enum action on_timeout;
 
+	/*
+	 * Limits: reaching one is logged and recorded as limit=NAME, NAME
+	 * being the key without "max_"; on_limit_exceeded says what follows.
+	 */
+	unsigned max_header_count;	/* header fields kept for the rules */
+	size_t  max_header_length;	/* bytes of one header value kept */
+	unsigned max_mime_depth;	/* nesting of multiparts and messages */
+	unsigned max_mime_parts;	/* MIME parts walked */
+	size_t  max_part_decoded_size;	/* decoded text of one part */
+	size_t  max_decoded_size;	/* decoded text of the message */
+	unsigned max_uris;		/* distinct URIs kept */
+
 	/* Rules. */
 	struct strlist rules;
 	unsigned long pcre2_match_limit;

@@ -7,8 +7,13 @@
  * into a GMime memory stream and not kept) and fills the caller's
  * struct mime_text, whose strings it owns.  Every bound (nesting depth,
  * part count, decoded text per part and in total, URI count) is enforced
- * here; reaching one sets mt->truncated and the walk goes on with what it
- * has, so a hostile message costs at most the bounds.
+ * here; reaching one sets mt->truncated, names the first one reached in
+ * mt->limit, and the walk goes on with what it has, so a hostile message
+ * costs at most the bounds.  A deadline, when given, is checked before
+ * each part: once it has passed the walk stops (mt->expired).
+ *
+ * The engine lends its bounds and deadline through a per-thread guard
+ * (mime_guard_set) and reads back there what was reached.
  *
  * HTML is rendered the way SpamAssassin renders it for body rules: tags
  * dropped, entities decoded, <script>, <style> and <title> content
@@ -37,12 +42,28 @@
 
 #define DEF_DEPTH	20
 #define DEF_PARTS	1000
-#define DEF_TEXT	(4u << 20)
-#define DEF_PART_TEXT	(1u << 20)
-#define DEF_URIS	2000
+#define DEF_TEXT	(32u << 20)
+#define DEF_PART_TEXT	(10u << 20)
+#define DEF_URIS	10000
 #define URI_MAX		2048	/* longest URI kept */
 
 static pthread_once_t mime_once = PTHREAD_ONCE_INIT;
+static __thread struct mime_guard *mime_guard;	/* borrowed */
+
+void
+mime_guard_set(struct mime_guard *g)
+{
+	mime_guard = g;
+}
+
+/* Note that a bound was reached; the first one names the limit. */
+static void
+mime_limit(struct mime_text *mt, const char *name)
+{
+	mt->truncated = true;
+	if (mt->limit == NULL)
+		mt->limit = name;
+}
 
 static void
 mime_init_once(void)
@@ -102,7 +123,11 @@ put_utf8(struct buf *b, unsigned long c)
 static void
 put_valid(struct buf *b, const char *s, size_t n, bool latin1)
 {
-	const char *end = s + n;
+	const char *end;
+
+	if (s == NULL || n == 0)
+		return;		/* an empty part may come as NULL */
+	end = s + n;
 
 	while (s < end) {
 		const gchar *bad;
@@ -274,12 +299,34 @@ add_lines(struct strlist *l, const char *s, size_t n, size_t *budget,
 
 /* ---- URIs ---- */
 
+/* The URIs of one message, kept once each, up to max. */
+struct uriset {
+	struct strlist *l;
+	GHashTable *seen;	/* keys borrowed from l, or NULL */
+	unsigned max;
+	bool     full;		/* a new URI found no room */
+};
+
 static void
-add_uri(struct strlist *uris, unsigned max, const char *s, size_t n)
+add_uri(struct uriset *u, const char *s, size_t n)
 {
-	if (uris->n >= max || n == 0 || n > URI_MAX)
+	char *k;
+
+	if (n == 0 || n > URI_MAX)
 		return;
-	strlist_add_owned(uris, xstrndup(s, n));
+	k = xstrndup(s, n);
+	if (u->seen != NULL && g_hash_table_contains(u->seen, k)) {
+		free(k);
+		return;
+	}
+	if (u->l->n >= u->max) {
+		u->full = true;
+		free(k);
+		return;
+	}
+	strlist_add_owned(u->l, k);
+	if (u->seen != NULL)
+		g_hash_table_add(u->seen, k);
 }
 
 static bool
@@ -290,12 +337,12 @@ uri_char(int c)
 
 /* Find URIs in plain text: scheme://..., mailto:, and scheme-less www. */
 static void
-scan_uris(const char *s, size_t n, struct strlist *uris, unsigned max)
+scan_uris(const char *s, size_t n, struct uriset *u)
 {
 	static const char *const schemes[] = { "http://", "https://",
 	    "ftp://", "mailto:", "www." };
 
-	for (size_t i = 0; i < n && uris->n < max; i++) {
+	for (size_t i = 0; i < n && !u->full; i++) {
 		int c = (unsigned char)s[i];
 		size_t k, j, start, sl = 0;
 
@@ -323,20 +370,20 @@ scan_uris(const char *s, size_t n, struct strlist *uris, unsigned max)
 			/* www.: needs another dot; gets the http scheme. */
 			if (memchr(s + i + sl, '.', j - i - sl) == NULL)
 				continue;
-			char *u = xasprintf("http://%.*s", (int)(j - start),
+			char *w = xasprintf("http://%.*s", (int)(j - start),
 			    s + start);
 
-			add_uri(uris, max, u, strlen(u));
-			free(u);
+			add_uri(u, w, strlen(w));
+			free(w);
 		} else
-			add_uri(uris, max, s + start, j - start);
+			add_uri(u, s + start, j - start);
 		i = j;
 	}
 }
 
 /* An href/src value: keep absolute and www. forms, not relative ones. */
 static void
-attr_uri(const char *v, size_t n, struct strlist *uris, unsigned max)
+attr_uri(const char *v, size_t n, struct uriset *us)
 {
 	while (n > 0 && isspace((unsigned char)*v)) {
 		v++;
@@ -350,16 +397,16 @@ attr_uri(const char *v, size_t n, struct strlist *uris, unsigned max)
 	    (n > 8 && strncasecmp(v, "https://", 8) == 0) ||
 	    (n > 6 && strncasecmp(v, "ftp://", 6) == 0) ||
 	    (n > 7 && strncasecmp(v, "mailto:", 7) == 0))
-		add_uri(uris, max, v, n);
+		add_uri(us, v, n);
 	else if (n > 4 && strncasecmp(v, "www.", 4) == 0) {
 		char *u = xasprintf("http://%.*s", (int)n, v);
 
-		add_uri(uris, max, u, strlen(u));
+		add_uri(us, u, strlen(u));
 		free(u);
 	} else if (n > 2 && v[0] == '/' && v[1] == '/') {
 		char *u = xasprintf("http:%.*s", (int)n, v);
 
-		add_uri(uris, max, u, strlen(u));
+		add_uri(us, u, strlen(u));
 		free(u);
 	}
 }
@@ -481,9 +528,8 @@ find_ci(const char *s, const char *end, const char *needle)
 	return NULL;
 }
 
-void
-mime_html_render(const char *h, size_t n, struct buf *out,
-    struct strlist *uris, unsigned maxuris)
+static void
+html_render(const char *h, size_t n, struct buf *out, struct uriset *uris)
 {
 	const char *s = h, *end = h + n;
 
@@ -590,7 +636,7 @@ mime_html_render(const char *h, size_t n, struct buf *out,
 						buf_init(&d, URI_MAX * 2);
 						put_decoded(&d, v, vl);
 						attr_uri(d.p ? d.p : "", d.len,
-						    uris, maxuris);
+						    uris);
 						buf_free(&d);
 					}
 				}
@@ -623,6 +669,15 @@ mime_html_render(const char *h, size_t n, struct buf *out,
 	}
 }
 
+void
+mime_html_render(const char *h, size_t n, struct buf *out,
+    struct strlist *uris, unsigned maxuris)
+{
+	struct uriset u = { uris, NULL, maxuris, false };
+
+	html_render(h, n, out, uris != NULL ? &u : NULL);
+}
+
 /* ---- The walk ---- */
 
 struct walk {
@@ -632,7 +687,19 @@ struct walk {
 	unsigned nparts;
 	size_t  budget;		/* body text bytes left */
 	size_t  rawbudget;	/* raw body text bytes left */
+	struct uriset uris;
 };
+
+/* True once the deadline has passed (noted in mt). */
+static bool
+walk_expired(struct walk *w)
+{
+	if (w->mt->expired)
+		return true;
+	if (w->lim.deadline_ms > 0 && now_ms() > w->lim.deadline_ms)
+		w->mt->expired = true;
+	return w->mt->expired;
+}
 
 static char *
 lower_dup(const char *s)
@@ -670,6 +737,7 @@ walk_text(struct walk *w, GMimePart *part, const char *type)
 	const char *cs;
 	struct buf text;
 	size_t n;
+	bool spent = false;
 
 	if (dw == NULL)
 		return;
@@ -679,7 +747,7 @@ walk_text(struct walk *w, GMimePart *part, const char *type)
 	n = ba->len;
 	if (n > w->lim.part_text) {
 		n = w->lim.part_text;
-		w->mt->truncated = true;
+		mime_limit(w->mt, "part_decoded_size");
 	}
 	cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
 	    "charset");
@@ -691,28 +759,30 @@ walk_text(struct walk *w, GMimePart *part, const char *type)
 
 	if (w->want & MIME_RAWBODY)
 		add_lines(&w->mt->rawbody, text.p, text.len, &w->rawbudget,
-		    &w->mt->truncated);
+		    &spent);
 	if (strcmp(type, "text/html") == 0) {
 		struct buf r;
 
 		buf_init(&r, 0);
-		mime_html_render(text.p, text.len, &r,
-		    (w->want & MIME_URI) ? &w->mt->uris : NULL, w->lim.uris);
+		html_render(text.p, text.len, &r,
+		    (w->want & MIME_URI) ? &w->uris : NULL);
 		if (r.p == NULL)
 			buf_puts(&r, "");
 		if (w->want & MIME_BODY)
 			add_paragraphs(&w->mt->body, r.p, r.len, &w->budget,
-			    &w->mt->truncated);
+			    &spent);
 		if (w->want & MIME_URI)
-			scan_uris(r.p, r.len, &w->mt->uris, w->lim.uris);
+			scan_uris(r.p, r.len, &w->uris);
 		buf_free(&r);
 	} else {
 		if (w->want & MIME_BODY)
 			add_paragraphs(&w->mt->body, text.p, text.len,
-			    &w->budget, &w->mt->truncated);
+			    &w->budget, &spent);
 		if (w->want & MIME_URI)
-			scan_uris(text.p, text.len, &w->mt->uris, w->lim.uris);
+			scan_uris(text.p, text.len, &w->uris);
 	}
+	if (spent)
+		mime_limit(w->mt, "decoded_size");
 	buf_free(&text);
 }
 
@@ -723,10 +793,14 @@ walk(struct walk *w, GMimeObject *obj, unsigned depth)
 	char *type = NULL, *t;
 	const char *fn;
 
-	if (obj == NULL)
+	if (obj == NULL || walk_expired(w))
 		return;
-	if (w->nparts >= w->lim.parts || depth > w->lim.depth) {
-		w->mt->truncated = true;
+	if (depth > w->lim.depth) {
+		mime_limit(w->mt, "mime_depth");
+		return;
+	}
+	if (w->nparts >= w->lim.parts) {
+		mime_limit(w->mt, "mime_parts");
 		return;
 	}
 	w->nparts++;
@@ -766,25 +840,6 @@ walk(struct walk *w, GMimeObject *obj, unsigned depth)
 	free(type);
 }
 
-/* Keep the first of each URI, in order. */
-static void
-dedup(struct strlist *l)
-{
-	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
-	size_t k = 0;
-
-	for (size_t i = 0; i < l->n; i++) {
-		if (g_hash_table_contains(seen, l->v[i])) {
-			free(l->v[i]);
-			continue;
-		}
-		g_hash_table_add(seen, l->v[i]);
-		l->v[k++] = l->v[i];
-	}
-	l->n = k;
-	g_hash_table_destroy(seen);
-}
-
 int
 mime_prepare(struct mime_text *mt, const char *msg, size_t len,
     unsigned want, const struct mime_limits *lim)
@@ -799,6 +854,8 @@ mime_prepare(struct mime_text *mt, const char *msg, size_t len,
 	memset(&w, 0, sizeof(w));
 	w.mt = mt;
 	w.want = want;
+	if (lim == NULL && mime_guard != NULL)
+		lim = &mime_guard->lim;
 	if (lim != NULL)
 		w.lim = *lim;
 	if (w.lim.depth == 0)
@@ -813,6 +870,9 @@ mime_prepare(struct mime_text *mt, const char *msg, size_t len,
 		w.lim.uris = DEF_URIS;
 	w.budget = w.lim.text;
 	w.rawbudget = w.lim.text;
+	w.uris.l = &mt->uris;
+	w.uris.seen = g_hash_table_new(g_str_hash, g_str_equal);
+	w.uris.max = w.lim.uris;
 
 	st = g_mime_stream_mem_new_with_buffer(msg, len);
 	parser = g_mime_parser_new_with_stream(st);
@@ -850,6 +910,10 @@ mime_prepare(struct mime_text *mt, const char *msg, size_t len,
 
 		if (want & MIME_BODY)
 			strlist_add(&mt->body, "");
+		bool spent = false;
+
+		if (len > w.lim.part_text)
+			mime_limit(mt, "part_decoded_size");
 		buf_init(&t, 0);
 		to_utf8(NULL, msg, len > w.lim.part_text ? w.lim.part_text :
 		    len, &t);
@@ -857,17 +921,25 @@ mime_prepare(struct mime_text *mt, const char *msg, size_t len,
 			buf_puts(&t, "");
 		if (want & MIME_RAWBODY)
 			add_lines(&mt->rawbody, t.p, t.len, &w.rawbudget,
-			    &mt->truncated);
+			    &spent);
 		if (want & MIME_BODY)
 			add_paragraphs(&mt->body, t.p, t.len, &w.budget,
-			    &mt->truncated);
+			    &spent);
 		if (want & MIME_URI)
-			scan_uris(t.p, t.len, &mt->uris, w.lim.uris);
+			scan_uris(t.p, t.len, &w.uris);
+		if (spent)
+			mime_limit(mt, "decoded_size");
 		buf_free(&t);
 	}
-	if (mt->uris.n >= w.lim.uris)
-		mt->truncated = true;
-	dedup(&mt->uris);
+	if (w.uris.full)
+		mime_limit(mt, "uris");
+	g_hash_table_destroy(w.uris.seen);
+	if (lim != NULL && mime_guard != NULL && lim == &mime_guard->lim) {
+		if (mime_guard->limit == NULL)
+			mime_guard->limit = mt->limit;
+		if (mt->expired)
+			mime_guard->expired = true;
+	}
 	return 0;
 }
 

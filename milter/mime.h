@@ -28,13 +28,17 @@
 #define MIME_TYPE	0x10
 #define MIME_ALL	0x1f
 
-/* Bounds: hostile input is normal.  Zero fields take the defaults. */
+/*
+ * Bounds: hostile input is normal.  Zero fields take the defaults.  The
+ * names are the config keys (max_mime_depth, ...) that set them.
+ */
 struct mime_limits {
 	unsigned depth;		/* nesting of multiparts/messages (20) */
 	unsigned parts;		/* parts walked (1000) */
-	size_t   text;		/* bytes of body, and of raw body, kept (4 MiB) */
-	size_t   part_text;	/* bytes of decoded text per part (1 MiB) */
-	unsigned uris;		/* URIs kept (2000) */
+	size_t   text;		/* bytes of body, and of raw body, kept (32 MiB) */
+	size_t   part_text;	/* bytes of decoded text per part (10 MiB) */
+	unsigned uris;		/* distinct URIs kept (10000) */
+	double   deadline_ms;	/* now_ms() after which the walk stops; 0: none */
 };
 
 struct mime_text {
@@ -44,8 +48,25 @@ struct mime_text {
 	struct strlist filenames;
 	struct strlist types;	/* "type/subtype", lower case, every part */
 	bool    truncated;	/* some bound was reached */
+	const char *limit;	/* the first bound reached, as the limit name
+				   ("mime_depth", ...), static; or NULL */
+	bool    expired;	/* the deadline passed: the walk stopped */
 	bool    parsed;		/* GMime found a message (else raw text) */
 };
+
+/*
+ * The bounds of the message being scanned on this thread, and what
+ * happened to them.  The engine installs one around the rules of a
+ * message; mime_prepare() called with lim NULL takes its bounds from it
+ * and records there the first bound reached and whether the deadline
+ * passed.  Borrowed: the caller keeps it alive until mime_guard_set(NULL).
+ */
+struct mime_guard {
+	struct mime_limits lim;
+	const char *limit;	/* out: first bound reached (static), or NULL */
+	bool    expired;	/* out: the deadline passed */
+};
+void  mime_guard_set(struct mime_guard *g);
 
 /* Call g_mime_init() once for the process. */
 void  mime_init(void);

@@ -13,6 +13,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -45,6 +48,9 @@
 static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t active_cond = PTHREAD_COND_INITIALIZER;
 static unsigned active;			/* open connections */
+static unsigned inflight;		/* messages between MAIL and their end */
+static bool draining;			/* SIGTERM: no new message, no new conn */
+static unsigned long ended;		/* messages ended, ever */
 static unsigned long negotiated_flags;	/* protocol steps agreed (SMFIP_*) */
 
 unsigned
@@ -66,6 +72,39 @@ active_add(int delta)
 	if (active == 0)
 		pthread_cond_broadcast(&active_cond);
 	pthread_mutex_unlock(&active_lock);
+}
+
+static void
+inflight_add(int delta)
+{
+	pthread_mutex_lock(&active_lock);
+	inflight += (unsigned)delta;
+	if (delta < 0)
+		ended++;
+	if (inflight == 0)
+		pthread_cond_broadcast(&active_cond);
+	pthread_mutex_unlock(&active_lock);
+}
+
+static bool
+mlfi_draining(void)
+{
+	bool d;
+
+	pthread_mutex_lock(&active_lock);
+	d = draining;
+	pthread_mutex_unlock(&active_lock);
+	return d;
+}
+
+/* End the conn's message, if any, and stop counting it as in flight. */
+static void
+mlfi_txn_end(struct conn *c)
+{
+	if (c->txn == NULL)
+		return;
+	txn_end(c);
+	inflight_add(-1);
 }
 
 /* smfi_setreply reads '%' as a format character: double it. */
@@ -148,6 +187,18 @@ mlfi_internal(SMFICTX *ctx, const struct config *cfg, const char *what)
 	return mlfi_stage(ctx, &d);
 }
 
+/* Stopping: tempfail with the configured reply, so the client comes back. */
+static sfsistat
+mlfi_refuse(SMFICTX *ctx, const struct config *cfg)
+{
+	struct stage_decision d = { 0 };
+
+	d.action = ACT_TEMPFAIL;
+	d.reply = cfg->tempfail_reply;
+	d.reply.text = xstrdup(cfg->tempfail_reply.text);
+	return mlfi_stage(ctx, &d);
+}
+
 static sfsistat
 mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -195,6 +246,15 @@ mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 
 	if (snap == NULL)
 		return mlfi_internal(ctx, NULL, "no configuration loaded");
+	if (mlfi_draining()) {
+		/* Stopping: a new client is told to come back later. */
+		sfsistat st = mlfi_refuse(ctx, snap->cfg);
+
+		log_msg(LOG_INFO, "connect from %s: stopping: tempfail",
+		    hostname ? hostname : "unknown");
+		snapshot_release(snap);
+		return st;
+	}
 	c = conn_new(snap);
 	active_add(1);
 	smfi_setpriv(ctx, c);
@@ -244,6 +304,15 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 
 	if (c == NULL)
 		return mlfi_internal(ctx, NULL, "MAIL FROM without connection state");
+	if (mlfi_draining()) {
+		/* Stopping: messages in flight finish, new ones come later. */
+		mlfi_txn_end(c);
+		log_msg(LOG_INFO, "client=%s[%s]: new message while stopping: "
+		    "tempfail", c->client_name, c->client_addr);
+		return mlfi_refuse(ctx, c->snap->cfg);
+	}
+	if (c->txn == NULL)
+		inflight_add(1);
 	t = txn_begin(c, argv != NULL && argv[0] != NULL ? argv[0] : "");
 	if ((m = smfi_getsymval(ctx, "i")) != NULL && *m) {
 		free(t->queue_id);
@@ -252,10 +321,12 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if ((m = smfi_getsymval(ctx, "{auth_authen}")) != NULL && *m)
 		t->auth_authen = xstrdup(m);
 	scan_envfrom(c, t, &d);
-	if (d.action != ACT_NONE)
+	if (d.action != ACT_NONE) {
 		log_msg(LOG_INFO, "%s: from=<%s> client=%s[%s]: %s (%s)",
 		    t->queue_id, t->envfrom, c->client_name, c->client_addr,
 		    action_name(d.action), d.why ? d.why : "");
+		mlfi_txn_end(c);	/* decided: the message ends here */
+	}
 	return mlfi_stage(ctx, &d);
 }
 
@@ -396,7 +467,7 @@ mlfi_eom(SMFICTX *ctx)
 	st = mlfi_apply_verdict(ctx, t, &v);
 	scan_log_verdict(c, t, &v, now_ms() - t->start_ms);
 	verdict_free(&v);
-	txn_end(c);	/* the spool file is gone now, whatever the outcome */
+	mlfi_txn_end(c);	/* the spool file is gone now, whatever the outcome */
 	return st;
 }
 
@@ -406,7 +477,7 @@ mlfi_abort(SMFICTX *ctx)
 	struct conn *c = mlfi_conn(ctx);
 
 	if (c != NULL)
-		txn_end(c);
+		mlfi_txn_end(c);
 	return SMFIS_CONTINUE;
 }
 
@@ -418,6 +489,7 @@ mlfi_close(SMFICTX *ctx)
 	if (c == NULL)
 		return SMFIS_CONTINUE;	/* close without connect */
 	smfi_setpriv(ctx, NULL);
+	mlfi_txn_end(c);
 	conn_free(c);
 	active_add(-1);
 	return SMFIS_CONTINUE;
@@ -443,6 +515,71 @@ static struct smfiDesc mlfi_desc = {
 };
 
 /* --- Daemon start-up ------------------------------------------------- */
+
+static void mlfi_notify(const char *state);
+
+static bool milter_done;		/* smfi_main() has returned */
+static int milter_rc;
+
+/* smfi_main() runs here, so that the main thread can take SIGTERM. */
+static void *
+mlfi_main_thread(void *arg)
+{
+	int rc;
+
+	(void)arg;
+	rc = smfi_main();
+	pthread_mutex_lock(&active_lock);
+	milter_rc = rc;
+	milter_done = true;
+	pthread_cond_broadcast(&active_cond);
+	pthread_mutex_unlock(&active_lock);
+	return NULL;
+}
+
+/*
+ * SIGTERM: take no new connection and no new message (tempfail, so the
+ * client tries again later), let the messages in flight finish and the
+ * MTA close its connections, for up to shutdown_timeout in all, then
+ * stop libmilter.  libmilter's own SIGTERM handling stops its worker
+ * pool at once and abandons every open session, in-flight messages
+ * included; this is why Warden takes the signal itself.  A second
+ * SIGTERM during the wait goes to libmilter and stops at once.
+ */
+static void
+mlfi_drain(unsigned wait_s)
+{
+	struct timespec deadline;
+	bool said = false;
+
+	mlfi_notify("STOPPING=1");
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += wait_s;
+	pthread_mutex_lock(&active_lock);
+	draining = true;
+	log_msg(LOG_INFO, "SIGTERM: stopping: %u message(s) in flight on %u "
+	    "connection(s) may finish; new messages get tempfail", inflight,
+	    active);
+	for (;;) {
+		if (inflight == 0 && !said) {
+			log_msg(LOG_INFO, "every message in flight has finished; "
+			    "waiting for %u connection(s) to close", active);
+			said = true;
+		}
+		if ((inflight == 0 && active == 0) || milter_done)
+			break;	/* done, or libmilter stopped (a second signal) */
+		if (pthread_cond_timedwait(&active_cond, &active_lock,
+		    &deadline) != 0)
+			break;
+	}
+	if (inflight > 0)
+		log_msg(LOG_WARNING, "stopping with %u message(s) still in "
+		    "flight after %us (shutdown_timeout)", inflight, wait_s);
+	else if (active > 0)
+		log_msg(LOG_INFO, "closing %u idle connection(s) after %us "
+		    "(shutdown_timeout)", active, wait_s);
+	pthread_mutex_unlock(&active_lock);
+}
 
 static const char *reload_path;
 
@@ -677,24 +814,52 @@ mlfi_run(const char *config_path, bool foreground)
 	mlfi_notify("READY=1");
 	unsigned shutdown_wait = cfg->shutdown_timeout;
 	snapshot_release(snap);
-	if (smfi_main() != MI_SUCCESS)
-		rc = 1;
-
-	mlfi_notify("STOPPING=1");
-	/* Graceful stop: let in-flight messages finish, for a bounded time. */
 	{
-		struct timespec deadline;
+		pthread_t mthr;
+		sigset_t term;
+		bool done = false;
+		unsigned long trimmed = 0;
 
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += shutdown_wait;
-		pthread_mutex_lock(&active_lock);
-		while (active > 0 && pthread_cond_timedwait(&active_cond,
-		    &active_lock, &deadline) == 0)
-			;
-		if (active > 0)
-			log_msg(LOG_WARNING, "stopping with %u connection(s) "
-			    "still open after %us", active, shutdown_wait);
-		pthread_mutex_unlock(&active_lock);
+		if (pthread_create(&mthr, NULL, mlfi_main_thread, NULL) != 0) {
+			log_msg(LOG_ERR, "cannot start the milter thread");
+			rc = 2;
+			goto done;
+		}
+		/*
+		 * Linux hands a signal sent to the process to its main
+		 * thread first when that thread waits for it, so SIGTERM
+		 * comes here rather than to libmilter's signal thread.
+		 */
+		sigemptyset(&term);
+		sigaddset(&term, SIGTERM);
+		while (!done) {
+			struct timespec tick = { 1, 0 };
+			bool trim;
+
+			if (sigtimedwait(&term, NULL, &tick) == SIGTERM) {
+				mlfi_drain(shutdown_wait);
+				smfi_stop();
+				break;
+			}
+			pthread_mutex_lock(&active_lock);
+			done = milter_done;
+			/* Idle after some mail: give freed memory back. */
+			trim = inflight == 0 && ended != trimmed;
+			if (trim)
+				trimmed = ended;
+			pthread_mutex_unlock(&active_lock);
+#ifdef __GLIBC__
+			if (trim)
+				malloc_trim(0);
+#else
+			(void)trim;
+#endif
+		}
+		if (done)
+			mlfi_notify("STOPPING=1");
+		pthread_join(mthr, NULL);
+		if (milter_rc != MI_SUCCESS)
+			rc = 1;
 	}
 	if (path != NULL)
 		unlink(path);

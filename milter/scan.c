@@ -10,6 +10,7 @@
 
 #include "av.h"
 #include "log.h"
+#include "mime.h"
 #include "rules.h"
 #include "scan.h"
 #include "snapshot.h"
@@ -169,15 +170,60 @@ scan_envrcpt(struct conn *c, struct txn *t, const char *rcpt,
 	stage_from_results(cfg, &t->res, true, out);
 }
 
+/* True once the message's deadline has passed (noted in t->res). */
+static bool
+scan_expired(struct txn *t, double deadline)
+{
+	if (deadline > 0 && now_ms() > deadline)
+		t->res.timed_out = true;
+	return t->res.timed_out;
+}
+
+/*
+ * The rules of the end of the message, with the message's bounds and
+ * deadline lent to the MIME walk; a bound it reached is recorded as the
+ * limit, a deadline it saw pass as a timeout.
+ */
+static void
+scan_rules(struct conn *c, struct txn *t, const char *msg, size_t len,
+    double deadline)
+{
+	const struct config *cfg = c->snap->cfg;
+	struct rules_input in;
+	struct mime_guard g;
+
+	memset(&g, 0, sizeof(g));
+	g.lim.depth = cfg->max_mime_depth;
+	g.lim.parts = cfg->max_mime_parts;
+	g.lim.text = cfg->max_decoded_size;
+	g.lim.part_text = cfg->max_part_decoded_size;
+	g.lim.uris = cfg->max_uris;
+	g.lim.deadline_ms = deadline;
+	input_init(&in, c, STAGE_EOM);
+	in.hdrs = t->hdrs;
+	in.nhdrs = t->nhdrs;
+	in.msg = msg;
+	in.msglen = len;
+	mime_guard_set(&g);
+	rules_run(c->snap->rules, &in, &t->res);
+	mime_guard_set(NULL);
+	if (g.limit != NULL)
+		results_set_limit(&t->res, g.limit);
+	if (g.expired)
+		t->res.timed_out = true;
+}
+
 void
 scan_eom(struct conn *c, struct txn *t, struct verdict *v)
 {
 	const struct config *cfg = c->snap->cfg;
 	const struct header *subj;
-	struct rules_input in;
 	const char *msg;
 	size_t len;
 	enum action pre;
+	/* The deadline runs from the end of the message, as the MTA's does. */
+	double deadline = cfg->scan_timeout > 0 ?
+	    now_ms() + cfg->scan_timeout * 1000.0 : 0;
 
 	t->res.partial = spool_truncated(t->spool);
 	if (t->res.partial && t->res.limit == NULL)
@@ -189,23 +235,26 @@ scan_eom(struct conn *c, struct txn *t, struct verdict *v)
 		if (msg == NULL)
 			results_set_error(&t->res, "cannot map spool file: %m");
 		else {
-			input_init(&in, c, STAGE_EOM);
-			in.hdrs = t->hdrs;
-			in.nhdrs = t->nhdrs;
-			in.msg = msg;
-			in.msglen = len;
-			rules_run(c->snap->rules, &in, &t->res);
+			scan_rules(c, t, msg, len, deadline);
 			/* A decision that no scan result can change. */
 			pre = t->res.decided.action;
 			if (!t->res.internal_error && pre != ACT_REJECT &&
-			    pre != ACT_TEMPFAIL && pre != ACT_DISCARD)
+			    pre != ACT_TEMPFAIL && pre != ACT_DISCARD &&
+			    !scan_expired(t, deadline))
 				av_scan(c->snap->av, msg, len,
 				    spool_fd(t->spool), &t->res);
 		}
 	}
-	if (cfg->scan_timeout > 0 &&
-	    now_ms() - t->start_ms > cfg->scan_timeout * 1000.0)
-		t->res.timed_out = true;
+	if (!t->res.internal_error && scan_expired(t, deadline))
+		log_msg(LOG_WARNING, "%s: scan took longer than scan_timeout "
+		    "%us: taking on_timeout=%s", t->queue_id, cfg->scan_timeout,
+		    action_name(cfg->on_timeout));
+	if (t->res.limit != NULL)
+		log_msg(LOG_NOTICE, "%s: limit %s reached: %s",
+		    t->queue_id, t->res.limit,
+		    cfg->on_limit_exceeded == ACT_SCAN ?
+		    "verdict on what was scanned" : action_name(
+		    cfg->on_limit_exceeded));
 	subj = txn_find_header(t, "Subject");
 	verdict_decide(cfg, &t->res, subj ? subj->value : NULL, v);
 }

@@ -93,6 +93,8 @@ txn_begin(struct conn *c, const char *envfrom)
 	    cfg->max_scan_size);
 	t->start_ms = now_ms();
 	t->hdr_limit = cfg->max_scan_size;
+	t->max_hdrs = cfg->max_header_count;
+	t->max_hdr_len = cfg->max_header_length;
 	results_copy(&t->res, &c->res);
 	c->txn = t;
 	c->nmsgs++;
@@ -181,16 +183,26 @@ txn_header(struct txn *t, const char *name, const char *value)
 	 * max_scan_size; past it they are counted, not kept.  Our own
 	 * headers are always kept: they must be removed.
 	 */
-	if (t->hdr_bytes + n <= t->hdr_limit || ours) {
+	if (!ours && t->max_hdrs > 0 && t->nhdrs >= t->max_hdrs) {
+		/* Counted, written to the spool, not kept for the rules. */
+		results_set_limit(&t->res, "header_count");
+		t->hdrs_truncated = true;
+	} else if (t->hdr_bytes + n <= t->hdr_limit || ours) {
 		struct header *h;
+		size_t vlen = strlen(value);
 
+		if (t->max_hdr_len > 0 && vlen > t->max_hdr_len) {
+			results_set_limit(&t->res, "header_length");
+			vlen = t->max_hdr_len;
+			n = strlen(name) + vlen + 4;
+		}
 		if (t->nhdrs == t->hdrs_cap) {
 			t->hdrs_cap = t->hdrs_cap ? t->hdrs_cap * 2 : 32;
 			t->hdrs = xrealloc(t->hdrs, t->hdrs_cap * sizeof(*h));
 		}
 		h = &t->hdrs[t->nhdrs++];
 		h->name = xstrdup(name);
-		h->value = xstrdup(value);
+		h->value = xstrndup(value, vlen);
 		h->ours = ours;
 		h->index = idx;
 		t->hdr_bytes += n;

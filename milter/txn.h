@@ -36,6 +36,8 @@ struct txn {
 	size_t  hdrs_cap;
 	size_t  hdr_bytes;	/* header bytes kept ... */
 	size_t  hdr_limit;	/* ... up to this (max_scan_size) */
+	unsigned max_hdrs;	/* header fields kept (max_header_count) */
+	size_t  max_hdr_len;	/* bytes of a value kept (max_header_length) */
 	struct {
 		char    *name;
 		unsigned count;
@@ -75,8 +77,10 @@ struct txn *txn_begin(struct conn *c, const char *envfrom);
 void txn_end(struct conn *c);		/* free the message, keep the conn */
 void txn_add_rcpt(struct txn *t, const char *rcpt);
 /*
- * One header as received: kept for the rules, written to the spool as
- * "Name: value\r\n".  -1 on a spool failure (recorded in t->res).
+ * One header as received: kept for the rules (up to max_header_count
+ * fields of max_header_length bytes each; beyond, the limit is recorded
+ * in t->res), written whole to the spool as "Name: value\r\n".  -1 on a
+ * spool failure (recorded in t->res).
  */
 int  txn_header(struct txn *t, const char *name, const char *value);
 int  txn_eoh(struct txn *t);

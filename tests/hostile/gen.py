@@ -63,6 +63,66 @@ def attach(name, ctype, data):
             f"Content-Transfer-Encoding: base64\r\n\r\n{b64}")
 
 
+def honest(small):
+    """An honest big message: 25 MB on the wire, 200 attachments of the
+    kinds people send (documents, images, archives, spreadsheets as CSV,
+    HTML pages, text), a multipart/alternative body with links.  It must
+    reach none of Warden's limits."""
+    import random
+    rnd = random.Random(25)
+    target = (25 << 20) // (4 if small else 1)
+    n = 200
+    kinds = [("report{}.pdf", "application/pdf", "bin"),
+             ("photo{}.jpg", "image/jpeg", "bin"),
+             ("archive{}.zip", "application/zip", "bin"),
+             ("letter{}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "bin"),
+             ("table{}.csv", "text/csv", "csv"),
+             ("page{}.html", "text/html", "html"),
+             ("notes{}.txt", "text/plain", "txt")]
+    words = ("the quarterly figures for the northern region are attached "
+             "please review the draft before our meeting on thursday and "
+             "send comments to the team").split()
+    # base64 grows by 4/3 plus line ends: size the raw parts to fit.
+    per = int(target * 0.72 / n)
+    body = ("--A\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            "Hello,\r\n\r\nhere are the files from the project share, see "
+            "https://intranet.example.com/projects/q3 for the index.\r\n\r\n"
+            "Regards,\r\nAlice\r\n"
+            "--A\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+            "<html><body><p>Hello,</p><p>here are the files, see "
+            "<a href=\"https://intranet.example.com/projects/q3\">the index</a>."
+            "</p><p>Regards,<br>Alice</p></body></html>\r\n--A--\r\n")
+    parts = ["--B\r\nContent-Type: multipart/alternative; boundary=\"A\"\r\n\r\n" + body]
+    for i in range(n):
+        name, ctype, how = kinds[i % len(kinds)]
+        name = name.format(i)
+        if how == "bin":
+            data = rnd.randbytes(per)
+        elif how == "csv":
+            rows = ["date,region,amount,comment"]
+            while sum(len(r) + 2 for r in rows) < per:
+                rows.append(f"2026-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d},"
+                            f"north,{rnd.randint(1, 99999)}.{rnd.randint(0, 99):02d},"
+                            + " ".join(rnd.choice(words) for _ in range(6)))
+            data = "\r\n".join(rows).encode()
+        elif how == "html":
+            cells = []
+            while sum(len(c) for c in cells) < per:
+                k = len(cells)
+                cells.append(f"<tr><td>{k}</td><td><a href=\"https://docs.example.com/item/{i}/{k % 40}\">"
+                             + " ".join(rnd.choice(words) for _ in range(8)) + "</a></td></tr>\r\n")
+            data = ("<html><body><table>\r\n" + "".join(cells) + "</table></body></html>\r\n").encode()
+        else:
+            lines = []
+            while sum(len(x) + 2 for x in lines) < per:
+                lines.append(" ".join(rnd.choice(words) for _ in range(12)))
+            data = "\r\n".join(lines).encode()
+        parts.append(attach(name, ctype, data))
+    mp = ("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n")
+    out = msg(mp, "".join(parts) + "--B--\r\n")
+    return out
+
+
 def main():
     out = sys.argv[1]
     small = "--small" in sys.argv
@@ -75,8 +135,9 @@ def main():
     m["header-line-1mb"] = msg("X-Long: " + "a" * (1 << 20) + "\r\n", "body\r\n")
     m["headers-100k"] = msg("".join(f"X-H{i}: v\r\n" for i in range(100000 // k)), "body\r\n")
     m["received-10k"] = msg("".join(f"Received: from h{i}.example ([192.0.2.{i % 250}]) by mx.example; Sun, 22 Nov 2026 10:00:00 +0000\r\n" for i in range(10000 // k)), "body\r\n")
-    m["multipart-nested-1000"] = msg("MIME-Version: 1.0\r\n", "") + nested_multipart(1000).encode()
-    m["rfc822-nested-200"] = msg("MIME-Version: 1.0\r\n", "") + nested_rfc822(200).encode()
+    # The outermost Content-Type is a header of the message itself.
+    m["multipart-nested-1000"] = (HDR + "MIME-Version: 1.0\r\n" + nested_multipart(1000)).encode()
+    m["rfc822-nested-200"] = (HDR + "MIME-Version: 1.0\r\n" + nested_rfc822(200)).encode()
     m["broken-base64-qp"] = msg(mp, "--B\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!!====AAAA*&^%\r\nQUJD\r\n=\r\n--B\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=ZZ=0=\r\nabc=\r\n=4\r\n--B--\r\n")
     m["unterminated-boundary"] = msg(mp, "--B\r\nContent-Type: text/plain\r\n\r\nnever closed\r\n" * 100)
     m["unused-boundary"] = msg("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"NEVER\"\r\n", "just text\r\n")
@@ -98,6 +159,7 @@ def main():
     m["zip-bomb"] = msg(mp, attach("bomb.zip", "application/zip", zip_bomb(small)) + "--B--\r\n")
     pad = "padding " * ((30 << 20) // 8 // k)
     m["gtube-padded-30mb"] = msg("", GTUBE + "\r\n" + pad + "\r\n")
+    m["honest-25mb-200-attachments"] = honest(small)
     for name, data in m.items():
         with open(os.path.join(out, name + ".eml"), "wb") as f:
             f.write(data)
