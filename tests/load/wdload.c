@@ -4,7 +4,8 @@
  * measures it.
  *
  *   wdload [-s SOCKET] [-c CONNS] [-n MESSAGES] [-m PER_CONN] [-j]
- *          [-a ABORT_PCT] FILE_OR_DIR...
+ *          [-a ABORT_PCT] [-k KILL_PCT] [-S MAXSIZE] [-r SEED] FILE_OR_DIR...
+ *   wdload [-s SOCKET] -I IDLE [-t SECONDS]
  *
  * The messages (files, or every file under the directories given) are
  * read into memory first.  CONNS threads each open a connection, negotiate
@@ -15,9 +16,27 @@
  * next message on the same connection; after PER_CONN messages they quit
  * and reconnect.  With -a, that percentage of messages is aborted in the
  * middle of the body (the MTA's client went away), to exercise cleanup.
+ * With -k, that percentage of messages ends with the connection closed in
+ * the middle of the body, with no abort (the MTA itself went away); the
+ * worker then opens a new connection.
+ *
+ * Messages are sent in the order read (directories sorted by name), from
+ * the first again after the last; -r SEED shuffles that order first (the
+ * same seed gives the same order), so that -n smaller than the corpus is a
+ * fair sample of it.
+ *
+ * With -S MAXSIZE, the latency percentiles are also given for the messages
+ * smaller than MAXSIZE bytes (as stored: headers and body), e.g. -S 100k.
+ *
+ * With -I IDLE and no messages, wdload opens IDLE connections, takes each
+ * through negotiation, connect and HELO, prints "idle N open" (flushed) and
+ * holds them for SECONDS (default 10) or until its standard input closes
+ * when SECONDS is 0, then quits them: for measuring a filter's memory with
+ * many connections open.
  *
  * Report: messages per second, latency percentiles (MAIL to the verdict),
- * verdict counts, protocol errors, and the client's own CPU use: when the
+ * verdict counts ("tag": the filter added X-Spam-Flag: YES or X-Spam: Yes),
+ * protocol errors, and the client's own CPU use: when the
  * client is the limit, the report says so.  -j prints one JSON line.
  *
  * Exit status: 0 when every message got a verdict, 1 on protocol errors,
@@ -57,25 +76,30 @@ struct msg {
 	size_t  nh;
 	char   *body;	/* CRLF line ends */
 	size_t  blen;
+	size_t  size;	/* as stored */
 };
 
 enum verdict { V_ACCEPT, V_TAG, V_QUARANTINE, V_REJECT, V_TEMPFAIL,
 	V_DISCARD, V_EARLY_REJECT, V_EARLY_TEMPFAIL, V_EARLY_ACCEPT, V_ABORTED,
-	V_NCOUNT };
+	V_DISCONNECTED, V_NCOUNT };
 static const char *const vnames[V_NCOUNT] = { "accept", "tag", "quarantine",
 	"reject", "tempfail", "discard", "reject_early", "tempfail_early",
-	"accept_early", "aborted" };
+	"accept_early", "aborted", "disconnected" };
 
 static struct msg *msgs;
 static size_t nmsgs, msgs_cap;
 static const char *sockspec = "unix:/run/warden/warden.sock";
 static long total = 1000, per_conn = 10;
 static int abort_pct;
+static int kill_pct;		/* -k: close the connection mid-body */
 static atomic_long next_msg;
 static atomic_long errors;
 static atomic_long counts[V_NCOUNT];
 static double *lat;		/* per message, ms */
 static atomic_long nlat;
+static long maxsize;		/* -S: percentiles of the smaller ones too */
+static double *slat;
+static atomic_long nslat;
 
 static double
 now_ms(void)
@@ -118,7 +142,7 @@ first_addr(const char *v)
 static void
 add_message(const char *data, size_t len)
 {
-	struct msg m = { 0 };
+	struct msg m = { .size = len };
 	const char *p = data, *end = data + len;
 	size_t cap = 0;
 
@@ -432,8 +456,18 @@ final_reply(struct mconn *mc, int *flags)
 		case SMFIR_ADDHEADER:
 		case SMFIR_INSHEADER:
 		case SMFIR_CHGHEADER: {
-			const char *name = d + (cmd == SMFIR_ADDHEADER ? 0 : 4);
-			if (n > 4 && strcasecmp(name, "X-Spam-Flag") == 0)
+			/* Tagged as spam: "X-Spam-Flag: YES" (Warden,
+			 * SpamAssassin) or "X-Spam: Yes" (rspamd). */
+			size_t off = cmd == SMFIR_ADDHEADER ? 0 : 4;
+			const char *name = d + off;
+			size_t nl = off < n ? strnlen(name, n - off) : 0;
+			const char *val = off + nl + 1 < n ? name + nl + 1 : "";
+
+			while (*val == ' ' || *val == '\t')
+				val++;
+			if (off < n && (strcasecmp(name, "X-Spam-Flag") == 0 ||
+			    strcasecmp(name, "X-Spam") == 0) &&
+			    (val[0] == 'Y' || val[0] == 'y'))
 				*flags |= F_TAG;
 			free(d);
 			continue;
@@ -509,7 +543,8 @@ early(int r)
 
 /* One message: returns its verdict, or -1 on protocol error. */
 static int
-send_message(struct mconn *mc, const struct msg *m, long id, bool do_abort)
+send_message(struct mconn *mc, const struct msg *m, long id, bool do_abort,
+    bool do_kill)
 {
 	char buf[1024], qid[32];
 	const char *mk[] = { "i", qid, "{mail_addr}", m->from };
@@ -551,6 +586,14 @@ send_message(struct mconn *mc, const struct msg *m, long id, bool do_abort)
 	for (size_t off = 0; off < m->blen && !(mc->proto & SMFIP_NOBODY);) {
 		size_t n = m->blen - off > CHUNK ? CHUNK : m->blen - off;
 
+		if (do_kill) {
+			/* Half a chunk, then the MTA goes away: no abort. */
+			if (n > 1)
+				n /= 2;
+			if (send_cmd(mc, SMFIC_BODY, m->body + off, n) < 0)
+				return -1;
+			return V_DISCONNECTED;
+		}
 		if (do_abort && off > 0) {
 			/* The client went away in the middle of the body. */
 			if (send_cmd(mc, SMFIC_ABORT, NULL, 0) < 0)
@@ -564,6 +607,8 @@ send_message(struct mconn *mc, const struct msg *m, long id, bool do_abort)
 			return r < 0 ? -1 : (int)early(r);
 		off += n;
 	}
+	if (do_kill)
+		return V_DISCONNECTED;
 	if (do_abort) {
 		if (send_cmd(mc, SMFIC_ABORT, NULL, 0) < 0)
 			return -1;
@@ -642,21 +687,29 @@ worker(void *arg)
 		while (done < per_conn) {
 			long id = atomic_fetch_add(&next_msg, 1);
 			double t0;
-			bool ab;
+			bool ab, kl;
 
 			if (id >= total)
 				break;
 			ab = abort_pct > 0 && (int)(rand_r(&seed) % 100) < abort_pct;
 			t0 = now_ms();
-			r = send_message(&mc, &msgs[id % (long)nmsgs], id, ab);
+			kl = kill_pct > 0 && (int)(rand_r(&seed) % 100) < kill_pct;
+			r = send_message(&mc, &msgs[id % (long)nmsgs], id, ab, kl);
 			if (r < 0) {
 				atomic_fetch_add(&errors, 1);
 				conn_ok = false;
 				break;
 			}
-			lat[atomic_fetch_add(&nlat, 1)] = now_ms() - t0;
+			t0 = now_ms() - t0;
+			lat[atomic_fetch_add(&nlat, 1)] = t0;
+			if (maxsize > 0 && msgs[id % (long)nmsgs].size < (size_t)maxsize)
+				slat[atomic_fetch_add(&nslat, 1)] = t0;
 			atomic_fetch_add(&counts[r], 1);
 			done++;
+			if (r == V_DISCONNECTED) {
+				conn_ok = false;	/* closed: no QUIT */
+				break;
+			}
 		}
 		if (conn_ok)
 			send_cmd(&mc, SMFIC_QUIT, NULL, 0);
@@ -683,30 +736,116 @@ pct(const double *v, long n, double p)
 	return v[i];
 }
 
+/* Connect, negotiate, connect and HELO; the descriptor, or -1. */
+static int
+open_idle(void)
+{
+	struct mconn mc = { .fd = -1 };
+	char buf[512];
+	size_t o;
+	int r, flags = 0;
+	const char *ck[] = { "j", "mx.example", "{daemon_name}", "wdload",
+	    "{client_addr}", "192.0.2.10", "{client_name}", "client.example.net" };
+
+	if ((mc.fd = open_socket()) < 0 || negotiate(&mc) < 0 ||
+	    send_macros(&mc, SMFIC_CONNECT, ck, 8) < 0)
+		goto fail;
+	o = put(buf, 0, "client.example.net");
+	buf[o++] = SMFIA_INET;
+	buf[o++] = 0x30;
+	buf[o++] = 0x39;
+	o = put(buf, o, "192.0.2.10");
+	r = step(&mc, SMFIC_CONNECT, buf, o, SMFIP_NOCONNECT, SMFIP_NR_CONN, &flags);
+	if (r == SMFIR_CONTINUE) {
+		o = put(buf, 0, "client.example.net");
+		r = step(&mc, SMFIC_HELO, buf, o, SMFIP_NOHELO, SMFIP_NR_HELO, &flags);
+	}
+	if (r != SMFIR_CONTINUE)
+		goto fail;
+	return mc.fd;
+fail:
+	if (mc.fd >= 0)
+		close(mc.fd);
+	return -1;
+}
+
+static int
+hold_idle(int n, int secs)
+{
+	int *fds = calloc((size_t)n, sizeof(int)), bad = 0;
+
+	for (int i = 0; i < n; i++)
+		if ((fds[i] = open_idle()) < 0)
+			bad++;
+	printf("idle %d open%s\n", n - bad, bad ? " (some failed)" : "");
+	fflush(stdout);
+	if (secs > 0)
+		sleep((unsigned)secs);
+	else {
+		char b[256];
+
+		while (read(0, b, sizeof(b)) > 0)
+			;
+	}
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0) {
+			struct mconn mc = { .fd = fds[i] };
+
+			send_cmd(&mc, SMFIC_QUIT, NULL, 0);
+			close(fds[i]);
+		}
+	free(fds);
+	return bad ? 1 : 0;
+}
+
+static long
+parse_size(const char *s)
+{
+	char *e;
+	long v = strtol(s, &e, 10);
+
+	if (*e == 'k' || *e == 'K')
+		v *= 1024;
+	else if (*e == 'm' || *e == 'M')
+		v *= 1024 * 1024;
+	return v;
+}
+
 int
 main(int argc, char **argv)
 {
+	int idle = 0, idle_secs = 10;
+	long seed = 0;
 	int c, conns = 4, json = 0;
 	pthread_t *th;
-	double t0, wall, cpu;
+	double t0, wall, cpu, cpu0;
 	struct rusage ru;
 	long n;
 
-	while ((c = getopt(argc, argv, "s:c:n:m:a:jh")) != -1) {
+	while ((c = getopt(argc, argv, "s:c:n:m:a:k:S:I:t:r:jh")) != -1) {
 		switch (c) {
 		case 's': sockspec = optarg; break;
 		case 'c': conns = atoi(optarg); break;
 		case 'n': total = atol(optarg); break;
 		case 'm': per_conn = atol(optarg); break;
 		case 'a': abort_pct = atoi(optarg); break;
+		case 'k': kill_pct = atoi(optarg); break;
 		case 'j': json = 1; break;
+		case 'S': maxsize = parse_size(optarg); break;
+		case 'I': idle = atoi(optarg); break;
+		case 't': idle_secs = atoi(optarg); break;
+		case 'r': seed = atol(optarg); break;
 		default:
 			fprintf(stderr, "usage: wdload [-s SOCKET] [-c CONNS] "
-			    "[-n MESSAGES] [-m PER_CONN] [-a ABORT_PCT] [-j] "
-			    "FILE_OR_DIR...\n");
+			    "[-n MESSAGES] [-m PER_CONN] [-a ABORT_PCT] "
+			    "[-k KILL_PCT] [-j] "
+			    "[-S MAXSIZE] [-r SEED] FILE_OR_DIR...\n"
+			    "       wdload [-s SOCKET] -I IDLE [-t SECONDS]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
+	if (idle > 0 && optind == argc)
+		return hold_idle(idle, idle_secs);
 	if (optind == argc || conns < 1 || total < 1 || per_conn < 1) {
 		fprintf(stderr, "wdload: give at least one message file or directory\n");
 		return 2;
@@ -717,8 +856,23 @@ main(int argc, char **argv)
 		fprintf(stderr, "wdload: no messages found\n");
 		return 2;
 	}
+	if (seed != 0) {
+		unsigned st = (unsigned)seed;
+
+		for (size_t i = nmsgs - 1; i > 0; i--) {
+			size_t j = (size_t)rand_r(&st) % (i + 1);
+			struct msg t = msgs[i];
+
+			msgs[i] = msgs[j];
+			msgs[j] = t;
+		}
+	}
 	lat = calloc((size_t)total + (size_t)conns, sizeof(*lat));
+	slat = calloc((size_t)total + (size_t)conns, sizeof(*slat));
 	th = calloc((size_t)conns, sizeof(*th));
+	getrusage(RUSAGE_SELF, &ru);	/* the client's CPU during the run only */
+	cpu0 = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	t0 = now_ms();
 	for (int i = 0; i < conns; i++)
 		pthread_create(&th[i], NULL, worker, (void *)(uintptr_t)(i + 1));
@@ -728,9 +882,11 @@ main(int argc, char **argv)
 	free(th);
 	getrusage(RUSAGE_SELF, &ru);
 	cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6 - cpu0;
 	n = atomic_load(&nlat);
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_d);
+	long sn = atomic_load(&nslat);
+	qsort(slat, (size_t)sn, sizeof(*slat), cmp_d);
 	if (json) {
 		printf("{\"messages\":%ld,\"seconds\":%.3f,\"msgs_per_sec\":%.1f,"
 		    "\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
@@ -739,6 +895,12 @@ main(int argc, char **argv)
 		    n ? lat[n - 1] : 0.0, atomic_load(&errors), 100.0 * cpu / wall);
 		for (int i = 0; i < V_NCOUNT; i++)
 			printf(",\"%s\":%ld", vnames[i], atomic_load(&counts[i]));
+		if (maxsize > 0)
+			printf(",\"small_max_bytes\":%ld,\"small_messages\":%ld,"
+			    "\"small_p50_ms\":%.3f,\"small_p95_ms\":%.3f,"
+			    "\"small_p99_ms\":%.3f,\"small_max_ms\":%.3f", maxsize, sn,
+			    pct(slat, sn, 50), pct(slat, sn, 95), pct(slat, sn, 99),
+			    sn ? slat[sn - 1] : 0.0);
 		printf("}\n");
 	} else {
 		printf("messages      %ld in %.2f s over %d connection(s), %ld per "
@@ -747,6 +909,10 @@ main(int argc, char **argv)
 		printf("latency ms    p50 %.2f  p95 %.2f  p99 %.2f  max %.2f\n",
 		    pct(lat, n, 50), pct(lat, n, 95), pct(lat, n, 99),
 		    n ? lat[n - 1] : 0.0);
+		if (maxsize > 0)
+			printf("under %ld B   %ld messages: p50 %.2f  p95 %.2f  p99 "
+			    "%.2f  max %.2f\n", maxsize, sn, pct(slat, sn, 50),
+			    pct(slat, sn, 95), pct(slat, sn, 99), sn ? slat[sn - 1] : 0.0);
 		printf("verdicts     ");
 		for (int i = 0; i < V_NCOUNT; i++)
 			if (atomic_load(&counts[i]))
@@ -756,6 +922,7 @@ main(int argc, char **argv)
 		    100.0 * cpu / wall > 80.0 ? "  (the client may be the limit)" : "");
 	}
 	free(lat);
+	free(slat);
 	for (size_t i = 0; i < nmsgs; i++) {
 		for (size_t h = 0; h < msgs[i].nh; h++) {
 			free(msgs[i].hname[h]);
