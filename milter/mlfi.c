@@ -48,6 +48,7 @@
 static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t active_cond = PTHREAD_COND_INITIALIZER;
 static unsigned active;			/* open connections */
+static bool reloaded;			/* a reload freed a snapshot: trim when idle */
 static unsigned inflight;		/* messages between MAIL and their end */
 static bool draining;			/* SIGTERM: no new message, no new conn */
 static unsigned long ended;		/* messages ended, ever */
@@ -612,6 +613,9 @@ mlfi_signal_thread(void *arg)
 			}
 			snapshot_release(old);
 			diag_free(&d);
+			pthread_mutex_lock(&active_lock);
+			reloaded = true;	/* guarded by active_lock */
+			pthread_mutex_unlock(&active_lock);
 		}
 	}
 	return NULL;
@@ -844,9 +848,11 @@ mlfi_run(const char *config_path, bool foreground)
 			pthread_mutex_lock(&active_lock);
 			done = milter_done;
 			/* Idle after some mail: give freed memory back. */
-			trim = inflight == 0 && ended != trimmed;
-			if (trim)
+			trim = inflight == 0 && (ended != trimmed || reloaded);
+			if (trim) {
 				trimmed = ended;
+				reloaded = false;
+			}
 			pthread_mutex_unlock(&active_lock);
 #ifdef __GLIBC__
 			if (trim)
