@@ -870,6 +870,12 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = rs->rules[i];
 
+		/* The message's deadline, checked every 16 rules. */
+		if (in->deadline_ms > 0 && (i & 15) == 0 &&
+		    now_ms() > in->deadline_ms) {
+			res->timed_out = true;
+			break;
+		}
 		if (!rule_enabled(r))
 			continue;
 		switch (r->kind) {

@@ -36,6 +36,8 @@ struct rules_input {
 	size_t      nhdrs;
 	const char *msg;		/* STAGE_EOM: the message as received */
 	size_t      msglen;
+	double      deadline_ms;	/* now_ms() after which the rules
+					   stop (res->timed_out); 0: none */
 };
 
 /*

@@ -204,6 +204,7 @@ scan_rules(struct conn *c, struct txn *t, const char *msg, size_t len,
 	in.nhdrs = t->nhdrs;
 	in.msg = msg;
 	in.msglen = len;
+	in.deadline_ms = deadline;
 	mime_guard_set(&g);
 	rules_run(c->snap->rules, &in, &t->res);
 	mime_guard_set(NULL);

@@ -1085,6 +1085,43 @@ START_TEST(test_shipped_messages)
 }
 END_TEST
 
+/* The message's deadline stops the end-of-message rules: already past,
+ * no rule runs and the result says timed out; none, every rule runs. */
+START_TEST(test_deadline)
+{
+	struct ruleset *rs = load_ok(
+	    "body DL_A /hello/\n"
+	    "header DL_B Subject =~ /hi/\n");
+	static const char msg[] = "Subject: hi\r\n\r\nhello\r\n";
+	struct rules_input in;
+	struct results res;
+
+	memset(&in, 0, sizeof(in));
+	in.cfg = cfg;
+	in.stage = STAGE_EOM;
+	in.client_addr = "192.0.2.1";
+	in.client_name = "unknown";
+	in.msg = msg;
+	in.msglen = sizeof(msg) - 1;
+	in.deadline_ms = now_ms() - 1;
+	results_init(&res);
+	ck_assert_int_eq(rules_run(rs, &in, &res), 0);
+	ck_assert(res.timed_out);
+	ck_assert(!results_has_hit(&res, "DL_A"));
+	ck_assert(!results_has_hit(&res, "DL_B"));
+	results_free(&res);
+
+	in.deadline_ms = 0;
+	results_init(&res);
+	ck_assert_int_eq(rules_run(rs, &in, &res), 0);
+	ck_assert(!res.timed_out);
+	ck_assert(results_has_hit(&res, "DL_A"));
+	ck_assert(results_has_hit(&res, "DL_B"));
+	results_free(&res);
+	rules_free(rs);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1121,6 +1158,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_shipped_lint);
 	tcase_add_test(tc, test_shipped_messages);
+	tcase_add_test(tc, test_deadline);
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);
