@@ -12,8 +12,8 @@
  * costs at most the bounds.  A deadline, when given, is checked before
  * each part: once it has passed the walk stops (mt->expired).
  *
- * The engine lends its bounds and deadline through a per-thread guard
- * (mime_guard_set) and reads back there what was reached.
+ * The rule engine passes the message's bounds and deadline
+ * (rules_input.mime_limits) and records what the walk reached.
  *
  * HTML is rendered the way SpamAssassin renders it for body rules: tags
  * dropped, entities decoded, <script>, <style> and <title> content
@@ -48,14 +48,6 @@
 #define URI_MAX		2048	/* longest URI kept */
 
 static pthread_once_t mime_once = PTHREAD_ONCE_INIT;
-static __thread struct mime_guard *mime_guard;	/* borrowed */
-
-void
-mime_guard_set(struct mime_guard *g)
-{
-	mime_guard = g;
-}
-
 /* Note that a bound was reached; the first one names the limit. */
 static void
 mime_limit(struct mime_text *mt, const char *name)
@@ -854,8 +846,6 @@ mime_prepare(struct mime_text *mt, const char *msg, size_t len,
 	memset(&w, 0, sizeof(w));
 	w.mt = mt;
 	w.want = want;
-	if (lim == NULL && mime_guard != NULL)
-		lim = &mime_guard->lim;
 	if (lim != NULL)
 		w.lim = *lim;
 	if (w.lim.depth == 0)
@@ -934,12 +924,6 @@ mime_prepare(struct mime_text *mt, const char *msg, size_t len,
 	if (w.uris.full)
 		mime_limit(mt, "uris");
 	g_hash_table_destroy(w.uris.seen);
-	if (lim != NULL && mime_guard != NULL && lim == &mime_guard->lim) {
-		if (mime_guard->limit == NULL)
-			mime_guard->limit = mt->limit;
-		if (mt->expired)
-			mime_guard->expired = true;
-	}
 	return 0;
 }
 

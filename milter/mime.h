@@ -54,19 +54,6 @@ struct mime_text {
 	bool    parsed;		/* GMime found a message (else raw text) */
 };
 
-/*
- * The bounds of the message being scanned on this thread, and what
- * happened to them.  The engine installs one around the rules of a
- * message; mime_prepare() called with lim NULL takes its bounds from it
- * and records there the first bound reached and whether the deadline
- * passed.  Borrowed: the caller keeps it alive until mime_guard_set(NULL).
- */
-struct mime_guard {
-	struct mime_limits lim;
-	const char *limit;	/* out: first bound reached (static), or NULL */
-	bool    expired;	/* out: the deadline passed */
-};
-void  mime_guard_set(struct mime_guard *g);
 
 /* Call g_mime_init() once for the process. */
 void  mime_init(void);

@@ -863,8 +863,12 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	hc.raw = xcalloc(hc.n + 1, sizeof(char *));
 	memset(&mt, 0, sizeof(mt));
 	if (rs->want != 0) {
-		mime_prepare(&mt, msg, msglen, rs->want, NULL);
+		mime_prepare(&mt, msg, msglen, rs->want, in->mime_limits);
 		prepared = true;
+		if (mt.limit != NULL)
+			results_set_limit(res, mt.limit);
+		if (mt.expired)
+			res->timed_out = true;
 	}
 
 	for (size_t i = 0; i < rs->n; i++) {

@@ -18,6 +18,7 @@
 #include "txn.h"
 
 struct ruleset;
+struct mime_limits;
 
 enum stage { STAGE_CONNECT, STAGE_HELO, STAGE_ENVFROM, STAGE_ENVRCPT,
 	STAGE_EOM };
@@ -38,6 +39,7 @@ struct rules_input {
 	size_t      msglen;
 	double      deadline_ms;	/* now_ms() after which the rules
 					   stop (res->timed_out); 0: none */
+	const struct mime_limits *mime_limits;	/* STAGE_EOM; NULL: defaults */
 };
 
 /*

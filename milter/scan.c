@@ -181,8 +181,8 @@ scan_expired(struct txn *t, double deadline)
 
 /*
  * The rules of the end of the message, with the message's bounds and
- * deadline lent to the MIME walk; a bound it reached is recorded as the
- * limit, a deadline it saw pass as a timeout.
+ * deadline; the engine records a bound the MIME walk reached as the
+ * limit, and a deadline that passed as a timeout.
  */
 static void
 scan_rules(struct conn *c, struct txn *t, const char *msg, size_t len,
@@ -190,28 +190,23 @@ scan_rules(struct conn *c, struct txn *t, const char *msg, size_t len,
 {
 	const struct config *cfg = c->snap->cfg;
 	struct rules_input in;
-	struct mime_guard g;
+	struct mime_limits lim;
 
-	memset(&g, 0, sizeof(g));
-	g.lim.depth = cfg->max_mime_depth;
-	g.lim.parts = cfg->max_mime_parts;
-	g.lim.text = cfg->max_decoded_size;
-	g.lim.part_text = cfg->max_part_decoded_size;
-	g.lim.uris = cfg->max_uris;
-	g.lim.deadline_ms = deadline;
+	memset(&lim, 0, sizeof(lim));
+	lim.depth = cfg->max_mime_depth;
+	lim.parts = cfg->max_mime_parts;
+	lim.text = cfg->max_decoded_size;
+	lim.part_text = cfg->max_part_decoded_size;
+	lim.uris = cfg->max_uris;
+	lim.deadline_ms = deadline;
 	input_init(&in, c, STAGE_EOM);
 	in.hdrs = t->hdrs;
 	in.nhdrs = t->nhdrs;
 	in.msg = msg;
 	in.msglen = len;
 	in.deadline_ms = deadline;
-	mime_guard_set(&g);
+	in.mime_limits = &lim;
 	rules_run(c->snap->rules, &in, &t->res);
-	mime_guard_set(NULL);
-	if (g.limit != NULL)
-		results_set_limit(&t->res, g.limit);
-	if (g.expired)
-		t->res.timed_out = true;
 }
 
 void
