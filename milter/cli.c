@@ -129,6 +129,12 @@ cli_milter(int argc, char **argv)
 	} else
 		log_open("warden", true, LOG_MAIL);
 	diag_init(&d);
+	/*
+	 * In the foreground the prefilter is built in the background while
+	 * mail is judged without it; a daemon forks, which would lose that
+	 * thread, so it waits for it.
+	 */
+	rules_hs_background(fg);
 	s = snapshot_build(path, NULL, &d);
 	diag_log(&d, "");
 	if (s == NULL) {

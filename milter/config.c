@@ -110,6 +110,8 @@ static const struct key keys[] = {
 	{ "rules", CT_LIST, O(rules), "", 0, NULL },
 	{ "pcre2_match_limit", CT_ULONG, O(pcre2_match_limit), "100000", 0, NULL },
 	{ "pcre2_depth_limit", CT_ULONG, O(pcre2_depth_limit), "10000", 0, NULL },
+	{ "regex_prefilter", CT_BOOL, O(regex_prefilter), "yes", 0, NULL },
+	{ "regex_prefilter_cache", CT_STR, O(regex_prefilter_cache), "/var/cache/warden", 0, NULL },
 	{ "trusted_relays", CT_CIDRS, O(trusted_relays), "", 0, NULL },
 	{ "internal_relays", CT_CIDRS, O(internal_relays), "", 0, NULL },
 	/* Antivirus. */

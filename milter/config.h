@@ -96,6 +96,8 @@ struct config {
 	struct strlist rules;
 	unsigned long pcre2_match_limit;
 	unsigned long pcre2_depth_limit;
+	bool    regex_prefilter;	/* Hyperscan prefilter when built in */
+	char   *regex_prefilter_cache;	/* its compiled databases; "": none */
 	struct cidrlist trusted_relays;
 	struct cidrlist internal_relays;
 

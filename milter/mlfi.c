@@ -39,6 +39,7 @@
 #include "mlfi.h"
 #include "scan.h"
 #include "snapshot.h"
+#include "rules.h"
 #include "spool.h"
 #include "txn.h"
 
@@ -783,6 +784,9 @@ mlfi_run(const char *config_path, bool foreground)
 		rc = 2;
 		goto done;
 	}
+	/* From now on no fork: reloads build the prefilter in the
+	 * background while the old rules serve. */
+	rules_hs_background(true);
 	if (cfg->pid_file[0] != '\0') {
 		FILE *fp = fopen(cfg->pid_file, "w");
 

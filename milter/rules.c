@@ -101,6 +101,8 @@ rules_load(const struct config *cfg, struct diag *d)
 		rules_free(rs);
 		return NULL;
 	}
+	rules_hs_build(rs, cfg == NULL || cfg->regex_prefilter,
+	    cfg ? cfg->regex_prefilter_cache : NULL);
 	return rs;
 }
 
@@ -117,6 +119,8 @@ rules_load_text(const struct config *cfg, const char *name, const char *text,
 		rules_free(rs);
 		return NULL;
 	}
+	rules_hs_build(rs, cfg == NULL || cfg->regex_prefilter,
+	    cfg ? cfg->regex_prefilter_cache : NULL);
 	return rs;
 }
 
@@ -141,9 +145,13 @@ rules_free(struct ruleset *rs)
 		for (size_t j = 0; j < r->nmnodes; j++)
 			free(r->mnodes[j].name);
 		free(r->mnodes);
+		for (size_t j = 0; j < r->neargs; j++)
+			free(r->eargs[j]);
+		free(r->eargs);
 		free(r);
 	}
 	free(rs->rules);
+	rules_hs_free(rs);
 	g_hash_table_destroy(rs->byname);
 	g_hash_table_destroy(rs->skipnames);
 	strlist_free(&rs->files);
@@ -202,6 +210,17 @@ rules_summary(const struct ruleset *rs, struct diag *d)
 	for (size_t i = 0; i < rs->nskips; i++)
 		diag_note(d, "rules: skipped %u %s (not implemented in Warden)",
 		    rs->skips[i].n, rs->skips[i].what);
+	if (rules_hs_state(rs) != NULL) {
+		unsigned in, out;
+		size_t ndb;
+
+		rules_hs_counts(rs, &in, &out, &ndb);
+		diag_note(d, "rules: regex prefilter on: %u rules prefiltered, "
+		    "%u always run in PCRE2 (%zu Hyperscan databases)", in, out,
+		    ndb);
+	} else if (rs->hs_off_reason != NULL)
+		diag_note(d, "rules: regex prefilter off: %s",
+		    rs->hs_off_reason);
 }
 
 /* ---- Matching ---- */
@@ -367,6 +386,21 @@ struct hctx {
 	const struct rules_input *in;
 	struct relays rl;	/* made on first use */
 	bool    rl_made;
+	const struct mime_text *mt;
+	struct strlist uris;	/* made on first use */
+	bool    uris_made;
+
+	/* Header groups (rules on the same header, source and modifiers):
+	 * each group's text is made once, and given to the prefilter. */
+	const struct ruleset *rs;
+	struct hgval {
+		struct buf v;
+		size_t  found;
+		bool    made;
+	} *gv;
+	const struct hs_state *hs;	/* the prefilter, or NULL */
+	void   *scratch;	/* its scratch space, or NULL */
+	uint8_t *cand;		/* rule index -> the prefilter reported it */
 };
 
 static const char *
@@ -451,6 +485,57 @@ hdr_relays(struct hctx *hc)
 	return &hc->rl;
 }
 
+/* ---- What eval: tests see (rules_int.h) ---- */
+
+size_t
+rules_hdr_values(struct eval_ctx *ec, const char *name, unsigned mods,
+    struct buf *b)
+{
+	return hdr_collect(ec->hc, name, mods, b);
+}
+
+size_t
+rules_hdr_count(struct eval_ctx *ec)
+{
+	return ec->hc->n;
+}
+
+const char *
+rules_hdr_name(struct eval_ctx *ec, size_t i)
+{
+	return i < ec->hc->n && ec->hc->h[i].name ? ec->hc->h[i].name : "";
+}
+
+const char *
+rules_hdr_rawvalue(struct eval_ctx *ec, size_t i)
+{
+	return i < ec->hc->n ? hdr_raw(ec->hc, i) : "";
+}
+
+const struct relays *
+rules_hdr_relays(struct eval_ctx *ec)
+{
+	return hdr_relays(ec->hc);
+}
+
+static void uris_with_mail(const struct mime_text *mt, struct strlist *out);
+
+static const struct strlist *
+hdr_uris(struct hctx *hc)
+{
+	if (!hc->uris_made) {
+		uris_with_mail(hc->mt, &hc->uris);
+		hc->uris_made = true;
+	}
+	return &hc->uris;
+}
+
+const struct strlist *
+rules_uris(struct eval_ctx *ec)
+{
+	return hdr_uris(ec->hc);
+}
+
 /*
  * SpamAssassin's pseudo-headers: MESSAGEID (X-Message-Id,
  * Resent-Message-Id, X-Original-Message-ID, Message-Id, raw), EnvelopeFrom
@@ -524,14 +609,12 @@ hdr_pseudo(const struct rule *r, struct hctx *hc, struct buf *v)
 	return 1;
 }
 
-static void
-run_header(const struct rule *r, struct hctx *hc, struct mctx *m,
-    struct results *res)
+/* The text header rule r is matched against; returns how many values. */
+static size_t
+hdr_value(const struct rule *r, struct hctx *hc, struct buf *v)
 {
-	struct buf v;
 	size_t found = 0;
 
-	buf_init(&v, 0);
 	switch (r->hsrc) {
 	case HS_MSGID:
 	case HS_ENVFROM:
@@ -539,19 +622,19 @@ run_header(const struct rule *r, struct hctx *hc, struct mctx *m,
 	case HS_RELAYS_UNTRUSTED:
 	case HS_RELAYS_INTERNAL:
 	case HS_RELAYS_EXTERNAL:
-		found = hdr_pseudo(r, hc, &v);
+		found = hdr_pseudo(r, hc, v);
 		break;
 	case HS_ALL:
 		for (size_t i = 0; i < hc->n; i++) {
-			buf_printf(&v, "%s: ", hc->h[i].name ? hc->h[i].name :
+			buf_printf(v, "%s: ", hc->h[i].name ? hc->h[i].name :
 			    "");
-			hdr_put(hc, i, r->hmods & HM_RAW, &v);
-			buf_putc(&v, '\n');
+			hdr_put(hc, i, r->hmods & HM_RAW, v);
+			buf_putc(v, '\n');
 			found++;
 		}
 		break;
 	case HS_TOCC:
-		found = hdr_collect(hc, "To", r->hmods, &v);
+		found = hdr_collect(hc, "To", r->hmods, v);
 		{
 			struct buf cc;
 			size_t ncc;
@@ -559,39 +642,90 @@ run_header(const struct rule *r, struct hctx *hc, struct mctx *m,
 			buf_init(&cc, 0);
 			ncc = hdr_collect(hc, "Cc", r->hmods, &cc);
 			if (ncc > 0) {
-				if (v.len > 0)
-					buf_puts(&v, ", ");
-				buf_append(&v, cc.p, cc.len);
+				if (v->len > 0)
+					buf_puts(v, ", ");
+				buf_append(v, cc.p, cc.len);
 			}
 			found += ncc;
 			buf_free(&cc);
 		}
 		break;
 	case HS_NAME:
-		found = hdr_collect(hc, r->hname, r->hmods, &v);
+		found = hdr_collect(hc, r->hname, r->hmods, v);
 		break;
 	}
-	if (r->hexists) {
-		if (found > 0)
-			take_hit(r, 1, r->hname, strlen(r->hname), res);
-	} else {
-		size_t mo = 0, ml = 0;
-		unsigned c;
+	if (v->p == NULL)
+		buf_puts(v, "");
+	return found;
+}
 
-		if (found == 0 && r->if_unset != NULL) {
-			buf_reset(&v);
-			buf_puts(&v, r->if_unset);
-		}
-		if (v.p == NULL)
-			buf_puts(&v, "");
-		c = re_count(r, v.p, v.len, rule_max(r), m, &mo, &ml);
-		if (r->negate) {
-			if (c == 0)
-				take_hit(r, 1, v.p, v.len, res);
-		} else
-			take_hit(r, c, v.p + mo, ml, res);
+/*
+ * Whether r's regex need not run: it is in a prefilter database, and the
+ * prefilter, which reports every text the regex could match, did not
+ * report it.
+ */
+static bool
+skip_regex(const struct hctx *hc, const struct rule *r)
+{
+	return hc->scratch != NULL && !hc->cand[r->index] &&
+	    rules_hs_member(hc->hs, r->index);
+}
+
+/* r's group text, made (and prefiltered) on first use in this message. */
+static const struct hgval *
+hdr_group(const struct rule *r, struct hctx *hc)
+{
+	struct hgval *g = &hc->gv[r->hgroup];
+
+	if (!g->made) {
+		const char *t;
+
+		buf_init(&g->v, 0);
+		g->found = hdr_value(r, hc, &g->v);
+		g->made = true;
+		t = g->v.p;
+		rules_hs_scan(hc->hs, RK_HEADER, r->hgroup, &t, &g->v.len, 1,
+		    hc->scratch, hc->cand);
 	}
-	buf_free(&v);
+	return g;
+}
+
+static void
+run_header(const struct rule *r, struct hctx *hc, struct mctx *m,
+    struct results *res)
+{
+	const struct hgval *g;
+	const char *t;
+	size_t tl, mo = 0, ml = 0;
+	unsigned c;
+
+	/* Every header rule has a group once loaded (rules_hs_build). */
+	if (r->hgroup < 0 || (size_t)r->hgroup >= hc->rs->nhgroups)
+		return;
+	g = hdr_group(r, hc);
+	if (r->hexists) {
+		if (g->found > 0)
+			take_hit(r, 1, r->hname, strlen(r->hname), res);
+		return;
+	}
+	if (g->found == 0 && r->if_unset != NULL) {
+		t = r->if_unset;
+		tl = strlen(t);
+	} else if (skip_regex(hc, r)) {
+		/* The prefilter saw no possible match: PCRE2 would not. */
+		if (r->negate)
+			take_hit(r, 1, g->v.p, g->v.len, res);
+		return;
+	} else {
+		t = g->v.p;
+		tl = g->v.len;
+	}
+	c = re_count(r, t, tl, rule_max(r), m, &mo, &ml);
+	if (r->negate) {
+		if (c == 0)
+			take_hit(r, 1, t, tl, res);
+	} else
+		take_hit(r, c, t + mo, ml, res);
 }
 
 /*
@@ -839,6 +973,41 @@ uris_with_mail(const struct mime_text *mt, struct strlist *out)
 
 /* ---- One stage ---- */
 
+/*
+ * Give the prefilter every text of the kinds that have rules (header
+ * groups are scanned when first used, in run_header).
+ */
+static void
+prefilter(const struct ruleset *rs, struct hctx *hc, const char *msg,
+    size_t msglen)
+{
+	const struct mime_text *mt = hc->mt;
+	static const enum rule_kind kinds[] = { RK_BODY, RK_RAWBODY, RK_URI,
+		RK_FILENAME, RK_MIMETYPE };
+
+	if (hc->hs == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		enum rule_kind k = kinds[i];
+		const struct strlist *l;
+
+		if (rs->nkind[k] == 0)
+			continue;
+		switch (k) {
+		case RK_BODY: l = &mt->body; break;
+		case RK_RAWBODY: l = &mt->rawbody; break;
+		case RK_URI: l = hdr_uris(hc); break;
+		case RK_FILENAME: l = &mt->filenames; break;
+		default: l = &mt->types; break;
+		}
+		rules_hs_scan(hc->hs, k, -1, (const char *const *)l->v, NULL,
+		    l->n, hc->scratch, hc->cand);
+	}
+	if (rs->nkind[RK_FULL] > 0)
+		rules_hs_scan(hc->hs, RK_FULL, -1, &msg, &msglen, 1,
+		    hc->scratch, hc->cand);
+}
+
 static void
 run_eom(const struct ruleset *rs, const struct rules_input *in,
     struct mctx *m, struct results *res)
@@ -846,8 +1015,8 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	struct hctx hc;
 	struct header *own = NULL;
 	struct mime_text mt;
-	bool prepared = false, uris_made = false;
-	struct strlist uris;
+	struct eval_ctx ec;
+	bool prepared = false;
 	const char *msg = in->msg ? in->msg : "";
 	size_t msglen = in->msg ? in->msglen : 0;
 
@@ -855,7 +1024,9 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	hc.in = in;
 	hc.h = in->hdrs;
 	hc.n = in->nhdrs;
-	if (hc.n == 0 && msglen > 0 && rs->nkind[RK_HEADER] > 0) {
+	hc.mt = &mt;
+	if (hc.n == 0 && msglen > 0 && (rs->nkind[RK_HEADER] > 0 ||
+	    rs->neval > 0)) {
 		hc.n = split_headers(msg, msglen, &own);
 		hc.h = own;
 	}
@@ -870,6 +1041,19 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 		if (mt.expired)
 			res->timed_out = true;
 	}
+	hc.rs = rs;
+	hc.gv = xcalloc(rs->nhgroups + 1, sizeof(*hc.gv));
+	hc.cand = xcalloc(rs->n + 1, 1);
+	hc.hs = rules_hs_state(rs);
+	hc.scratch = rules_hs_get(hc.hs);
+	prefilter(rs, &hc, msg, msglen);
+	memset(&ec, 0, sizeof(ec));
+	ec.rs = rs;
+	ec.in = in;
+	ec.msg = msg;
+	ec.msglen = msglen;
+	ec.mt = &mt;
+	ec.hc = &hc;
 
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = rs->rules[i];
@@ -881,6 +1065,13 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 			break;
 		}
 		if (!rule_enabled(r))
+			continue;
+		if (r->eval != NULL) {
+			take_hit(r, rules_eval_run(r, &ec), NULL, 0, res);
+			continue;
+		}
+		/* Not reported by the prefilter: PCRE2 would not match. */
+		if (r->kind != RK_HEADER && skip_regex(&hc, r))
 			continue;
 		switch (r->kind) {
 		case RK_HEADER:
@@ -894,11 +1085,7 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 			run_list(r, &mt.rawbody, 0, m, res);
 			break;
 		case RK_URI:
-			if (!uris_made) {
-				uris_with_mail(&mt, &uris);
-				uris_made = true;
-			}
-			run_list(r, &uris, 0, m, res);
+			run_list(r, hdr_uris(&hc), 0, m, res);
 			break;
 		case RK_FILENAME:
 			run_list(r, &mt.filenames, 0, m, res);
@@ -915,8 +1102,15 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	}
 	run_metas(rs, res);
 
-	if (uris_made)
-		strlist_free(&uris);
+	rules_eval_done(&ec);
+	rules_hs_put(hc.hs, hc.scratch);
+	for (size_t g = 0; g < rs->nhgroups; g++)
+		if (hc.gv[g].made)
+			buf_free(&hc.gv[g].v);
+	free(hc.gv);
+	free(hc.cand);
+	if (hc.uris_made)
+		strlist_free(&hc.uris);
 	if (prepared)
 		mime_text_free(&mt);
 	for (size_t i = 0; i < hc.n; i++) {

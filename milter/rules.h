@@ -62,4 +62,11 @@ void   rules_summary(const struct ruleset *rs, struct diag *d);
 int rules_run(const struct ruleset *rs, const struct rules_input *in,
     struct results *res);
 
+/*
+ * Build the regex prefilter of rule sets loaded from now on in a
+ * background thread (the daemon: loading and reloading do not wait for
+ * it); by default it is built before rules_load() returns.
+ */
+void rules_hs_background(bool on);
+
 #endif

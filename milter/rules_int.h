@@ -1,7 +1,7 @@
 /*
  * rules_int.h -- the inside of a ruleset, shared by rules_parse.c (which
  * builds it from rule files) and rules.c (which loads, runs and frees it).
- * Nothing outside those two files includes this.
+ * Nothing outside the rules_*.c files includes this.
  *
  * Ownership: the ruleset owns every rule, and each rule owns its strings,
  * compiled regex, CIDR list and meta expression.  After rules_load()
@@ -15,6 +15,11 @@
 #include <glib.h>
 
 #include "rules.h"
+
+struct buf;
+struct relays;
+struct mime_text;
+struct eval_def;		/* rules_eval.c's table of tests */
 
 enum rule_kind { RK_NONE = -1, RK_CONNECT = 0, RK_HELO, RK_ENVFROM,
 	RK_ENVRCPT, RK_HEADER, RK_BODY, RK_RAWBODY, RK_URI, RK_FULL,
@@ -96,6 +101,15 @@ struct rule {
 	size_t  nmnodes;
 	int     mroot;
 	bool    referenced;	/* used by some meta */
+
+	/* eval: tests Warden implements (rules_eval.c); NULL otherwise */
+	const struct eval_def *eval;
+	char  **eargs;		/* its arguments, unquoted (owned) */
+	size_t  neargs;
+
+	/* multi-pattern prefilter (rules_hs.c) */
+	int     hgroup;		/* header rules: index of the subject
+				 * group (same source, name, modifiers) */
 };
 
 struct skipped {
@@ -111,6 +125,7 @@ struct ruleset {
 	GHashTable *skipnames;	/* names of skipped rules (owned keys) */
 	struct strlist files;	/* every file read, for rule->file */
 	size_t  nkind[RK_NKINDS];
+	size_t  neval;		/* eval: tests run natively */
 	int    *order;		/* metas in evaluation order (deps first) */
 	size_t  norder;
 	struct skipped *skips;
@@ -133,9 +148,101 @@ struct ruleset {
 	GHashTable *block_scores;	/* name -> double *: score lines in
 					 * blocks not loaded (see rules_finish) */
 	bool    want_relays;	/* some rule reads X-Spam-Relays-* */
+	struct hs_slot *hs;	/* the prefilter (rules_hs.c); NULL: none */
+	const char *hs_off_reason;	/* static text: why there is none */
+	size_t  nhgroups;	/* header groups (rule->hgroup) */
 };
 
 extern const char *const rules_kind_names[RK_NKINDS];
+
+/*
+ * What an eval: test sees of one message at the end of data (built by
+ * rules.c's run_eom for the one call; everything borrowed).  Header
+ * values and the URI list are made on first use through the functions
+ * below; "cache" is the eval tests' own per-message state, freed by
+ * rules_eval_done().
+ */
+struct hctx;
+struct eval_ctx {
+	const struct ruleset *rs;
+	const struct rules_input *in;
+	const char *msg;		/* the message as received */
+	size_t  msglen;
+	const struct mime_text *mt;	/* prepared for rs->want */
+	struct hctx *hc;
+	void   *cache;
+};
+/*
+ * rules.c, for eval tests: every value of header NAME (case-insensitive)
+ * as mods (HM_*) asks, joined by "\n", appended to b; returns how many.
+ */
+size_t rules_hdr_values(struct eval_ctx *ec, const char *name,
+    unsigned mods, struct buf *b);
+/* The number of headers, and header i's name and raw value (trimmed,
+ * folding kept). */
+size_t rules_hdr_count(struct eval_ctx *ec);
+const char *rules_hdr_name(struct eval_ctx *ec, size_t i);
+const char *rules_hdr_rawvalue(struct eval_ctx *ec, size_t i);
+/* The relay chain from Received headers and the client. */
+const struct relays *rules_hdr_relays(struct eval_ctx *ec);
+/* The message's URIs as uri rules see them. */
+const struct strlist *rules_uris(struct eval_ctx *ec);
+
+/*
+ * rules_eval.c.  rules_eval_define(): if Warden implements the test
+ * "call" (the text after "eval:", e.g. "check_for_missing_to_header()")
+ * for a rule of this kind, set r->eval and r->eargs, add to rs->want what
+ * the test needs, and return true; false (nothing set) when it does not,
+ * with *why a static reason for lint.  rules_eval_run() returns the
+ * number of hits (0: none).  rules_eval_done() frees ec->cache.
+ */
+bool rules_eval_define(struct ruleset *rs, struct rule *r,
+    enum rule_kind kind, const char *call, const char **why);
+unsigned rules_eval_run(const struct rule *r, struct eval_ctx *ec);
+void rules_eval_done(struct eval_ctx *ec);
+/*
+ * Settings of the plugins whose tests are here (freemail_domains,
+ * freemail_welcomelist): true when kw is one, kept in rs until
+ * rules_eval_finish(); *why is a static note for lint on entries
+ * skipped, else NULL.  rules_eval_finish() runs once every file is read
+ * and hands the settings to the rules that use them.
+ */
+bool rules_eval_setting(struct ruleset *rs, const char *kw,
+    const char *value, const char **why);
+void rules_eval_finish(struct ruleset *rs);
+
+/*
+ * rules_hs.c: the multi-pattern prefilter.  rules_hs_build() runs once
+ * the ruleset is complete: it gives every header rule its group (always)
+ * and, when enabled and built in, builds the databases or reads them
+ * from cachedir (NULL or "": no cache) -- at once, or in a background
+ * thread after rules_hs_background(true) (the daemon: messages are
+ * judged without the prefilter until it is ready); else
+ * rs->hs_off_reason says why there is none.  rules_hs_free() from
+ * rules_free().
+ *
+ * Per message: rules_hs_state() is the prefilter to use (NULL: none
+ * yet; take it once and use that one throughout), rules_hs_get() lends a
+ * scratch space (NULL: none, then every rule is a candidate) and
+ * rules_hs_put() takes it back; rules_hs_scan() sets cand[rule index]
+ * for the rules of that kind (or header group) that may match one of the
+ * n texts v[] (lengths len[], or NUL-terminated when len is NULL).  A
+ * rule for which rules_hs_member() is true and cand[] is not set cannot
+ * match: PCRE2 need not run.
+ */
+struct hs_state;
+void rules_hs_build(struct ruleset *rs, bool enabled, const char *cachedir);
+void rules_hs_free(struct ruleset *rs);
+const struct hs_state *rules_hs_state(const struct ruleset *rs);
+bool rules_hs_member(const struct hs_state *st, int rule);
+void *rules_hs_get(const struct hs_state *st);
+void rules_hs_put(const struct hs_state *st, void *scratch);
+void rules_hs_scan(const struct hs_state *st, enum rule_kind kind, int group,
+    const char *const *v, const size_t *len, size_t n, void *scratch,
+    uint8_t *cand);
+/* Rules in a database, rules that always run, databases (for lint). */
+void rules_hs_counts(const struct ruleset *rs, unsigned *in, unsigned *out,
+    size_t *ndb);
 
 /*
  * Parse one rule file into rs (recursing into include).  Problems go to
