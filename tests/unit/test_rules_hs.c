@@ -305,6 +305,38 @@ START_TEST(test_summary)
 END_TEST
 
 #ifdef HAVE_HYPERSCAN
+/*
+ * The daemon's way: the databases are built in a background thread;
+ * until they are published every rule runs, and the hits are the same
+ * before and after.  A ruleset freed while its build runs is fine.
+ */
+START_TEST(test_background)
+{
+	struct ruleset *bg, *off = load(cfg_off, "t", tricky), *gone;
+	unsigned nhit = 0;
+	int waited = 0;
+
+	rules_hs_background(true);
+	gone = load(cfg_on, "t", tricky);
+	rules_free(gone);
+	bg = load(cfg_on, "t", tricky);
+	rules_hs_background(false);
+	for (size_t i = 0; i < sizeof(handmade) / sizeof(handmade[0]); i++)
+		compare(bg, off, "building", handmade[i], strlen(handmade[i]),
+		    &nhit);
+	while (rules_hs_state(bg) == NULL && waited < 300000) {
+		usleep(10000);
+		waited += 10;
+	}
+	ck_assert_msg(rules_hs_state(bg) != NULL, "not built in 300 s");
+	for (size_t i = 0; i < sizeof(handmade) / sizeof(handmade[0]); i++)
+		compare(bg, off, "built", handmade[i], strlen(handmade[i]),
+		    &nhit);
+	rules_free(bg);
+	rules_free(off);
+}
+END_TEST
+
 static size_t
 count_cache(void)
 {
@@ -390,6 +422,7 @@ suite(void)
 	tcase_add_test(tc, test_summary);
 #ifdef HAVE_HYPERSCAN
 	tcase_add_test(tc, test_cache);
+	tcase_add_test(tc, test_background);
 #endif
 	suite_add_tcase(s, tc);
 	return s;
