@@ -100,11 +100,12 @@ struct hs_db {
 
 /*
  * The databases that scan one kind of text (or one header group): byte
- * and UTF-8 ones, each of at most CHUNK patterns -- Hyperscan's compile
- * time grows faster than the number of patterns, and a scan with a few
- * databases costs little more than with one.
+ * and UTF-8 ones, each of at most CHUNK patterns and CHUNK_BYTES bytes
+ * of them -- Hyperscan's compile time grows faster than the size of the
+ * set, while each database costs one more pass over the text.
  */
-#define CHUNK	64
+#define CHUNK		1024
+#define CHUNK_BYTES	6000
 struct hs_pair {
 	struct hs_db *db;
 	size_t  n;
@@ -146,6 +147,7 @@ struct job_pat {
 struct job_set {
 	struct job_pat *v;
 	unsigned n;
+	size_t  bytes;		/* of the patterns */
 	bool    utf8;
 	int     kind;		/* RK_HEADER: group */
 	int     group;
@@ -160,6 +162,53 @@ struct hs_job {
 	unsigned nout;		/* left out before compiling */
 	struct hs_slot *slot;
 };
+
+/*
+ * Kinds whose text is a list of strings (body paragraphs, lines of the
+ * raw body, URIs, file names, MIME types).  The prefilter scans the list
+ * joined by newlines, once per database, with every pattern multi-line:
+ * "^" and "$" then match at each string's start and end (and at more
+ * places, which only adds candidates), and a match that spans two
+ * strings only adds a candidate too.  So the candidates are still a
+ * superset of the rules PCRE2 matches string by string.
+ */
+static bool
+list_kind(enum rule_kind k)
+{
+	return k == RK_BODY || k == RK_RAWBODY || k == RK_URI ||
+	    k == RK_FILENAME || k == RK_MIMETYPE;
+}
+
+/* Whether p has a backslash escape \c for a c in set (not \\c). */
+static bool
+has_escape(const char *p, const char *set)
+{
+	for (; *p; p++)
+		if (*p == '\\' && p[1] != '\0') {
+			if (strchr(set, p[1]) != NULL)
+				return true;
+			p++;
+		}
+	return false;
+}
+
+/* Whether p has an inline option setting such as (?-m) or (?^). */
+static bool
+turns_flag_off(const char *p)
+{
+	for (; (p = strstr(p, "(?")) != NULL; p += 2) {
+		const char *q = p + 2;
+
+		/* (An escaped "\\(?" is caught too: only a rule kept out.) */
+		while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+		    *q == '-' || *q == '^') {
+			if (*q == '-' || *q == '^')
+				return true;
+			q++;
+		}
+	}
+	return false;
+}
 
 /* Is kind one whose rules the prefilter can cover? */
 static bool
@@ -255,6 +304,12 @@ rule_ok(const struct rule *r, bool long_ok)
 				return false;
 	if ((!long_ok && strlen(r->pat) > MAX_PATTERN) ||
 	    max_repeat(r->pat) > MAX_REPEAT)
+		return false;
+	/* The texts of a list kind are scanned joined (see joined()): a
+	 * pattern that can tell where the whole text starts or ends, or
+	 * turns multi-line off, would miss lines. */
+	if (list_kind(r->kind) && (has_escape(r->pat, "AzZG") ||
+	    turns_flag_off(r->pat)))
 		return false;
 	/* PCRE2 options Hyperscan has no flag for change the meaning. */
 	if (r->popts & ~(uint32_t)(PCRE2_CASELESS | PCRE2_DOTALL |
@@ -599,7 +654,8 @@ job_add(struct hs_job *j, const struct rule *r)
 	for (size_t i = j->nsets; i-- > 0;)
 		if (j->sets[i].kind == kind && j->sets[i].group == group &&
 		    j->sets[i].utf8 == utf8) {
-			if (j->sets[i].n < CHUNK)
+			if (j->sets[i].n < CHUNK &&
+			    j->sets[i].bytes + strlen(r->pat) <= CHUNK_BYTES)
 				set = &j->sets[i];
 			break;
 		}
@@ -618,8 +674,10 @@ job_add(struct hs_job *j, const struct rule *r)
 	}
 	set->v[set->n].pat = (r->popts & PCRE2_EXTENDED) ?
 	    xasprintf("(?x)%s", r->pat) : xstrdup(r->pat);
-	set->v[set->n].flags = hs_flags(r->popts);
+	set->v[set->n].flags = hs_flags(r->popts) |
+	    (list_kind(r->kind) ? HS_FLAG_MULTILINE : 0);
 	set->v[set->n].rule = r->index;
+	set->bytes += strlen(set->v[set->n].pat);
 	set->n++;
 }
 
@@ -802,6 +860,8 @@ rules_hs_scan(const struct hs_state *st, enum rule_kind kind, int group,
     uint8_t *cand)
 {
 	const struct hs_pair *p;
+	struct buf j;
+	const char *jv;
 
 	if (st == NULL)
 		return;
@@ -811,8 +871,24 @@ rules_hs_scan(const struct hs_state *st, enum rule_kind kind, int group,
 		p = &st->group[group];
 	} else
 		p = &st->kind[kind];
+	if (p->n == 0)
+		return;
+	if (!list_kind(kind) || n <= 1) {
+		for (size_t i = 0; i < p->n; i++)
+			db_scan(&p->db[i], v, len, n, scratch, cand);
+		return;
+	}
+	/* One pass per database over the strings joined by newlines. */
+	buf_init(&j, 0);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			buf_putc(&j, '\n');
+		buf_append(&j, v[i], len ? len[i] : strlen(v[i]));
+	}
+	jv = j.p ? j.p : "";
 	for (size_t i = 0; i < p->n; i++)
-		db_scan(&p->db[i], v, len, n, scratch, cand);
+		db_scan(&p->db[i], &jv, &j.len, 1, scratch, cand);
+	buf_free(&j);
 }
 
 void
