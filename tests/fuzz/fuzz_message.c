@@ -2,7 +2,9 @@
  * fuzz_message -- the whole pipeline on one stored message, as
  * "warden scan" runs it: header split, every stage, the MIME walk, text
  * preparation, every rule kind (the shipped rules plus fuzz.rules, which
- * has at least one rule of each kind), meta rules and the verdict.
+ * has at least one rule of each kind), meta rules and the verdict.  Every
+ * message is judged twice, with the regex prefilter and without it: the
+ * hits must be the same (the prefilter may only save work).
  */
 #include "autoconfig.h"
 
@@ -16,48 +18,87 @@
 #include "msgfile.h"
 #include "snapshot.h"
 
-static struct snapshot *snap;
+static struct snapshot *snap, *snap_off;
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+static struct snapshot *
+build(bool prefilter)
 {
 	char conf[] = "/tmp/warden-fuzz-XXXXXX";
 	int fd = mkstemp(conf);
 	struct diag d;
+	struct snapshot *s;
 	FILE *fp;
 
-	(void)argc;
-	(void)argv;
-	log_set_level(LOG_CRIT);
 	if (fd < 0 || (fp = fdopen(fd, "w")) == NULL)
 		abort();
 	fprintf(fp, "spool_directory = /tmp\nclamav = off\n"
 	    "spool_memory_limit = 64k\nsubject_tag = [SPAM]\n"
-	    "rules = %s/rules/*.rules %s/tests/fuzz/fuzz.rules\n",
-	    fuzz_srcdir(), fuzz_srcdir());
+	    "rules = %s/rules/*.rules %s/tests/fuzz/fuzz.rules\n"
+	    "regex_prefilter = %s\nregex_prefilter_cache =\n",
+	    fuzz_srcdir(), fuzz_srcdir(), prefilter ? "yes" : "no");
 	fclose(fp);
 	diag_init(&d);
-	snap = snapshot_build(conf, NULL, &d);
+	s = snapshot_build(conf, NULL, &d);
 	unlink(conf);
-	if (snap == NULL) {
+	if (s == NULL) {
 		for (size_t i = 0; i < d.errors.n; i++)
 			fprintf(stderr, "%s\n", d.errors.v[i]);
 		abort();
 	}
 	diag_free(&d);
+	return s;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	log_set_level(LOG_CRIT);
+	snap = build(true);
+	snap_off = build(false);
 	return 0;
+}
+
+/* The same hits, with the same counts, in the same order. */
+static void
+same_hits(const struct results *a, const struct results *b)
+{
+	if (a == NULL || b == NULL) {
+		if (a != b)
+			abort();
+		return;
+	}
+	if (a->nhits != b->nhits) {
+		fprintf(stderr, "prefilter: %zu hits, without: %zu\n",
+		    a->nhits, b->nhits);
+		abort();
+	}
+	for (size_t i = 0; i < a->nhits; i++)
+		if (strcmp(a->hits[i].name, b->hits[i].name) != 0 ||
+		    a->hits[i].count != b->hits[i].count) {
+			fprintf(stderr, "prefilter: hit %s*%u, without: "
+			    "%s*%u\n", a->hits[i].name, a->hits[i].count,
+			    b->hits[i].name, b->hits[i].count);
+			abort();
+		}
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct msgfile_envelope env = { NULL, NULL, "192.0.2.1", "fuzz.example" };
-	struct msgfile_outcome oc;
+	struct msgfile_outcome oc, off;
 
 	msgfile_scan(snap, &env, (const char *)data, size, &oc);
 	/* Every message gets a defined verdict. */
 	if (oc.action == ACT_NONE || oc.action == ACT_SCAN)
 		abort();
+	msgfile_scan(snap_off, &env, (const char *)data, size, &off);
+	if (oc.action != off.action)
+		abort();
+	same_hits(oc.res, off.res);
 	msgfile_outcome_free(&oc);
+	msgfile_outcome_free(&off);
 	return 0;
 }
