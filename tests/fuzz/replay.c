@@ -7,24 +7,24 @@
  * the program's name without its "replay_" prefix.  Exit 0 when every
  * input ran (a crash or sanitizer report ends the process non-zero).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "fuzz.h"
+#include "../load/walk.h"	/* the same walk as wdload's */
 
 static int ran;
 
 static void
-replay_file(const char *path)
+replay_file(const char *path, void *arg)
 {
 	FILE *fp = fopen(path, "rb");
 	unsigned char *buf;
 	long n;
 
+	(void)arg;
 	if (fp == NULL) {
 		fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
 		exit(1);
@@ -41,33 +41,6 @@ replay_file(const char *path)
 	LLVMFuzzerTestOneInput(buf, (size_t)n);
 	free(buf);
 	ran++;
-}
-
-static void
-replay_path(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0) {
-		fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	if (S_ISDIR(st.st_mode)) {
-		struct dirent **ents;
-		int n = scandir(path, &ents, NULL, alphasort);
-
-		for (int i = 0; i < n; i++) {
-			if (ents[i]->d_name[0] != '.') {
-				char sub[4096];
-
-				snprintf(sub, sizeof(sub), "%s/%s", path, ents[i]->d_name);
-				replay_path(sub);
-			}
-			free(ents[i]);
-		}
-		free(ents);
-	} else if (S_ISREG(st.st_mode))
-		replay_file(path);
 }
 
 const char *
@@ -89,15 +62,17 @@ main(int argc, char **argv)
 	if (strncmp(base, "replay_", 7) == 0)
 		base += 7;
 	LLVMFuzzerInitialize(&argc, &argv);
-	if (argc > 1)
+	if (argc > 1) {
 		for (int i = 1; i < argc; i++)
-			replay_path(argv[i]);
-	else {
+			if (walk_files("replay", argv[i], replay_file, NULL) < 0)
+				return 1;
+	} else {
 		char dir[4096];
 
 		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%s",
 		    fuzz_srcdir(), base);
-		replay_path(dir);
+		if (walk_files("replay", dir, replay_file, NULL) < 0)
+			return 1;
 	}
 	printf("replay %s: %d input(s) ran\n", base, ran);
 	return ran > 0 ? 0 : 1;

@@ -42,14 +42,9 @@
  * Exit status: 0 when every message got a verdict, 1 on protocol errors,
  * 2 on usage errors.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -58,13 +53,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libmilter/mfdef.h>
+
+#include "mproto.h"
+#include "walk.h"
 
 #define CHUNK 65535
 
@@ -232,307 +228,131 @@ add_message(const char *data, size_t len)
 	msgs[nmsgs++] = m;
 }
 
+/* One file: read whole, then parsed. */
 static void
-load_path(const char *path)
+load_file(const char *path, void *arg)
 {
 	struct stat st;
+	int fd = open(path, O_RDONLY);
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t r;
 
-	if (stat(path, &st) < 0) {
+	(void)arg;
+	if (fd < 0 || fstat(fd, &st) < 0 ||
+	    (buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		fprintf(stderr, "wdload: %s: %s\n", path, strerror(errno));
 		exit(2);
 	}
-	if (S_ISDIR(st.st_mode)) {
-		struct dirent **ents;
-		int n = scandir(path, &ents, NULL, alphasort);
-
-		for (int i = 0; i < n; i++) {
-			if (ents[i]->d_name[0] != '.') {
-				char sub[4096];
-
-				snprintf(sub, sizeof(sub), "%s/%s", path, ents[i]->d_name);
-				load_path(sub);
-			}
-			free(ents[i]);
-		}
-		free(ents);
-		return;
-	}
-	if (!S_ISREG(st.st_mode))
-		return;
-	{
-		int fd = open(path, O_RDONLY);
-		char *buf = malloc((size_t)st.st_size + 1);
-		size_t got = 0;
-		ssize_t r;
-
-		if (fd < 0 || buf == NULL) {
-			fprintf(stderr, "wdload: %s: %s\n", path, strerror(errno));
-			exit(2);
-		}
-		while (got < (size_t)st.st_size &&
-		    (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
-			got += (size_t)r;
-		close(fd);
-		add_message(buf, got);
-		free(buf);
-	}
+	while (got < (size_t)st.st_size &&
+	    (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)r;
+	close(fd);
+	add_message(buf, got);
+	free(buf);
 }
 
-/* --- The protocol ---------------------------------------------------- */
-
-struct mconn {
-	int      fd;
-	uint32_t actions;
-	uint32_t proto;		/* steps the filter asked for */
-};
-
-static int
-open_socket(void)
-{
-	int fd;
-
-	if (strncmp(sockspec, "unix:", 5) == 0 || strncmp(sockspec, "local:", 6) == 0) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
-		const char *path = strchr(sockspec, ':') + 1;
-
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-			return -1;
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-			close(fd);
-			return -1;
-		}
-		return fd;
-	}
-	if (strncmp(sockspec, "inet:", 5) == 0 || strncmp(sockspec, "inet6:", 6) == 0) {
-		const char *spec = strchr(sockspec, ':') + 1, *at = strchr(spec, '@');
-		char port[16], host[256];
-		struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
-		int one = 1;
-
-		if (at == NULL || (size_t)(at - spec) >= sizeof(port))
-			return -1;
-		snprintf(port, sizeof(port), "%.*s", (int)(at - spec), spec);
-		snprintf(host, sizeof(host), "%s", at + 1);
-		hints.ai_family = sockspec[4] == '6' ? AF_INET6 : AF_INET;
-		if (getaddrinfo(host, port, &hints, &ai) != 0)
-			return -1;
-		fd = socket(ai->ai_family, SOCK_STREAM, 0);
-		if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-			if (fd >= 0)
-				close(fd);
-			freeaddrinfo(ai);
-			return -1;
-		}
-		freeaddrinfo(ai);
-		/* As an MTA should: small commands must not wait on Nagle. */
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		return fd;
-	}
-	return -1;
-}
-
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-read_all(int fd, void *p, size_t n)
-{
-	char *c = p;
-
-	while (n > 0) {
-		ssize_t r = read(fd, c, n);
-
-		if (r <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-static int
-send_cmd(struct mconn *mc, char cmd, const void *data, size_t len)
-{
-	char hdr[5];
-	uint32_t l = htonl((uint32_t)len + 1);
-
-	memcpy(hdr, &l, 4);
-	hdr[4] = cmd;
-	if (len + 5 <= 8192) {
-		char buf[8192];
-
-		memcpy(buf, hdr, 5);
-		if (len)
-			memcpy(buf + 5, data, len);
-		return write_all(mc->fd, buf, len + 5);
-	}
-	if (write_all(mc->fd, hdr, 5) < 0)
-		return -1;
-	return len ? write_all(mc->fd, data, len) : 0;
-}
-
-/* Read one reply; *data (malloc'd, NUL-terminated) and *len. */
-static int
-read_reply(struct mconn *mc, char *cmd, char **data, size_t *len)
-{
-	uint32_t l;
-
-	if (read_all(mc->fd, &l, 4) < 0)
-		return -1;
-	l = ntohl(l);
-	if (l == 0 || l > (1u << 24))
-		return -1;
-	if (read_all(mc->fd, cmd, 1) < 0)
-		return -1;
-	*len = l - 1;
-	*data = malloc(*len + 1);
-	if (read_all(mc->fd, *data, *len) < 0) {
-		free(*data);
-		return -1;
-	}
-	(*data)[*len] = '\0';
-	return 0;
-}
-
-/* Append "s\0" to b. */
-static size_t
-put(char *b, size_t o, const char *s)
-{
-	size_t n = strlen(s) + 1;
-
-	memcpy(b + o, s, n);
-	return o + n;
-}
-
-static int
-send_macros(struct mconn *mc, char stage, const char *const *kv, int n)
-{
-	char buf[1024];
-	size_t o = 1;
-
-	buf[0] = stage;
-	for (int i = 0; i < n; i++)
-		o = put(buf, o, kv[i]);
-	return send_cmd(mc, SMFIC_MACRO, buf, o);
-}
+/* --- The protocol (the wire is in mproto.c) -------------------------- */
 
 /*
- * Read replies until a final one: returns its code ('c','a','r','t','d',
- * 'y' mapped to 'r'/'t' by its first digit, 's' for skip), noting header
- * additions and quarantine in *flags.  -1 on protocol error.
+ * What the replies before the final one said: header additions that tag
+ * the message as spam, a quarantine, and whether a reply code was 4xx.
  */
 #define F_TAG 1
 #define F_QUAR 2
-static int
-final_reply(struct mconn *mc, int *flags)
+#define F_TEMPCODE 4
+
+static void
+note(void *arg, char cmd, const char *d, size_t n)
 {
-	for (;;) {
-		char cmd, *d;
-		size_t n;
+	int *flags = arg;
 
-		if (read_reply(mc, &cmd, &d, &n) < 0)
-			return -1;
-		switch (cmd) {
-		case SMFIR_ADDHEADER:
-		case SMFIR_INSHEADER:
-		case SMFIR_CHGHEADER: {
-			/* Tagged as spam: "X-Spam-Flag: YES" (Warden,
-			 * SpamAssassin) or "X-Spam: Yes" (rspamd). */
-			size_t off = cmd == SMFIR_ADDHEADER ? 0 : 4;
-			const char *name = d + off;
-			size_t nl = off < n ? strnlen(name, n - off) : 0;
-			const char *val = off + nl + 1 < n ? name + nl + 1 : "";
+	switch (cmd) {
+	case SMFIR_ADDHEADER:
+	case SMFIR_INSHEADER:
+	case SMFIR_CHGHEADER: {
+		/* Tagged as spam: "X-Spam-Flag: YES" (Warden, SpamAssassin)
+		 * or "X-Spam: Yes" (rspamd). */
+		size_t off = cmd == SMFIR_ADDHEADER ? 0 : 4;
+		const char *name = d + off;
+		size_t nl = off < n ? strnlen(name, n - off) : 0;
+		const char *val = off + nl + 1 < n ? name + nl + 1 : "";
 
-			while (*val == ' ' || *val == '\t')
-				val++;
-			if (off < n && (strcasecmp(name, "X-Spam-Flag") == 0 ||
-			    strcasecmp(name, "X-Spam") == 0) &&
-			    (val[0] == 'Y' || val[0] == 'y'))
-				*flags |= F_TAG;
-			free(d);
-			continue;
-		}
-		case SMFIR_QUARANTINE:
-			*flags |= F_QUAR;
-			/* FALLTHROUGH */
-		case SMFIR_ADDRCPT: case SMFIR_DELRCPT: case SMFIR_ADDRCPT_PAR:
-		case SMFIR_REPLBODY: case SMFIR_CHGFROM: case SMFIR_PROGRESS:
-		case SMFIR_SETSYMLIST:
-			free(d);
-			continue;
-		case SMFIR_REPLYCODE:
-			cmd = d[0] == '4' ? SMFIR_TEMPFAIL : SMFIR_REJECT;
-			free(d);
-			return cmd;
-		case SMFIR_CONTINUE: case SMFIR_ACCEPT: case SMFIR_REJECT:
-		case SMFIR_TEMPFAIL: case SMFIR_DISCARD: case SMFIR_SKIP:
-			free(d);
-			return cmd;
-		default:
-			free(d);
-			return -1;
-		}
+		while (*val == ' ' || *val == '\t')
+			val++;
+		if (off < n && (strcasecmp(name, "X-Spam-Flag") == 0 ||
+		    strcasecmp(name, "X-Spam") == 0) &&
+		    (val[0] == 'Y' || val[0] == 'y'))
+			*flags |= F_TAG;
+		break;
+	}
+	case SMFIR_QUARANTINE:
+		*flags |= F_QUAR;
+		break;
+	case SMFIR_REPLYCODE:
+		if (d[0] == '4')
+			*flags |= F_TEMPCODE;
+		else
+			*flags &= ~F_TEMPCODE;
+		break;
+	default:
+		break;
 	}
 }
 
+/*
+ * Send a command (unless skipped) and read its final reply (unless the
+ * filter will not send one): its code, a reply code mapped to 't' or 'r'
+ * by its first digit, 's' for skip; -1 on protocol error.
+ */
 static int
-negotiate(struct mconn *mc)
+step(struct mp_conn *mc, char cmd, const void *data, size_t len,
+    uint32_t skip, uint32_t noreply, int *flags)
 {
-	uint32_t o[3];
-	char cmd, *d;
-	size_t n;
+	int r = mp_step(mc, cmd, data, len, skip, noreply, note, flags);
 
-	o[0] = htonl(SMFI_PROT_VERSION);
-	o[1] = htonl(0x1ff);		/* every action */
-	o[2] = htonl(0x1fffff);		/* every step may be skipped / no-reply */
-	if (send_cmd(mc, SMFIC_OPTNEG, o, sizeof(o)) < 0)
+	if (r == SMFIR_REPLYCODE)
+		r = *flags & F_TEMPCODE ? SMFIR_TEMPFAIL : SMFIR_REJECT;
+	return r;
+}
+
+/* Negotiated: every action, every step may be skipped or not replied to. */
+static int
+negotiate(struct mp_conn *mc)
+{
+	char bad;
+
+	return mp_negotiate(mc, 0x1ff, 0x1fffff, &bad);
+}
+
+/* Connect and HELO as client.example.net [192.0.2.10]; as step. */
+static int
+greet(struct mp_conn *mc, int *flags)
+{
+	const char *ck[] = { "j", "mx.example", "{daemon_name}", "wdload",
+	    "{client_addr}", "192.0.2.10", "{client_name}",
+	    "client.example.net" };
+	char buf[512];
+	size_t o;
+	int r;
+
+	if (mp_macros(mc, SMFIC_CONNECT, ck, 8) < 0)
 		return -1;
-	if (read_reply(mc, &cmd, &d, &n) < 0)
-		return -1;
-	if (cmd != SMFIC_OPTNEG || n < 12) {
-		free(d);
-		return -1;
+	o = mp_put(buf, 0, "client.example.net");
+	buf[o++] = SMFIA_INET;
+	buf[o++] = 0x30;	/* port 12345, network order */
+	buf[o++] = 0x39;
+	o = mp_put(buf, o, "192.0.2.10");
+	r = step(mc, SMFIC_CONNECT, buf, o, SMFIP_NOCONNECT, SMFIP_NR_CONN,
+	    flags);
+	if (r == SMFIR_CONTINUE) {
+		o = mp_put(buf, 0, "client.example.net");
+		r = step(mc, SMFIC_HELO, buf, o, SMFIP_NOHELO, SMFIP_NR_HELO,
+		    flags);
 	}
-	memcpy(o, d, 12);
-	mc->actions = ntohl(o[1]);
-	mc->proto = ntohl(o[2]);
-	free(d);
-	return 0;
+	return r;
 }
 
-/* Send a command and, unless the filter said it will not reply, read it. */
-static int
-step(struct mconn *mc, char cmd, const void *data, size_t len, uint32_t skip,
-    uint32_t noreply, int *flags)
-{
-	if (mc->proto & skip)
-		return SMFIR_CONTINUE;
-	if (send_cmd(mc, cmd, data, len) < 0)
-		return -1;
-	if (mc->proto & noreply)
-		return SMFIR_CONTINUE;
-	return final_reply(mc, flags);
-}
 
 static enum verdict
 early(int r)
@@ -543,7 +363,7 @@ early(int r)
 
 /* One message: returns its verdict, or -1 on protocol error. */
 static int
-send_message(struct mconn *mc, const struct msg *m, long id, bool do_abort,
+send_message(struct mp_conn *mc, const struct msg *m, long id, bool do_abort,
     bool do_kill)
 {
 	char buf[1024], qid[32];
@@ -553,15 +373,15 @@ send_message(struct mconn *mc, const struct msg *m, long id, bool do_abort,
 	size_t o;
 
 	snprintf(qid, sizeof(qid), "L%08lX", id);
-	if (send_macros(mc, SMFIC_MAIL, mk, 4) < 0)
+	if (mp_macros(mc, SMFIC_MAIL, mk, 4) < 0)
 		return -1;
 	snprintf(buf, sizeof(buf), "<%s>", m->from);
-	o = put(buf, 0, buf);
+	o = mp_put(buf, 0, buf);
 	r = step(mc, SMFIC_MAIL, buf, o, SMFIP_NOMAIL, SMFIP_NR_MAIL, &flags);
 	if (r != SMFIR_CONTINUE)
 		return r < 0 ? -1 : (int)early(r);
 	snprintf(buf, sizeof(buf), "<%s>", m->to);
-	o = put(buf, 0, buf);
+	o = mp_put(buf, 0, buf);
 	r = step(mc, SMFIC_RCPT, buf, o, SMFIP_NORCPT, SMFIP_NR_RCPT, &flags);
 	if (r != SMFIR_CONTINUE)
 		return r < 0 ? -1 : (int)early(r);
@@ -590,13 +410,13 @@ send_message(struct mconn *mc, const struct msg *m, long id, bool do_abort,
 			/* Half a chunk, then the MTA goes away: no abort. */
 			if (n > 1)
 				n /= 2;
-			if (send_cmd(mc, SMFIC_BODY, m->body + off, n) < 0)
+			if (mp_send(mc, SMFIC_BODY, m->body + off, n) < 0)
 				return -1;
 			return V_DISCONNECTED;
 		}
 		if (do_abort && off > 0) {
 			/* The client went away in the middle of the body. */
-			if (send_cmd(mc, SMFIC_ABORT, NULL, 0) < 0)
+			if (mp_send(mc, SMFIC_ABORT, NULL, 0) < 0)
 				return -1;
 			return V_ABORTED;
 		}
@@ -610,14 +430,13 @@ send_message(struct mconn *mc, const struct msg *m, long id, bool do_abort,
 	if (do_kill)
 		return V_DISCONNECTED;
 	if (do_abort) {
-		if (send_cmd(mc, SMFIC_ABORT, NULL, 0) < 0)
+		if (mp_send(mc, SMFIC_ABORT, NULL, 0) < 0)
 			return -1;
 		return V_ABORTED;
 	}
-	if (send_macros(mc, SMFIC_BODYEOB, ek, 2) < 0 ||
-	    send_cmd(mc, SMFIC_BODYEOB, NULL, 0) < 0)
+	if (mp_macros(mc, SMFIC_BODYEOB, ek, 2) < 0)
 		return -1;
-	r = final_reply(mc, &flags);
+	r = step(mc, SMFIC_BODYEOB, NULL, 0, 0, 0, &flags);
 	switch (r) {
 	case SMFIR_ACCEPT: case SMFIR_CONTINUE:
 		return flags & F_QUAR ? V_QUARANTINE : flags & F_TAG ? V_TAG :
@@ -635,19 +454,14 @@ worker(void *arg)
 	unsigned seed = (unsigned)(uintptr_t)arg;
 
 	for (;;) {
-		struct mconn mc = { .fd = -1 };
-		char buf[512];
-		size_t o;
+		struct mp_conn mc = { .fd = -1 };
 		int r, flags = 0;
-		const char *ck[] = { "j", "mx.example", "{daemon_name}", "wdload",
-		    "{client_addr}", "192.0.2.10", "{client_name}",
-		    "client.example.net" };
 		long done = 0;
 		bool conn_ok = true;
 
 		if (atomic_load(&next_msg) >= total)
 			return NULL;
-		if ((mc.fd = open_socket()) < 0 || negotiate(&mc) < 0) {
+		if ((mc.fd = mp_open(sockspec)) < 0 || negotiate(&mc) < 0) {
 			atomic_fetch_add(&errors, 1);
 			if (mc.fd >= 0)
 				close(mc.fd);
@@ -656,20 +470,7 @@ worker(void *arg)
 				return NULL;
 			continue;
 		}
-		if (send_macros(&mc, SMFIC_CONNECT, ck, 8) < 0)
-			conn_ok = false;
-		o = put(buf, 0, "client.example.net");
-		buf[o++] = SMFIA_INET;
-		buf[o++] = 0x30;	/* port 12345, network order */
-		buf[o++] = 0x39;
-		o = put(buf, o, "192.0.2.10");
-		r = conn_ok ? step(&mc, SMFIC_CONNECT, buf, o, SMFIP_NOCONNECT,
-		    SMFIP_NR_CONN, &flags) : -1;
-		if (r == SMFIR_CONTINUE) {
-			o = put(buf, 0, "client.example.net");
-			r = step(&mc, SMFIC_HELO, buf, o, SMFIP_NOHELO,
-			    SMFIP_NR_HELO, &flags);
-		}
+		r = greet(&mc, &flags);
 		if (r != SMFIR_CONTINUE) {
 			if (r < 0)
 				atomic_fetch_add(&errors, 1);
@@ -712,7 +513,7 @@ worker(void *arg)
 			}
 		}
 		if (conn_ok)
-			send_cmd(&mc, SMFIC_QUIT, NULL, 0);
+			mp_send(&mc, SMFIC_QUIT, NULL, 0);
 		close(mc.fd);
 	}
 }
@@ -740,30 +541,12 @@ pct(const double *v, long n, double p)
 static int
 open_idle(void)
 {
-	struct mconn mc = { .fd = -1 };
-	char buf[512];
-	size_t o;
-	int r, flags = 0;
-	const char *ck[] = { "j", "mx.example", "{daemon_name}", "wdload",
-	    "{client_addr}", "192.0.2.10", "{client_name}", "client.example.net" };
+	struct mp_conn mc = { .fd = -1 };
+	int flags = 0;
 
-	if ((mc.fd = open_socket()) < 0 || negotiate(&mc) < 0 ||
-	    send_macros(&mc, SMFIC_CONNECT, ck, 8) < 0)
-		goto fail;
-	o = put(buf, 0, "client.example.net");
-	buf[o++] = SMFIA_INET;
-	buf[o++] = 0x30;
-	buf[o++] = 0x39;
-	o = put(buf, o, "192.0.2.10");
-	r = step(&mc, SMFIC_CONNECT, buf, o, SMFIP_NOCONNECT, SMFIP_NR_CONN, &flags);
-	if (r == SMFIR_CONTINUE) {
-		o = put(buf, 0, "client.example.net");
-		r = step(&mc, SMFIC_HELO, buf, o, SMFIP_NOHELO, SMFIP_NR_HELO, &flags);
-	}
-	if (r != SMFIR_CONTINUE)
-		goto fail;
-	return mc.fd;
-fail:
+	if ((mc.fd = mp_open(sockspec)) >= 0 && negotiate(&mc) == 0 &&
+	    greet(&mc, &flags) == SMFIR_CONTINUE)
+		return mc.fd;
 	if (mc.fd >= 0)
 		close(mc.fd);
 	return -1;
@@ -789,9 +572,9 @@ hold_idle(int n, int secs)
 	}
 	for (int i = 0; i < n; i++)
 		if (fds[i] >= 0) {
-			struct mconn mc = { .fd = fds[i] };
+			struct mp_conn mc = { .fd = fds[i] };
 
-			send_cmd(&mc, SMFIC_QUIT, NULL, 0);
+			mp_send(&mc, SMFIC_QUIT, NULL, 0);
 			close(fds[i]);
 		}
 	free(fds);
@@ -851,7 +634,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = optind; i < argc; i++)
-		load_path(argv[i]);
+		if (walk_files("wdload", argv[i], load_file, NULL) < 0)
+			return 2;
 	if (nmsgs == 0) {
 		fprintf(stderr, "wdload: no messages found\n");
 		return 2;

@@ -22,92 +22,51 @@
  */
 #include "autoconfig.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <libmilter/mfdef.h>
+
+#include "../load/mproto.h"	/* the wire, shared with wdload */
+
 #define CHUNK	65535		/* libmilter's default data limit */
 
-static int fd = -1;
+static struct mp_conn mc = { .fd = -1 };
 
-static int
-write_all(const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-read_all(void *p, size_t n)
-{
-	char *c = p;
-
-	while (n > 0) {
-		ssize_t r = read(fd, c, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Send one packet: length, command, data. */
-static int
-send_cmd(char cmd, const void *data, size_t n)
-{
-	uint32_t len = htonl((uint32_t)n + 1);
-
-	if (write_all(&len, 4) < 0 || write_all(&cmd, 1) < 0)
-		return -1;
-	return n ? write_all(data, n) : 0;
-}
-
-/* Read one reply packet; *data is malloc()ed (NUL-terminated). */
-static int
-read_reply(char *cmd, char **data, size_t *n)
-{
-	uint32_t len;
-
-	if (read_all(&len, 4) < 0)
-		return -1;
-	len = ntohl(len);
-	if (len == 0 || len > 64 * 1024 * 1024 || read_all(cmd, 1) < 0)
-		return -1;
-	*n = len - 1;
-	*data = malloc(*n + 1);
-	if (*data == NULL || (*n && read_all(*data, *n) < 0)) {
-		free(*data);
-		*data = NULL;
-		return -1;
-	}
-	(*data)[*n] = '\0';
-	return 0;
-}
+/* What the end of message changed. */
+struct added {
+	char     names[4096];	/* headers added, by name, comma-separated */
+	unsigned changed;	/* header changes */
+	unsigned deleted;	/* of those, removals */
+};
 
 static void
+note(void *arg, char cmd, const char *d, size_t n)
+{
+	struct added *a = arg;
+
+	if (cmd == SMFIR_ADDHEADER &&
+	    strlen(a->names) + strlen(d) + 2 < sizeof(a->names)) {
+		if (a->names[0])
+			strcat(a->names, ",");
+		strcat(a->names, d);
+	} else if (cmd == SMFIR_CHGHEADER && n > 4) {
+		/* index, name, value: an empty value deletes. */
+		size_t nl = strnlen(d + 4, n - 4);
+
+		a->changed++;
+		if (4 + nl + 1 >= n || d[4 + nl + 1] == '\0')
+			a->deleted++;
+	}
+}
+
+static _Noreturn void
 closed(const char *step)
 {
 	printf("closed at %s\n", step);
@@ -121,7 +80,7 @@ step(const char *name, char cmd, const void *data, size_t n)
 	char rc, *d;
 	size_t dn;
 
-	if (send_cmd(cmd, data, n) < 0 || read_reply(&rc, &d, &dn) < 0)
+	if (mp_send(&mc, cmd, data, n) < 0 || mp_read(&mc, &rc, &d, &dn) < 0)
 		closed(name);
 	free(d);
 	if (rc != 'c') {
@@ -134,11 +93,11 @@ int
 main(int argc, char **argv)
 {
 	struct sockaddr_un sun;
+	struct added a = { .names = "" };
 	size_t big, nhdrs, body, nforged = 0;
-	char rc, *d, buf[256];
-	size_t dn, n;
-	char added[4096] = "";
-	unsigned changed = 0, deleted = 0;
+	char rc, buf[256 + sizeof(sun.sun_path)];
+	size_t n;
+	int r;
 
 	if (argc != 5 && argc != 6) {
 		fprintf(stderr, "usage: mtraw SOCKET_PATH BIG_HEADER_BYTES "
@@ -151,31 +110,22 @@ main(int argc, char **argv)
 	body = strtoul(argv[4], NULL, 10);
 	if (argc == 6)
 		nforged = strtoul(argv[5], NULL, 10);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
 	if (strlen(argv[1]) >= sizeof(sun.sun_path)) {
 		fprintf(stderr, "mtraw: socket path too long\n");
 		return 1;
 	}
-	strcpy(sun.sun_path, argv[1]);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+	snprintf(buf, sizeof(buf), "unix:%s", argv[1]);
+	if ((mc.fd = mp_open(buf)) < 0) {
 		fprintf(stderr, "mtraw: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
 
 	/* Version 6, every action, no step skipped. */
-	{
-		uint32_t neg[3] = { htonl(6), htonl(0x1ff), htonl(0) };
-
-		if (send_cmd('O', neg, sizeof(neg)) < 0 ||
-		    read_reply(&rc, &d, &dn) < 0)
+	if (mp_negotiate(&mc, 0x1ff, 0, &rc) < 0) {
+		if (rc == 0)
 			closed("negotiate");
-		free(d);
-		if (rc != 'O') {
-			printf("negotiate: reply %c\n", rc);
-			return 3;
-		}
+		printf("negotiate: reply %c\n", rc);
+		return 3;
 	}
 	/* Connect: name, family '4', port, address. */
 	n = 0;
@@ -230,31 +180,12 @@ main(int argc, char **argv)
 		free(chunk);
 	}
 	/* End of message: modifications, then the final reply. */
-	if (send_cmd('E', NULL, 0) < 0)
+	if (mp_send(&mc, SMFIC_BODYEOB, NULL, 0) < 0 ||
+	    (r = mp_final(&mc, note, &a)) < 0)
 		closed("eom");
-	for (;;) {
-		if (read_reply(&rc, &d, &dn) < 0)
-			closed("eom");
-		if (rc == 'h' &&
-		    strlen(added) + strlen(d) + 2 < sizeof(added)) {
-			if (added[0])
-				strcat(added, ",");
-			strcat(added, d);
-		} else if (rc == 'm' && dn > 4) {
-			/* index, name, value: an empty value deletes. */
-			size_t nl = strnlen(d + 4, dn - 4);
-
-			changed++;
-			if (4 + nl + 1 >= dn || d[4 + nl + 1] == '\0')
-				deleted++;
-		}
-		free(d);
-		if (strchr("acrtdy", rc) != NULL)
-			break;
-	}
-	printf("eom=%c added=%s changed=%u deleted=%u\n", rc, added, changed,
-	    deleted);
-	send_cmd('Q', NULL, 0);
-	close(fd);
+	printf("eom=%c added=%s changed=%u deleted=%u\n", r, a.names,
+	    a.changed, a.deleted);
+	mp_send(&mc, SMFIC_QUIT, NULL, 0);
+	close(mc.fd);
 	return 0;
 }
