@@ -26,6 +26,7 @@
 #include "autoconfig.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -733,11 +734,20 @@ rules_hs_build(struct ruleset *rs, bool enabled, const char *cachedir)
 	rs->hs->refs = 2;		/* the ruleset's and the build's */
 	j->slot = rs->hs;
 	if (bg_mode && pthread_attr_init(&attr) == 0) {
+		sigset_t all, old;
 		bool started;
 
 		(void)pthread_attr_setdetachstate(&attr,
 		    PTHREAD_CREATE_DETACHED);
+		/*
+		 * The builder takes none of the process's signals: one it
+		 * did not block (SIGUSR1, SIGTERM) would end the process.
+		 * It inherits this mask.
+		 */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
 		started = pthread_create(&tid, &attr, job_thread, j) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		pthread_attr_destroy(&attr);
 		if (started)
 			return;
