@@ -63,7 +63,7 @@ static const char tricky[] =
 	"header   T_EXISTS      exists:X-Mailer\n";
 
 static struct config *cfg_on, *cfg_off;
-static char cachedir[] = "/tmp/warden-test-hs.XXXXXX";
+static char cachedir[256];
 
 static const char *
 srcdir(void)
@@ -93,6 +93,10 @@ conf(bool on, const char *cache)
 static void
 setup(void)
 {
+	/* A new template each time: without fork the fixture runs again
+	 * in the same process. */
+	snprintf(cachedir, sizeof(cachedir), "%s/warden-test-hs.XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(cachedir));
 	cfg_on = conf(true, "");
 	cfg_off = conf(false, "");
