@@ -3,7 +3,9 @@
 # milter runs): every clamav-testfiles file attached as base64 is
 # rejected with the virus reply, the same message with harmless bytes is
 # accepted with X-Virus-Scanned / X-Virus-Status: Clean; an encrypted zip
-# takes heuristic_action; clamav = off scans nothing.
+# takes heuristic_action; clamav = off scans nothing; lint names
+# libclamav's temporary directory (the spool) and whether it is a tmpfs,
+# and a spool on a tmpfs finds the same and is left empty.
 # shellcheck source=tests/av/common.sh
 . "${srcdir:-.}/tests/av/common.sh"
 need_libclamav
@@ -86,4 +88,30 @@ case $out in
 		bad "clamav = off: $out"
 	fi ;;
 esac
+# lint says where libclamav's temporary files go (the spool) and whether
+# that is a tmpfs, which decides most of what a scan costs.
+out=$("$WARDEN" lint -c "$T/w.conf" 2>&1)
+case $out in
+*"libclamav's temporary files in $T (a tmpfs)"*|*"libclamav's temporary files in $T, not a tmpfs: "*"spool_directory on a tmpfs"*)
+	pass "lint: libclamav's temporary directory named, tmpfs or not" ;;
+*) bad "lint does not say where libclamav's temporary files go: $out" ;;
+esac
+if [ "$(stat -f -c %T /dev/shm 2> /dev/null)" = tmpfs ] && [ -w /dev/shm ]; then
+	S=$(mktemp -d /dev/shm/warden-av-test.XXXXXX)
+	CLEANUP="${CLEANUP:+$CLEANUP; }rm -rf '$S'"
+	sed "s|^spool_directory = .*|spool_directory = $S|" "$T/w.conf" > "$T/shm.conf"
+	out=$("$WARDEN" lint -c "$T/shm.conf" 2>&1)
+	case $out in
+	*"libclamav's temporary files in $S (a tmpfs)"*)
+		pass "lint: a spool on a tmpfs is named as one" ;;
+	*) bad "lint, spool on /dev/shm: $out" ;;
+	esac
+	out=$("$WARDEN" scan -c "$T/shm.conf" --json "$T/msg/clam.exe.bad.eml" 2> /dev/null)
+	v=$(field "$out" virus)
+	if [ "$v" = Warden.Test.ClamExe.UNOFFICIAL ] && [ -z "$(ls -A "$S")" ]; then
+		pass "spool on a tmpfs: found, and libclamav left nothing there"
+	else
+		bad "spool on a tmpfs: virus $v, left: $(ls -A "$S")"
+	fi
+fi
 exit $fail

@@ -25,6 +25,11 @@
  * same seed gives the same order), so that -n smaller than the corpus is a
  * fair sample of it.
  *
+ * With -u, each message gets a first header "X-Wdload-Id" that no other
+ * message of any run has, so that a filter cannot answer from a cache of
+ * messages it has seen (libclamav keeps one): every message is new, as
+ * real mail is.
+ *
  * With -S MAXSIZE, the latency percentiles are also given for the messages
  * smaller than MAXSIZE bytes (as stored: headers and body), e.g. -S 100k.
  *
@@ -88,6 +93,7 @@ static const char *sockspec = "unix:/run/warden/warden.sock";
 static long total = 1000, per_conn = 10;
 static int abort_pct;
 static int kill_pct;		/* -k: close the connection mid-body */
+static char uniq[64];		/* -u: X-Wdload-Id prefix; "": none */
 static atomic_long next_msg;
 static atomic_long errors;
 static atomic_long counts[V_NCOUNT];
@@ -388,6 +394,19 @@ send_message(struct mp_conn *mc, const struct msg *m, long id, bool do_abort,
 	r = step(mc, SMFIC_DATA, NULL, 0, SMFIP_NODATA, SMFIP_NR_DATA, &flags);
 	if (r != SMFIR_CONTINUE)
 		return r < 0 ? -1 : (int)early(r);
+	if (uniq[0] != '\0') {
+		/* A header no other message of any run has: the filter
+		 * cannot answer from a cache of messages it has seen. */
+		char idv[96];
+
+		snprintf(idv, sizeof(idv), "%s%lX", uniq, id);
+		o = mp_put(buf, 0, "X-Wdload-Id");
+		o = mp_put(buf, o, idv);
+		r = step(mc, SMFIC_HEADER, buf, o, SMFIP_NOHDRS, SMFIP_NR_HDR,
+		    &flags);
+		if (r != SMFIR_CONTINUE)
+			return r < 0 ? -1 : (int)early(r);
+	}
 	for (size_t i = 0; i < m->nh; i++) {
 		size_t nl = strlen(m->hname[i]) + 1, vl = strlen(m->hvalue[i]) + 1;
 		char *h = malloc(nl + vl);
@@ -605,7 +624,7 @@ main(int argc, char **argv)
 	struct rusage ru;
 	long n;
 
-	while ((c = getopt(argc, argv, "s:c:n:m:a:k:S:I:t:r:jh")) != -1) {
+	while ((c = getopt(argc, argv, "s:c:n:m:a:k:S:I:t:r:ujh")) != -1) {
 		switch (c) {
 		case 's': sockspec = optarg; break;
 		case 'c': conns = atoi(optarg); break;
@@ -618,11 +637,15 @@ main(int argc, char **argv)
 		case 'I': idle = atoi(optarg); break;
 		case 't': idle_secs = atoi(optarg); break;
 		case 'r': seed = atol(optarg); break;
+		case 'u':
+			snprintf(uniq, sizeof(uniq), "%lX.%lX.", (long)getpid(),
+			    (long)time(NULL));
+			break;
 		default:
 			fprintf(stderr, "usage: wdload [-s SOCKET] [-c CONNS] "
 			    "[-n MESSAGES] [-m PER_CONN] [-a ABORT_PCT] "
 			    "[-k KILL_PCT] [-j] "
-			    "[-S MAXSIZE] [-r SEED] FILE_OR_DIR...\n"
+			    "[-S MAXSIZE] [-r SEED] [-u] FILE_OR_DIR...\n"
 			    "       wdload [-s SOCKET] -I IDLE [-t SECONDS]\n");
 			return c == 'h' ? 0 : 2;
 		}
