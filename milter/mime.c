@@ -1034,6 +1034,56 @@ addr_part(const char *raw, bool want_name)
 	return buf_steal(&b);
 }
 
+/* Every mailbox of l (groups opened), up to max entries in out. */
+static void
+all_mailboxes(InternetAddressList *l, struct strlist *out, size_t max,
+    unsigned depth)
+{
+	int n = l ? internet_address_list_length(l) : 0;
+
+	for (int i = 0; i < n && out->n < max; i++) {
+		InternetAddress *a = internet_address_list_get_address(l, i);
+
+		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+			const char *v = internet_address_mailbox_get_addr(
+			    INTERNET_ADDRESS_MAILBOX(a));
+			struct buf b;
+
+			buf_init(&b, 0);
+			put_valid(&b, v ? v : "", v ? strlen(v) : 0, true);
+			if (b.p == NULL)
+				buf_puts(&b, "");
+			trim_in_place(b.p);
+			strlist_add_owned(out, buf_steal(&b));
+		} else if (INTERNET_ADDRESS_IS_GROUP(a) && depth < 4)
+			all_mailboxes(internet_address_group_get_members(
+			    INTERNET_ADDRESS_GROUP(a)), out, max, depth + 1);
+	}
+}
+
+void
+mime_header_addrs(const char *raw, struct strlist *out, size_t max)
+{
+	char *u = unfold(raw);
+	InternetAddressList *l;
+
+	mime_init();
+	l = internet_address_list_parse(NULL, u);
+	if (l != NULL && internet_address_list_length(l) > 0)
+		all_mailboxes(l, out, max, 0);
+	else if (out->n < max) {
+		char *a = addr_part(raw, false);
+
+		if (a[0] != '\0')
+			strlist_add_owned(out, a);
+		else
+			free(a);
+	}
+	if (l != NULL)
+		g_object_unref(l);
+	free(u);
+}
+
 char *
 mime_header_addr(const char *raw)
 {

@@ -71,6 +71,11 @@ char *mime_header_decode(const char *raw);
 char *mime_header_addr(const char *decoded);
 /* Its first display name, decoded ("" when none). */
 char *mime_header_name(const char *decoded);
+/*
+ * Every address of an address header given raw (groups opened), added
+ * to out (which owns them) until it holds max; none when there is none.
+ */
+void  mime_header_addrs(const char *raw, struct strlist *out, size_t max);
 
 /* Render HTML to text (exposed for tests); appends URIs found to uris. */
 void  mime_html_render(const char *html, size_t len, struct buf *out,

@@ -161,6 +161,73 @@ bracket_ip(const char *s, const char *end, const char **at)
 	return NULL;
 }
 
+/*
+ * qmail's "from RDNS (HELO helo) (IP)" and "from RDNS (IP)" (the IP may
+ * be bracketed or follow "ident@"; without a HELO part the HELO was the
+ * same as RDNS): qmail's front end looks the address up, so "unknown"
+ * means the address has no name.  Returns true when from
+ * (up to end) has this form, with r's ip, rdns and helo set.
+ */
+static bool
+qmail_form(const char *from, const char *end, struct relay *r)
+{
+	const char *p = from, *q, *e;
+	char *name, *helo = NULL, *ip;
+	size_t n = strcspn(p, " ");
+
+	if (p + n >= end || p[n] != ' ' || p[n + 1] != '(')
+		return false;
+	name = xstrndup(p, n);
+	q = p + n + 2;
+	if (strncasecmp(q, "HELO ", 5) == 0 || strncasecmp(q, "EHLO ", 5) == 0) {
+		if ((e = strchr(q, ')')) == NULL || e >= end || e[1] != ' ' ||
+		    e[2] != '(') {
+			free(name);
+			return false;
+		}
+		helo = xstrndup(q + 5, (size_t)(e - q - 5));
+		q = e + 3;
+	}
+	if ((e = strchr(q, ')')) == NULL || e > end) {
+		free(name);
+		free(helo);
+		return false;
+	}
+	/* "from HELO ([IP])" and "from HELO (ident@[IP])" are Sendmail's
+	 * forms, read below. */
+	if (helo == NULL && memchr(q, '[', (size_t)(e - q)) != NULL) {
+		free(name);
+		return false;
+	}
+	ip = xstrndup(q, (size_t)(e - q));
+	{
+		char *at = strrchr(ip, '@'), *v = at ? at + 1 : ip;
+		size_t vl = strlen(v);
+
+		if (*v == '[' && vl > 1 && v[vl - 1] == ']') {
+			v[vl - 1] = '\0';
+			v++;
+		}
+		memmove(ip, v, strlen(v) + 1);
+	}
+	if (!valid_ip(ip) || strchr(ip, '.') == NULL) {
+		free(name);
+		free(helo);
+		free(ip);
+		return false;
+	}
+	r->ip = ip;
+	/* Without a HELO part, qmail dropped it as equal to the name. */
+	r->helo = helo ? helo : xstrdup(name);
+	if (strcasecmp(name, "unknown") == 0) {
+		r->rdns = xstrdup("");
+		free(name);
+	} else
+		r->rdns = name;
+	r->no_rdns = r->rdns[0] == '\0';
+	return true;
+}
+
 int
 relays_parse_received(const char *value, struct relay *r)
 {
@@ -180,6 +247,8 @@ relays_parse_received(const char *value, struct relay *r)
 	    (end = strchr(from, ';')) == NULL)
 		end = from + strlen(from);
 
+	if (qmail_form(from, end, r))
+		goto tail;
 	/* Prefer the address in the comment: "[IP] (RDNS [IP])". */
 	if ((p = memchr(from, '(', (size_t)(end - from))) != NULL)
 		r->ip = bracket_ip(p, end, &at);
@@ -227,6 +296,14 @@ relays_parse_received(const char *value, struct relay *r)
 				else
 					free(r->helo);
 				r->helo = token(h + 5, "()");
+			} else if (r->helo != NULL && r->helo[0] != '\0' &&
+			    r->helo[0] != '[' && strcmp(r->helo, r->ip) != 0 &&
+			    strstr(s, "(Exim") != NULL) {
+				/* Exim's "from NAME ([IP])": NAME is the
+				 * verified reverse name, and the HELO too
+				 * when none is given (as SpamAssassin reads
+				 * it). */
+				set(&r->rdns, xstrdup(r->helo));
 			}
 		} else {
 			char *t = token(q, "()[");
@@ -237,8 +314,10 @@ relays_parse_received(const char *value, struct relay *r)
 				r->ident = xstrndup(t, (size_t)(a - t));
 				set(&r->rdns, xstrdup(a + 1));
 				free(t);
-			} else if (strcasecmp(t, "unknown") == 0 ||
-			    strcmp(t, r->ip) == 0 ||
+			} else if (strcasecmp(t, "unknown") == 0) {
+				r->no_rdns = true;
+				free(t);
+			} else if (strcmp(t, r->ip) == 0 ||
 			    strncasecmp(t, "HELO", 4) == 0)
 				free(t);
 			else
@@ -252,16 +331,20 @@ relays_parse_received(const char *value, struct relay *r)
 	}
 	if (r->helo == NULL)
 		r->helo = xstrdup("");
-	if (r->helo[0] == '[' || strcmp(r->helo, r->ip) == 0) {
-		/* An address literal: as SpamAssassin, without brackets. */
-		char *l = xstrdup(r->helo[0] == '[' ? r->helo + 1 : r->helo);
-		char *e = strchr(l, ']');
+	/* As SpamAssassin writes it: characters that would break the
+	 * relay text ("[192.0.2.1]" is "!192.0.2.1!") become '!'. */
+	for (char *c = r->helo; *c; c++)
+		if (strchr("[]()<>|#", *c) != NULL)
+			*c = '!';
 
-		if (e != NULL)
-			*e = '\0';
-		set(&r->helo, l);
-	}
-
+	/* Sendmail's "from HELO ([IP]) by BY (...)": it looked the
+	 * address up and found no name. */
+	if (open != NULL && open[1] == '[' && r->rdns[0] == '\0' &&
+	    strstr(s, "(Exim") == NULL && (p = find_word(end,
+	    end + strlen(end), "by ")) != NULL && strchr(p + 3, ' ') != NULL &&
+	    strchr(p + 3, ' ')[1] == '(')
+		r->no_rdns = true;
+tail:
 	/* by, id, envelope-from, authentication. */
 	if ((p = find_word(s, s + strlen(s), "by ")) != NULL)
 		r->by = token(p + 3, "();");
@@ -289,6 +372,15 @@ relays_parse_received(const char *value, struct relay *r)
 	}
 	if (r->auth == NULL && strcasestr(s, "(Authenticated sender:") != NULL)
 		r->auth = xstrdup("Postfix");
+	/* Webmail: "from IP (SquirrelMail authenticated user U) by H with
+	 * HTTP" names no HELO; the user logged in. */
+	if ((strstr(s, " (SquirrelMail authenticated user ") != NULL ||
+	    strstr(s, " (NaSMail authenticated user ") != NULL) &&
+	    strstr(s, " with HTTP") != NULL) {
+		set(&r->helo, xstrdup(""));
+		free(r->auth);
+		r->auth = xstrdup("HTTP");
+	}
 	rc = 0;
 out:
 	free(s);
@@ -338,6 +430,7 @@ relays_build(struct relays *rl, const char *const *received, size_t n,
 		r.ip = xstrdup(client_addr);
 		r.rdns = xstrdup(client_name != NULL &&
 		    strcmp(client_name, "unknown") != 0 ? client_name : "");
+		r.no_rdns = r.rdns[0] == '\0';
 		r.helo = xstrdup(helo ? helo : "");
 		r.by = xstrdup("");
 		r.ident = xstrdup("");

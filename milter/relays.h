@@ -33,6 +33,10 @@ struct relay {
 	char   *envfrom;
 	char   *id;
 	char   *auth;		/* e.g. "ESMTPSA"; "": not authenticated */
+	bool    no_rdns;	/* the MTA looked the address up and found
+				 * no name ("unknown [IP]", or the client
+				 * the MTA reports as unknown); an empty
+				 * rdns alone may only mean not written */
 	bool    trusted;
 	bool    internal;
 };

@@ -170,6 +170,8 @@ rules_free(struct ruleset *rs)
 		g_hash_table_destroy(rs->replace_post);
 	if (rs->replace_rules)
 		g_hash_table_destroy(rs->replace_rules);
+	if (rs->eval_settings)
+		g_hash_table_destroy(rs->eval_settings);
 	if (rs->block_scores)
 		g_hash_table_destroy(rs->block_scores);
 	free(rs->replace_start);

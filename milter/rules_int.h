@@ -142,6 +142,9 @@ struct ruleset {
 	GHashTable *replace_pre;
 	GHashTable *replace_post;
 	GHashTable *replace_rules;	/* names (set) */
+	GHashTable *eval_settings;	/* settings of the plugins whose
+					 * tests rules_eval.c runs, until
+					 * rules_eval_finish() */
 	char   *replace_start;
 	char   *replace_end;
 	size_t  nreplaced;	/* rules whose replace_tag macros expanded */

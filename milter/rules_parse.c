@@ -467,20 +467,62 @@ undefine(struct rule *r)
 	cidrlist_free(&r->cidrs);
 	r->cwords = 0;
 	free_meta(r);
+	for (size_t i = 0; i < r->neargs; i++)
+		free(r->eargs[i]);
+	free(r->eargs);
+	r->eargs = NULL;
+	r->neargs = 0;
+	r->eval = NULL;
 	r->kind = RK_NONE;
 	r->line = -1;		/* marks "definition failed": no more errors */
 	free(r->src);
 	r->src = NULL;
 }
 
+/*
+ * An eval: test Warden implements (rules_eval.c): defined like any rule
+ * of its kind, with r->eval set.  Returns false, with *why, when Warden
+ * lacks it.
+ */
 static bool
-skip_construct(struct ruleset *rs, const char *name, const char *rest)
+define_eval(struct ruleset *rs, enum rule_kind kind, const char *name,
+    const char *rest, const char *file, int line, struct diag *d,
+    const char **why)
+{
+	struct rule tmp, *r;
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (!rules_eval_define(rs, &tmp, kind, rest + 5, why))
+		return false;
+	if ((r = define(rs, name, kind, rest, file, line, d)) != NULL) {
+		/* The test and its arguments move to the rule. */
+		r->eval = tmp.eval;
+		r->eargs = tmp.eargs;
+		r->neargs = tmp.neargs;
+		rs->neval++;
+		return true;
+	}
+	for (size_t i = 0; i < tmp.neargs; i++)
+		free(tmp.eargs[i]);
+	free(tmp.eargs);
+	return true;
+}
+
+/*
+ * eval: and rbleval: definitions.  Returns true when the definition was
+ * taken care of here: an eval: test Warden implements is defined; other
+ * eval: tests and network tests are skipped and counted.
+ */
+static bool
+skip_construct(struct ruleset *rs, enum rule_kind kind, const char *name,
+    const char *rest, const char *file, int line, struct diag *d)
 {
 	const char *what = NULL;
 
-	if (strncmp(rest, "eval:", 5) == 0)
-		what = "eval: rules";
-	else if (strncmp(rest, "rbleval:", 8) == 0)
+	if (strncmp(rest, "eval:", 5) == 0) {
+		if (define_eval(rs, kind, name, rest, file, line, d, &what))
+			return true;
+	} else if (strncmp(rest, "rbleval:", 8) == 0)
 		what = "network tests";
 	if (what == NULL)
 		return false;
@@ -503,7 +545,7 @@ parse_simple(struct ruleset *rs, enum rule_kind kind, const char *name,
 {
 	struct rule *r;
 
-	if (skip_construct(rs, name, rest))
+	if (skip_construct(rs, kind, name, rest, file, line, d))
 		return;
 	if ((r = define(rs, name, kind, rest, file, line, d)) == NULL)
 		return;
@@ -601,7 +643,7 @@ parse_header(struct ruleset *rs, const char *name, const char *rest,
 	const char *p;
 	size_t n;
 
-	if (skip_construct(rs, name, rest))
+	if (skip_construct(rs, RK_HEADER, name, rest, file, line, d))
 		return;
 	if (strncmp(rest, "exists:", 7) == 0) {
 		r = define(rs, name, RK_HEADER, rest, file, line, d);
@@ -1266,6 +1308,15 @@ parse_line(struct ruleset *rs, char *l, const char *file, int line,
 	if (k == RK_NKINDS && strcmp(kw, "score") != 0 &&
 	    strcmp(kw, "describe") != 0 && strcmp(kw, "tflags") != 0 &&
 	    strcmp(kw, "action") != 0) {
+		const char *why = NULL;
+
+		/* Settings of plugins Warden implements (FreeMail's). */
+		if (rs->cur_sa && rules_eval_setting(rs, kw, skip_ws(p),
+		    &why)) {
+			if (why != NULL)
+				perr(rs, d, file, line, "%s: %s", kw, why);
+			return;
+		}
 		if (in_list(kw, sa_settings) || has_prefix(kw, sa_prefixes)) {
 			char *what = xasprintf("'%s' lines", kw);
 
@@ -1602,6 +1653,7 @@ rules_finish(struct ruleset *rs, struct diag *d)
 	char *mark;
 
 	expand_replace_rules(rs, d);
+	rules_eval_finish(rs);
 
 	/* Drop placeholders that were never defined. */
 	for (size_t i = 0; i < rs->n; i++) {
@@ -1642,7 +1694,9 @@ rules_finish(struct ruleset *rs, struct diag *d)
 	}
 	rs->n = k;
 
-	/* Defaults, and what the message walk must prepare. */
+	/* Defaults, and what the message walk must prepare.  The eval:
+	 * tests are counted again: a redefinition may have replaced one. */
+	rs->neval = 0;
 	for (size_t i = 0; i < rs->n; i++) {
 		struct rule *r = rs->rules[i];
 		double *bs;
@@ -1664,6 +1718,8 @@ rules_finish(struct ruleset *rs, struct diag *d)
 			diag_warn(d, r->file, r->line, "%s: negative score "
 			    "without tflags nice", r->name);
 		rs->nkind[r->kind]++;
+		if (r->eval != NULL)
+			rs->neval++;
 		switch (r->kind) {
 		case RK_BODY: rs->want |= MIME_BODY; break;
 		case RK_RAWBODY: rs->want |= MIME_RAWBODY; break;

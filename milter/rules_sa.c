@@ -23,9 +23,44 @@
 
 #define MAX_REPLACE_PASSES 6
 
-/* Plugins whose whole function Warden implements. */
+/*
+ * Plugins whose whole function Warden implements: a plugin is listed
+ * only when everything its blocks in the stock rules use is here (its
+ * settings, its rule kinds, and every eval: test those blocks call; the
+ * tests are in rules_eval.c, named after SpamAssassin's).
+ *
+ *   ReplaceTags  the replace_* macros (rules_sa_replace()).
+ *   HeaderEval   all 28 of its tests: forged Received checks, dates,
+ *                recipients, Subject, Message-ID, illegal characters...
+ *                check_for_faraway_charset_in_headers never hits: with
+ *                ok_locales "all" (the stock 10_default_prefs.cf value;
+ *                Warden skips the setting, lint counts it) no charset
+ *                is far away, in SpamAssassin either.  check_ratware_
+ *                envelope_from approximates the registry-domain list
+ *                with the common second-level suffixes (co.uk, ...).
+ *   RelayEval    its tests (trust, HELO, rDNS checks) over the relay
+ *                chain of relays.c; check_for_from_domain_in_received_
+ *                headers, which no stock rule calls, is the one left out.
+ *   MIMEEval     all of its tests, over the MIME structure split as
+ *                SpamAssassin's Message.pm splits it (check_for_faraway_
+ *                charset: as above).
+ *   BodyEval     all of its tests.
+ *   FreeMail     its four tests, freemail_domains (with wildcards) and
+ *                freemail_welcomelist; its size settings keep their
+ *                defaults (the stock rules set none).
+ *
+ * HTMLEval is not listed: its tests need SpamAssassin's HTML analysis
+ * (colours, image areas, tag statistics), which Warden lacks, so its
+ * blocks are not loaded.  Neither are the network plugins (DNSEval,
+ * URIDNSBL, SPF, DKIM, ...) nor the others with no native tests.
+ */
 static const char *const present_plugins[] = {
-	"Mail::SpamAssassin::Plugin::ReplaceTags",	/* replace_* macros */
+	"Mail::SpamAssassin::Plugin::ReplaceTags",
+	"Mail::SpamAssassin::Plugin::HeaderEval",
+	"Mail::SpamAssassin::Plugin::RelayEval",
+	"Mail::SpamAssassin::Plugin::MIMEEval",
+	"Mail::SpamAssassin::Plugin::BodyEval",
+	"Mail::SpamAssassin::Plugin::FreeMail",
 	NULL
 };
 
@@ -34,13 +69,19 @@ static const char *const present_plugins[] = {
  * bug6558_free (a meta over an absent rule sees 0), the Perl 5.10 regex
  * syntax (PCRE2 has it), and the welcomelist/blocklist spelling (the
  * settings are read and skipped under either name).  capture_rules,
- * registryboundaries, dns_block_rule, bayes_stopwords and every plugin's
- * has_* method are absent.
+ * registryboundaries, dns_block_rule, bayes_stopwords and the has_*
+ * methods of tests Warden lacks are absent.
  */
 static const char *const present_features[] = {
 	"Mail::SpamAssassin::Conf::feature_bug6558_free",
 	"Mail::SpamAssassin::Conf::perl_min_version_5010000",
 	"Mail::SpamAssassin::Conf::feature_welcomelist_blocklist",
+	/* Tests of plugins listed above, which Warden has. */
+	"Mail::SpamAssassin::Plugin::MIMEEval::has_check_for_ascii_text_illegal",
+	"Mail::SpamAssassin::Plugin::MIMEEval::has_check_abundant_unicode_ratio",
+	"Mail::SpamAssassin::Plugin::MIMEEval::has_check_qp_ratio",
+	"Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length",
+	"Mail::SpamAssassin::Plugin::BodyEval::has_plaintext_body_sig_ratio",
 	NULL
 };
 

@@ -221,6 +221,26 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/* Every address of an address header: groups opened, bounded. */
+START_TEST(test_header_addrs)
+{
+	struct strlist l = { 0 };
+
+	mime_header_addrs("A <a@x.example>, b@y.example,\n c: c@z.example, "
+	    "d@z.example;", &l, 100);
+	ck_assert_uint_eq(l.n, 4);
+	ck_assert_str_eq(l.v[0], "a@x.example");
+	ck_assert_str_eq(l.v[3], "d@z.example");
+	strlist_free(&l);
+	mime_header_addrs("a@x.example, b@x.example, c@x.example", &l, 2);
+	ck_assert_uint_eq(l.n, 2);
+	strlist_free(&l);
+	mime_header_addrs("", &l, 10);
+	ck_assert_uint_eq(l.n, 0);
+	strlist_free(&l);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -250,6 +270,7 @@ main(int argc, char **argv)
 	tcase_add_test(tc, test_html_render);
 	tcase_add_test(tc, test_header_decode);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_header_addrs);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -23,10 +23,11 @@ static const struct {
 	  "(Postfix) with SMTP id X1; Mon, 2 Jan 2023 10:00:00 +0000",
 	  "198.51.100.7", "", "helo.example", "mx.warden.test", "", "", "X1",
 	  "" },
-	/* Postfix, authenticated submission */
+	/* Postfix, authenticated submission (an address literal HELO is
+	 * written as SpamAssassin writes it) */
 	{ "from [10.1.2.3] (host.lan [10.1.2.3]) (Authenticated sender: "
 	  "bob) by smtp.warden.test (Postfix) with ESMTPSA id Q9",
-	  "10.1.2.3", "host.lan", "10.1.2.3", "smtp.warden.test", "", "",
+	  "10.1.2.3", "host.lan", "!10.1.2.3!", "smtp.warden.test", "", "",
 	  "Q9", "ESMTPSA" },
 	/* Sendmail with ident and envelope-from */
 	{ "from relay.example (joe@relay.example [203.0.113.5]) by "
@@ -45,10 +46,57 @@ static const struct {
 	  "(Postfix) with ESMTPS id Z",
 	  "2001:db8::25", "v6.example", "v6.example", "mx.example", "", "",
 	  "Z", "" },
-	/* A bare address in the comment */
+	/* A bare address in the comment: qmail's form, where the HELO
+	 * is left out when it equals the reverse name */
 	{ "from pc1 (192.0.2.77) by mx.example with SMTP",
-	  "192.0.2.77", "", "pc1", "mx.example", "", "", "", "" },
+	  "192.0.2.77", "pc1", "pc1", "mx.example", "", "", "", "" },
+	/* qmail with the HELO and no reverse name */
+	{ "from unknown (HELO rly.example.com) (96.213.243.25) by "
+	  "n9.example.org with asmtp; Aug, 25 2002 6:19:40 AM -0100",
+	  "96.213.243.25", "", "rly.example.com", "n9.example.org", "", "",
+	  "", "" },
+	/* Exim without helo=: the name is the reverse name and the HELO */
+	{ "from web1.example.com ([216.136.130.65]) by list.example.net with "
+	  "smtp (Exim 3.31-VA-mm2 #1 (Debian)) id 17lzDN-0000Id-00",
+	  "216.136.130.65", "web1.example.com", "web1.example.com",
+	  "list.example.net", "", "", "17lzDN-0000Id-00", "" },
+	/* Webmail login */
+	{ "from 194.125.220.138 (SquirrelMail authenticated user bob) by "
+	  "mail.example.org with HTTP; Wed, 28 Aug 2002 00:11:36 +0100",
+	  "194.125.220.138", "", "", "mail.example.org", "", "", "", "HTTP" },
+	/* Sendmail without a reverse name */
+	{ "from yahoo.com ([61.50.141.181]) by lugh.example.org (8.9.3/8.9.3) "
+	  "with ESMTP id QAA01654; Fri, 23 Aug 2002 16:11:08 +0100",
+	  "61.50.141.181", "", "yahoo.com", "lugh.example.org", "", "",
+	  "QAA01654", "" },
 };
+
+/* Whether the MTA said the address has no name (SpamAssassin's
+ * no_reverse_dns), as opposed to writing none. */
+static const struct {
+	const char *rcvd;
+	bool    no_rdns;
+} nordns[] = {
+	{ "from h.example (unknown [198.51.100.7]) by mx.example (Postfix) "
+	  "with SMTP id X1", true },
+	{ "from h.example (h.example [198.51.100.7]) by mx.example (Postfix) "
+	  "with SMTP id X1", false },
+	{ "from yahoo.com ([61.50.141.181]) by lugh.example.org (8.9.3/8.9.3) "
+	  "with ESMTP id Q", true },
+	{ "from unknown (HELO a.example) (96.213.243.25) by n9.example.org "
+	  "with asmtp", true },
+	{ "from [203.0.113.1] by web.example.com with HTTP", false },
+};
+
+START_TEST(test_no_rdns)
+{
+	struct relay r;
+
+	ck_assert_int_eq(relays_parse_received(nordns[_i].rcvd, &r), 0);
+	ck_assert_msg(r.no_rdns == nordns[_i].no_rdns, "%s", nordns[_i].rcvd);
+	relays_relay_clear(&r);
+}
+END_TEST
 
 START_TEST(test_parse)
 {
@@ -190,6 +238,8 @@ main(void)
 
 	tcase_add_loop_test(tc, test_parse, 0,
 	    (int)(sizeof(parse_ok) / sizeof(parse_ok[0])));
+	tcase_add_loop_test(tc, test_no_rdns, 0,
+	    (int)(sizeof(nordns) / sizeof(nordns[0])));
 	tcase_add_loop_test(tc, test_parse_none, 0,
 	    (int)(sizeof(parse_none) / sizeof(parse_none[0])));
 	tcase_add_test(tc, test_inferred_trust);
