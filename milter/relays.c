@@ -50,6 +50,12 @@ ip_in_blocks(const char *ip, const char *const *blocks)
 	return false;
 }
 
+bool
+relays_ip_private(const char *ip)
+{
+	return ip != NULL && ip_in_blocks(ip, private_blocks);
+}
+
 static bool
 ip_loopback(const char *ip)
 {

@@ -73,6 +73,8 @@ void relays_build(struct relays *rl, const char *const *received, size_t n,
 char *relays_format(const struct relays *rl, size_t from, size_t to);
 
 void relays_free(struct relays *rl);
+/* Whether ip is a private, loopback or link-local address (NULL: no). */
+bool relays_ip_private(const char *ip);
 /* Free the strings of one hop that relays_parse_received() filled. */
 void relays_relay_clear(struct relay *r);
 

@@ -527,26 +527,6 @@ hget_msgid(struct eval_ctx *ec)
 }
 
 static bool
-ip_private(const char *ip)
-{
-	static const char *const blocks[] = { "10.0.0.0/8", "127.0.0.0/8",
-		"169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
-		"100.64.0.0/10", "::1/128", "fc00::/7", "fe80::/10", NULL };
-	int fam;
-	uint8_t a[16];
-
-	if (ip == NULL || cidr_addr_parse(ip, &fam, a) < 0)
-		return false;
-	for (const char *const *b = blocks; *b; b++) {
-		struct cidr c;
-
-		if (cidr_parse(*b, &c) == 0 && cidr_contains(&c, fam, a))
-			return true;
-	}
-	return false;
-}
-
-static bool
 is_ipv4(const char *s)
 {
 	int dots = 0, digits = 0;
@@ -1366,7 +1346,7 @@ envfrom_get(struct eval_ctx *ec)
 	}
 	if (ec->in != NULL && ec->in->envfrom != NULL &&
 	    ec->in->client_addr != NULL && ec->in->client_addr[0] != '\0' &&
-	    !ip_private(ec->in->client_addr) &&
+	    !relays_ip_private(ec->in->client_addr) &&
 	    strcmp(ec->in->client_addr, "::1") != 0)
 		c->envfrom = mime_header_addr(ec->in->envfrom);
 	return c->envfrom;
@@ -2014,7 +1994,7 @@ ev_no_rdns_dotcom_helo(const struct rule *r, struct eval_ctx *ec)
 	for (size_t i = rl->ntrusted; i < rl->n; i++) {
 		const struct relay *h = &rl->v[i];
 
-		if (ip_private(h->ip) || h->helo == NULL)
+		if (relays_ip_private(h->ip) || h->helo == NULL)
 			continue;
 		hit = rx_match(RX_NO_RDNS_HELO, h->helo) && h->no_rdns;
 	}
@@ -2032,9 +2012,9 @@ ev_helo_ip_mismatch(const struct rule *r, struct eval_ctx *ec)
 		const char *d3;
 		size_t pre;
 
-		if (!is_ipv4(h->helo) || ip_private(h->helo))
+		if (!is_ipv4(h->helo) || relays_ip_private(h->helo))
 			continue;
-		if (!is_ipv4(h->ip) || ip_private(h->ip) ||
+		if (!is_ipv4(h->ip) || relays_ip_private(h->ip) ||
 		    strcmp(h->helo, h->ip) == 0)
 			continue;
 		/* The first three octets of the HELO, with the dot. */
@@ -2163,7 +2143,7 @@ ev_numeric_helo(const struct rule *r, struct eval_ctx *ec)
 
 	(void)r;
 	for (size_t i = rl->ntrusted; i < rl->n; i++)
-		if (is_ipv4(rl->v[i].helo) && !ip_private(rl->v[i].helo))
+		if (is_ipv4(rl->v[i].helo) && !relays_ip_private(rl->v[i].helo))
 			return 1;
 	return 0;
 }
@@ -2178,7 +2158,7 @@ ev_sender_no_reverse(const struct rule *r, struct eval_ctx *ec)
 	if (rl->n == rl->ntrusted)
 		return 0;
 	h = &rl->v[rl->n - 1];
-	return strchr(h->rdns, '.') != NULL && !ip_private(h->ip);
+	return strchr(h->rdns, '.') != NULL && !relays_ip_private(h->ip);
 }
 
 static unsigned
@@ -2195,7 +2175,7 @@ ev_forged_received_ip_helo(const struct rule *r, struct eval_ctx *ec)
 		free(lc);
 		free(by);
 		if (!ok || !is_ipv4(h->helo) || !is_ipv4(h->ip) ||
-		    strcmp(h->helo, h->ip) == 0 || ip_private(h->helo))
+		    strcmp(h->helo, h->ip) == 0 || relays_ip_private(h->helo))
 			continue;
 		/* Different class B networks. */
 		{
