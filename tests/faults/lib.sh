@@ -9,6 +9,7 @@
 #					plus the lines given)
 #	faults_start			start "warden milter -f", wait for the
 #					socket; $dpid, log in $tmp/warden.log
+#	faults_wait_exit TENTHS MSG	wait for the daemon to end, exit 0
 #	faults_stop			SIGTERM, wait; fails if it does not
 #					stop cleanly or a sanitizer reported
 #	faults_rss			the daemon's VmRSS in kB
@@ -103,18 +104,24 @@ faults_start() {
 	done
 }
 
-faults_stop() {
-	kill -TERM "$dpid" 2>/dev/null || fail "the daemon is not running"
+# faults_wait_exit TENTHS MESSAGE: wait for the daemon to end (failing
+# with MESSAGE after TENTHS tenths of a second); it must exit with 0.
+faults_wait_exit() {
 	i=0
 	while kill -0 "$dpid" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -gt 600 ] && fail "the daemon did not stop within 60 s of SIGTERM"
+		[ $i -gt "$1" ] && fail "$2"
 		sleep 0.1
 	done
 	wait "$dpid"
 	rc=$?
 	dpid=
 	[ $rc -eq 0 ] || fail "the daemon exited with status $rc"
+}
+
+faults_stop() {
+	kill -TERM "$dpid" 2>/dev/null || fail "the daemon is not running"
+	faults_wait_exit 600 "the daemon did not stop within 60 s of SIGTERM"
 	if grep -q "Sanitizer\|runtime error:" "$tmp/warden.log"; then
 		fail "sanitizer report from the daemon"
 	fi

@@ -39,16 +39,7 @@ for k in accept tag quarantine reject discard tempfail_early; do
 done
 [ $judged = $n ] || fail "messages neither judged nor refused at MAIL FROM"
 [ "$(json_get "$out" tempfail)" = 0 ] || fail "messages tempfailed at the end"
-i=0
-while kill -0 "$dpid" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 400 ] && fail "the daemon did not stop after its connections closed"
-	sleep 0.1
-done
-wait "$dpid"
-rc=$?
-dpid=
-[ $rc -eq 0 ] || fail "the daemon exited with status $rc"
+faults_wait_exit 400 "the daemon did not stop after its connections closed"
 grep -q "Warden stopped" "$tmp/warden.log" || fail "no clean stop in the log"
 grep -q "every message in flight has finished" "$tmp/warden.log" ||
     fail "the daemon did not wait for the messages in flight"

@@ -36,6 +36,17 @@ def find_build(arg):
     skip("no built warden (give --build DIR)")
 
 
+def add_args(ap):
+    """The options every parity script takes: the build, the corpus and
+    how much of it, and SpamAssassin's rule directory."""
+    ap.add_argument("--build", help="Warden build directory")
+    ap.add_argument("--corpus", default=os.path.join(
+        SRCDIR, "..", "shared", "corpus", "dev"))
+    ap.add_argument("--ham", type=int, default=200)
+    ap.add_argument("--spam", type=int, default=100)
+    ap.add_argument("--cf-dir", default="/usr/share/spamassassin")
+
+
 def corpus_files(corpus, nham, nspam):
     """The first nham ham and nspam spam files (sorted), or one flat dir."""
     out = []

@@ -25,12 +25,7 @@ import common  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", help="Warden build directory")
-    ap.add_argument("--corpus", default=os.path.join(
-        common.SRCDIR, "..", "shared", "corpus", "dev"))
-    ap.add_argument("--ham", type=int, default=200)
-    ap.add_argument("--spam", type=int, default=100)
-    ap.add_argument("--cf-dir", default="/usr/share/spamassassin")
+    common.add_args(ap)
     ap.add_argument("--top", type=int, default=25,
                     help="rules with most disagreements to list")
     ap.add_argument("--json", help="write the per-rule table here")

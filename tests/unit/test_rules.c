@@ -15,6 +15,7 @@
 
 #include "mime.h"
 #include "rules_int.h"
+#include "unit.h"
 
 static struct config *cfg;
 
@@ -64,15 +65,6 @@ load_ok(const char *text)
 	    d.errors.v[0] : "?");
 	diag_free(&d);
 	return rs;
-}
-
-static bool
-list_has(const struct strlist *l, const char *want)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strstr(l->v[i], want) != NULL)
-			return true;
-	return false;
 }
 
 static void
@@ -168,7 +160,7 @@ START_TEST(test_parse_errors)
 	buf_init(&b, 0);
 	dump_list(&d.errors, &b);
 	ck_assert_msg(rs == NULL, "no error for: %s", bad[_i].text);
-	ck_assert_msg(list_has(&d.errors, bad[_i].error),
+	ck_assert_msg(unit_list_has(&d.errors, bad[_i].error),
 	    "for %s\nwanted: %s\ngot:\n%s", bad[_i].text, bad[_i].error,
 	    b.p ? b.p : "(nothing)");
 	/* A failed definition does not cascade into more errors. */
@@ -273,33 +265,33 @@ START_TEST(test_warnings_and_skips)
 
 	ck_assert_msg(rs != NULL, "error: %s", d.errors.n ? d.errors.v[0] :
 	    "");
-	ck_assert(list_has(&d.warnings, "t.rules:2: tflags A: unknown flag "
+	ck_assert(unit_list_has(&d.warnings, "t.rules:2: tflags A: unknown flag "
 	    "'bogus' ignored"));
-	ck_assert(list_has(&d.warnings, "tflags A: unknown flag 'learn'"));
-	ck_assert(list_has(&d.warnings, "t.rules:4: B: negative score "
+	ck_assert(unit_list_has(&d.warnings, "tflags A: unknown flag 'learn'"));
+	ck_assert(unit_list_has(&d.warnings, "t.rules:4: B: negative score "
 	    "without tflags nice"));
-	ck_assert(!list_has(&d.warnings, "A: negative score"));
-	ck_assert(list_has(&d.warnings, "t.rules:6: NOPE: score, describe or "
+	ck_assert(!unit_list_has(&d.warnings, "A: negative score"));
+	ck_assert(unit_list_has(&d.warnings, "t.rules:6: NOPE: score, describe or "
 	    "tflags for an undefined rule"));
-	ck_assert(!list_has(&d.warnings, "EV1"));
-	ck_assert(!list_has(&d.warnings, "EV2"));
+	ck_assert(!unit_list_has(&d.warnings, "EV1"));
+	ck_assert(!unit_list_has(&d.warnings, "EV2"));
 	ck_assert_uint_eq(d.warnings.n, 4);
 	ck_assert_uint_eq(rules_count(rs), 6);	/* A, B, M, M2, __HAS_FROM, M3 */
 	rules_summary(rs, &d);
-	ck_assert(list_has(&d.notes, "rules: 6 loaded (header 1, body 2, "
+	ck_assert(unit_list_has(&d.notes, "rules: 6 loaded (header 1, body 2, "
 	    "meta 3)"));
-	ck_assert(list_has(&d.notes, "rules: skipped 1 'bayes_ignore_header' "
+	ck_assert(unit_list_has(&d.notes, "rules: skipped 1 'bayes_ignore_header' "
 	    "lines"));
-	ck_assert(list_has(&d.notes, "rules: skipped 1 'askdns' lines"));
+	ck_assert(unit_list_has(&d.notes, "rules: skipped 1 'askdns' lines"));
 	/* Two at top level, one inside a block that is not loaded. */
-	ck_assert(list_has(&d.notes, "rules: skipped 3 eval: rules"));
-	ck_assert(list_has(&d.notes, "rules: skipped 2 rules inside "
+	ck_assert(unit_list_has(&d.notes, "rules: skipped 3 eval: rules"));
+	ck_assert(unit_list_has(&d.notes, "rules: skipped 2 rules inside "
 	    "if/ifplugin blocks"));
-	ck_assert(list_has(&d.notes, "rules: skipped 1 network tests"));
-	ck_assert(list_has(&d.notes, "rules: skipped 1 header modifiers"));
-	ck_assert(list_has(&d.notes, "rules: skipped 1 'lang' lines"));
-	ck_assert(list_has(&d.notes, "rules: skipped 1 'loadplugin' lines"));
-	ck_assert(list_has(&d.notes, "rules: skipped 2 if/ifplugin blocks"));
+	ck_assert(unit_list_has(&d.notes, "rules: skipped 1 network tests"));
+	ck_assert(unit_list_has(&d.notes, "rules: skipped 1 header modifiers"));
+	ck_assert(unit_list_has(&d.notes, "rules: skipped 1 'lang' lines"));
+	ck_assert(unit_list_has(&d.notes, "rules: skipped 1 'loadplugin' lines"));
+	ck_assert(unit_list_has(&d.notes, "rules: skipped 2 if/ifplugin blocks"));
 	rules_free(rs);
 	diag_free(&d);
 }
@@ -349,7 +341,7 @@ START_TEST(test_include)
 	text = xasprintf("include %s/include_loop.rules\n", dir);
 	rs = load(text, &d);
 	ck_assert(rs == NULL);
-	ck_assert(list_has(&d.errors, "nested too deeply"));
+	ck_assert(unit_list_has(&d.errors, "nested too deeply"));
 	diag_free(&d);
 	free(text);
 
@@ -357,7 +349,7 @@ START_TEST(test_include)
 	text = xasprintf("include %s/include_bad.rules\n", dir);
 	rs = load(text, &d);
 	ck_assert(rs == NULL);
-	ck_assert(list_has(&d.errors, "include_bad.rules:3: BAD_REGEX: bad "
+	ck_assert(unit_list_has(&d.errors, "include_bad.rules:3: BAD_REGEX: bad "
 	    "regex"));
 	diag_free(&d);
 	free(text);
@@ -379,7 +371,7 @@ START_TEST(test_load_files)
 	/* include_bad and include_loop are among them: errors. */
 	rs = rules_load(c, &d);
 	ck_assert(rs == NULL);
-	ck_assert(list_has(&d.warnings, "no rule files match"));
+	ck_assert(unit_list_has(&d.warnings, "no rule files match"));
 	config_free(c);
 	diag_free(&d);
 	free(text);

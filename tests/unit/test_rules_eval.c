@@ -30,15 +30,6 @@ teardown(void)
 	cfg = NULL;
 }
 
-static bool
-list_has(const struct strlist *l, const char *want)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strstr(l->v[i], want) != NULL)
-			return true;
-	return false;
-}
-
 static struct ruleset *
 load_cf(const char *text, struct diag *d)
 {
@@ -406,7 +397,7 @@ START_TEST(test_freemail)
 	struct ruleset *rs = load_cf(freemail_rules, &d);
 
 	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
-	ck_assert(list_has(&d.warnings, "freemail_domains: invalid"));
+	ck_assert(unit_list_has(&d.warnings, "freemail_domains: invalid"));
 	/* An exact domain, wildcards, the welcomelist. */
 	ck_assert(hits(rs, "From: a@gmail.com\n\nx\n", "FM_FROM"));
 	ck_assert(hits(rs, "From: a@yahoo.fr\n\nx\n", "FM_FROM"));
@@ -477,8 +468,8 @@ START_TEST(test_define)
 	ck_assert(hits(rs, "Subject: s\n\nx\n", "M"));
 	ck_assert(!hits(rs, "To: a@b.example\n\nx\n", "M"));
 	rules_summary(rs, &d);
-	ck_assert(list_has(&d.notes, "skipped 5 eval: rules"));
-	ck_assert(list_has(&d.notes, "skipped 1 network tests"));
+	ck_assert(unit_list_has(&d.notes, "skipped 5 eval: rules"));
+	ck_assert(unit_list_has(&d.notes, "skipped 1 network tests"));
 	rules_free(rs);
 	diag_free(&d);
 }
@@ -501,7 +492,7 @@ START_TEST(test_plugin_block)
 	ck_assert(hits(rs, "Subject: s\n\nx\n", "MISSING_HEADERS"));
 	ck_assert_ptr_null(g_hash_table_lookup(rs->byname, "HTML_MESSAGE"));
 	rules_summary(rs, &d);
-	ck_assert(list_has(&d.notes, "skipped 1 if/ifplugin blocks"));
+	ck_assert(unit_list_has(&d.notes, "skipped 1 if/ifplugin blocks"));
 	rules_free(rs);
 	diag_free(&d);
 }

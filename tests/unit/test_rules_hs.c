@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "rules_int.h"
+#include "unit.h"
 
 /*
  * Rules where a careless prefilter would miss matches: back-references
@@ -63,7 +64,7 @@ static const char tricky[] =
 	"header   T_EXISTS      exists:X-Mailer\n";
 
 static struct config *cfg_on, *cfg_off;
-static char cachedir[256];
+static char *cachedir;
 
 static const char *
 srcdir(void)
@@ -93,11 +94,7 @@ conf(bool on, const char *cache)
 static void
 setup(void)
 {
-	/* A new template each time: without fork the fixture runs again
-	 * in the same process. */
-	snprintf(cachedir, sizeof(cachedir), "%s/warden-test-hs.XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(cachedir));
+	cachedir = unit_tmpdir();
 	cfg_on = conf(true, "");
 	cfg_off = conf(false, "");
 }
@@ -111,6 +108,8 @@ teardown(void)
 	config_free(cfg_off);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
+	free(cachedir);
+	cachedir = NULL;
 }
 
 static struct ruleset *
@@ -439,11 +438,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(suite());
 }

@@ -34,15 +34,6 @@ teardown(void)
 	cfg = NULL;
 }
 
-static bool
-list_has(const struct strlist *l, const char *want)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strstr(l->v[i], want) != NULL)
-			return true;
-	return false;
-}
-
 static struct ruleset *
 load_cf(const char *name, const char *text, struct diag *d)
 {
@@ -205,9 +196,9 @@ START_TEST(test_cond_blocks)
 	ck_assert(!hits(rs, msg, NULL, "M_ABSENT"));
 	ck_assert(hits(rs, msg, NULL, "M_PRESENT"));
 	rules_summary(rs, &d);
-	ck_assert(list_has(&d.notes, "skipped 4 if/ifplugin blocks"));
-	ck_assert(list_has(&d.notes, "skipped 1 eval: rules"));
-	ck_assert(list_has(&d.notes, "skipped 4 rules inside if/ifplugin"));
+	ck_assert(unit_list_has(&d.notes, "skipped 4 if/ifplugin blocks"));
+	ck_assert(unit_list_has(&d.notes, "skipped 1 eval: rules"));
+	ck_assert(unit_list_has(&d.notes, "skipped 4 rules inside if/ifplugin"));
 	rules_free(rs);
 	diag_free(&d);
 
@@ -241,13 +232,13 @@ START_TEST(test_cond_errors)
 	rs = load_cf("t.rules", cond_bad[_i].text, &d);
 	ck_assert_ptr_null(rs);
 	snprintf(want, sizeof(want), "t.rules%s", cond_bad[_i].msg + 3);
-	ck_assert_msg(list_has(&d.errors, want), "want %s", want);
+	ck_assert_msg(unit_list_has(&d.errors, want), "want %s", want);
 	diag_free(&d);
 	/* A .cf file: warnings, and the rest loads. */
 	rs = load_cf("t.cf", cond_bad[_i].text, &d);
 	ck_assert_ptr_nonnull(rs);
 	snprintf(want, sizeof(want), "t.cf%s", cond_bad[_i].msg + 3);
-	ck_assert_msg(list_has(&d.warnings, want), "want %s", want);
+	ck_assert_msg(unit_list_has(&d.warnings, want), "want %s", want);
 	rules_free(rs);
 	diag_free(&d);
 }
@@ -274,16 +265,16 @@ START_TEST(test_cf_lenient)
 	struct ruleset *rs = load_cf("t.cf", lenient_text, &d);
 
 	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
-	ck_assert(list_has(&d.warnings, "t.cf:2: DUP: redefined (earlier "
+	ck_assert(unit_list_has(&d.warnings, "t.cf:2: DUP: redefined (earlier "
 	    "definition at t.cf:1 replaced)"));
-	ck_assert(list_has(&d.warnings, "t.cf:4: DUPH: redefined"));
-	ck_assert(list_has(&d.warnings, "t.cf:7: BADRE: bad regex: missing "
+	ck_assert(unit_list_has(&d.warnings, "t.cf:4: DUPH: redefined"));
+	ck_assert(unit_list_has(&d.warnings, "t.cf:7: BADRE: bad regex: missing "
 	    "closing parenthesis"));
-	ck_assert(list_has(&d.warnings, "meta M_UNKNOWN: unknown rule "
+	ck_assert(unit_list_has(&d.warnings, "meta M_UNKNOWN: unknown rule "
 	    "__NOT_DEFINED_ANYWHERE (counted as not hit)"));
-	ck_assert(list_has(&d.warnings, "t.cf:10: unknown keyword "
+	ck_assert(unit_list_has(&d.warnings, "t.cf:10: unknown keyword "
 	    "'bogus_setting'"));
-	ck_assert(!list_has(&d.warnings, "publish"));
+	ck_assert(!unit_list_has(&d.warnings, "publish"));
 	ck_assert(!defined(rs, "GONE"));
 	ck_assert(!defined(rs, "BADRE"));
 	ck_assert(hits(rs, "Subject: s\n\nsecond\n", NULL, "DUP"));
@@ -293,7 +284,7 @@ START_TEST(test_cf_lenient)
 	ck_assert(hits(rs, "Subject: s\n\nsecond\n", NULL, "M_UNKNOWN"));
 	ck_assert(!hits(rs, "Subject: s\n\nx (unclosed\n", NULL, "M_BAD"));
 	rules_summary(rs, &d);
-	ck_assert(list_has(&d.notes, "skipped 1 rules whose regex PCRE2 "
+	ck_assert(unit_list_has(&d.notes, "skipped 1 rules whose regex PCRE2 "
 	    "will not compile"));
 	rules_free(rs);
 	diag_free(&d);
@@ -301,9 +292,9 @@ START_TEST(test_cf_lenient)
 	/* Warden's own files stay strict. */
 	rs = load_cf("t.rules", lenient_text, &d);
 	ck_assert_ptr_null(rs);
-	ck_assert(list_has(&d.errors, "t.rules:2: DUP: duplicate definition"));
-	ck_assert(list_has(&d.errors, "t.rules:7: BADRE: bad regex"));
-	ck_assert(list_has(&d.errors, "t.rules:10: unknown keyword"));
+	ck_assert(unit_list_has(&d.errors, "t.rules:2: DUP: duplicate definition"));
+	ck_assert(unit_list_has(&d.errors, "t.rules:7: BADRE: bad regex"));
+	ck_assert(unit_list_has(&d.errors, "t.rules:10: unknown keyword"));
 	diag_free(&d);
 }
 END_TEST
@@ -389,7 +380,7 @@ START_TEST(test_replace)
 		ck_assert(!hits(rs, "Subject: s\n\nab\n", NULL,
 		    "R_NOT_LISTED"));
 		rules_summary(rs, &d);
-		ck_assert(list_has(&d.notes, "rules: 8 rules with replace_tag "
+		ck_assert(unit_list_has(&d.notes, "rules: 8 rules with replace_tag "
 		    "macros expanded"));
 	}
 	rules_free(rs);
@@ -415,7 +406,7 @@ START_TEST(test_replace_delims)
 	rs = load_cf("t.cf", "replace_tag X (\nbody R /<X>/\nreplace_rules R\n",
 	    &d);
 	ck_assert(rs != NULL);
-	ck_assert(list_has(&d.warnings, "t.cf:2: R: bad regex after "
+	ck_assert(unit_list_has(&d.warnings, "t.cf:2: R: bad regex after "
 	    "replace_tag expansion"));
 	ck_assert(!defined(rs, "R"));
 	rules_free(rs);
@@ -423,7 +414,7 @@ START_TEST(test_replace_delims)
 	rs = load_cf("t.rules", "replace_tag X (\nbody R /<X>/\n"
 	    "replace_rules R\n", &d);
 	ck_assert_ptr_null(rs);
-	ck_assert(list_has(&d.errors, "t.rules:2: R: bad regex after "
+	ck_assert(unit_list_has(&d.errors, "t.rules:2: R: bad regex after "
 	    "replace_tag expansion"));
 	diag_free(&d);
 }
@@ -569,7 +560,7 @@ START_TEST(test_stock_ruleset)
 	ck_assert_uint_eq(d.errors.n, 0);
 	ck_assert_uint_gt(rules_count(rs), 1500);
 	ck_assert_uint_gt(rs->nreplaced, 50);
-	ck_assert(!list_has(&d.warnings, "unknown keyword"));
+	ck_assert(!unit_list_has(&d.warnings, "unknown keyword"));
 	rules_free(rs);
 	config_free(c);
 	diag_free(&d);

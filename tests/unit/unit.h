@@ -1,6 +1,6 @@
 /*
- * unit.h -- what every Warden unit test shares: running one Check suite
- * and a scratch directory helper.
+ * unit.h -- what every Warden unit test shares: running one Check suite,
+ * a scratch directory helper, and a search in a string list.
  */
 #ifndef WARDEN_TEST_UNIT_H
 #define WARDEN_TEST_UNIT_H
@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util.h"
 
 /* Run the suite; the exit status tells automake's harness the result. */
 static inline int
@@ -37,6 +39,16 @@ unit_tmpdir(void)
 	sprintf(p, "%s/warden-unit.XXXXXX", base);
 	ck_assert_ptr_nonnull(mkdtemp(p));
 	return p;
+}
+
+/* Whether some string of l contains want. */
+static inline bool
+unit_list_has(const struct strlist *l, const char *want)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strstr(l->v[i], want) != NULL)
+			return true;
+	return false;
 }
 
 #endif
