@@ -1,7 +1,8 @@
 /*
  * mime.c -- the MIME walk (GMime 3): decoded text parts, HTML rendered to
- * text, URIs, part file names and content types, and header value
- * decoding for header rules.
+ * text, URIs, part file names and content types, the header fields of
+ * every part (for mimeheader rules), and header value decoding for
+ * header rules.
  *
  * mime_prepare() parses a message the caller lends (the bytes are copied
  * into a GMime memory stream and not kept) and fills the caller's
@@ -9,8 +10,10 @@
  * part count, decoded text per part and in total, URI count) is enforced
  * here; reaching one sets mt->truncated, names the first one reached in
  * mt->limit, and the walk goes on with what it has, so a hostile message
- * costs at most the bounds.  A deadline, when given, is checked before
- * each part: once it has passed the walk stops (mt->expired).
+ * costs at most the bounds (part header fields: 8192 bytes per value,
+ * 1000 fields per part, 2 MiB in all).  A deadline, when given, is
+ * checked before each part: once it has passed the walk stops
+ * (mt->expired).
  *
  * The rule engine passes the message's bounds and deadline
  * (rules_input.mime_limits) and records what the walk reached.
@@ -46,6 +49,9 @@
 #define DEF_PART_TEXT	(10u << 20)
 #define DEF_URIS	10000
 #define URI_MAX		2048	/* longest URI kept */
+#define HDR_VALUE_MAX	8192	/* SpamAssassin's MAX_HEADER_VALUE_LENGTH */
+#define HDR_FIELDS_MAX	1000	/* header fields kept per part */
+#define HDR_TEXT	(2u << 20)	/* bytes of part header fields kept */
 
 static pthread_once_t mime_once = PTHREAD_ONCE_INIT;
 /* Note that a bound was reached; the first one names the limit. */
@@ -81,33 +87,6 @@ trim_in_place(char *s)
 
 /* ---- UTF-8 helpers ---- */
 
-static void
-put_utf8(struct buf *b, unsigned long c)
-{
-	char u[4];
-
-	if (c == 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		c = 0xfffd;
-	if (c < 0x80) {
-		buf_putc(b, (int)c);
-	} else if (c < 0x800) {
-		u[0] = (char)(0xc0 | (c >> 6));
-		u[1] = (char)(0x80 | (c & 0x3f));
-		buf_append(b, u, 2);
-	} else if (c < 0x10000) {
-		u[0] = (char)(0xe0 | (c >> 12));
-		u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (c & 0x3f));
-		buf_append(b, u, 3);
-	} else {
-		u[0] = (char)(0xf0 | (c >> 18));
-		u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (c & 0x3f));
-		buf_append(b, u, 4);
-	}
-}
-
 /*
  * Append s as UTF-8: valid sequences are copied, NUL bytes dropped, and
  * other bytes become their Latin-1 character (latin1) or U+FFFD.
@@ -132,7 +111,7 @@ put_valid(struct buf *b, const char *s, size_t n, bool latin1)
 		buf_append(b, s, (size_t)(bad - s));
 		s = bad;
 		if (*s != '\0')
-			put_utf8(b, latin1 ? (unsigned char)*s : 0xfffd);
+			buf_putu8(b, latin1 ? (unsigned char)*s : 0xfffd);
 		s++;
 	}
 }
@@ -174,7 +153,7 @@ to_utf8(const char *cs, const char *s, size_t n, struct buf *out)
 		put_valid(out, tmp, sizeof(tmp) - oleft, false);
 		if (r == (size_t)-1 && e != E2BIG) {
 			/* EILSEQ or EINVAL: replace one byte and go on. */
-			put_utf8(out, 0xfffd);
+			buf_putu8(out, 0xfffd);
 			in++;
 			inleft--;
 			iconv(cd, NULL, NULL, NULL, NULL);
@@ -484,7 +463,7 @@ put_decoded(struct buf *b, const char *s, size_t n)
 		size_t used;
 
 		if (s[i] == '&' && (used = entity_decode(s + i, n - i, &cp))) {
-			put_utf8(b, cp);
+			buf_putu8(b, cp);
 			i += used;
 		} else
 			buf_putc(b, (unsigned char)s[i++]);
@@ -531,7 +510,7 @@ html_render(const char *h, size_t n, struct buf *out, struct uriset *uris)
 			size_t used = entity_decode(s, (size_t)(end - s), &cp);
 
 			if (used) {
-				put_utf8(out, cp);
+				buf_putu8(out, cp);
 				s += used;
 			} else
 				buf_putc(out, *s++);
@@ -679,6 +658,8 @@ struct walk {
 	unsigned nparts;
 	size_t  budget;		/* body text bytes left */
 	size_t  rawbudget;	/* raw body text bytes left */
+	size_t  hdrbudget;	/* part header bytes left (MIME_PARTHDRS) */
+	size_t  hdrcap;		/* room in mt->hdrs */
 	struct uriset uris;
 };
 
@@ -778,15 +759,133 @@ walk_text(struct walk *w, GMimePart *part, const char *type)
 	buf_free(&text);
 }
 
+/* ---- Part headers (MIME_PARTHDRS) ---- */
+
+/* Keep one header field of the current part; false once over a bound. */
+static bool
+keep_field(struct walk *w, GMimeHeader *h)
+{
+	struct mime_text *mt = w->mt;
+	struct mime_part_hdrs *ph = &mt->parts[mt->nparts - 1];
+	const char *name = g_mime_header_get_raw_name(h);
+	const char *raw = g_mime_header_get_raw_value(h);
+	struct buf v;
+	size_t n, cost;
+
+	if (name == NULL)
+		name = g_mime_header_get_name(h);
+	if (name == NULL)
+		return true;
+	if (raw == NULL)
+		raw = "";
+	n = strlen(raw);
+	if (n > HDR_VALUE_MAX)
+		n = HDR_VALUE_MAX;
+	cost = strlen(name) + n + 2;
+	if (ph->n >= HDR_FIELDS_MAX || cost > w->hdrbudget) {
+		mime_limit(mt, "mime_header_size");
+		return false;
+	}
+	w->hdrbudget -= cost;
+	/* CR LF as LF, as SpamAssassin stores a CR LF message. */
+	buf_init(&v, 0);
+	for (size_t i = 0; i < n; ) {
+		size_t j = i;
+
+		while (j < n && !(raw[j] == '\r' && j + 1 < n &&
+		    raw[j + 1] == '\n'))
+			j++;
+		put_valid(&v, raw + i, j - i, true);
+		i = j < n ? j + 1 : j;
+	}
+	if (v.p == NULL)
+		buf_puts(&v, "");
+	if (mt->nhdrs == w->hdrcap) {
+		w->hdrcap = w->hdrcap ? w->hdrcap * 2 : 32;
+		mt->hdrs = xrealloc(mt->hdrs, w->hdrcap * sizeof(*mt->hdrs));
+	}
+	{
+		struct buf nb;
+
+		buf_init(&nb, 0);
+		put_valid(&nb, name, strlen(name), true);
+		if (nb.p == NULL)
+			buf_puts(&nb, "");
+		mt->hdrs[mt->nhdrs].name = buf_steal(&nb);
+	}
+	mt->hdrs[mt->nhdrs].value = buf_steal(&v);
+	mt->nhdrs++;
+	ph->n++;
+	return true;
+}
+
+/*
+ * Start a part in mt->parts and keep its header fields: those of a, and
+ * when b is not NULL those of b merged in by their offset in the message
+ * (GMime splits a message's header between the message, which keeps the
+ * fields other than Content-*, and its top part; SpamAssassin sees them
+ * as one header, in the order written).
+ */
 static void
-walk(struct walk *w, GMimeObject *obj, unsigned depth)
+keep_part(struct walk *w, GMimeObject *a, GMimeObject *b, bool message)
+{
+	struct mime_text *mt = w->mt;
+	GMimeHeaderList *la = a ? g_mime_object_get_header_list(a) : NULL;
+	GMimeHeaderList *lb = b ? g_mime_object_get_header_list(b) : NULL;
+	int na = la ? g_mime_header_list_get_count(la) : 0;
+	int nb = lb ? g_mime_header_list_get_count(lb) : 0;
+	int i = 0, j = 0;
+
+	mt->parts = xrealloc(mt->parts, (mt->nparts + 1) *
+	    sizeof(*mt->parts));
+	mt->parts[mt->nparts].first = mt->nhdrs;
+	mt->parts[mt->nparts].n = 0;
+	mt->parts[mt->nparts].message = message;
+	mt->nparts++;
+	while (i < na || j < nb) {
+		GMimeHeader *ha = i < na ?
+		    g_mime_header_list_get_header_at(la, i) : NULL;
+		GMimeHeader *hb = j < nb ?
+		    g_mime_header_list_get_header_at(lb, j) : NULL;
+		GMimeHeader *h;
+
+		if (ha != NULL && (hb == NULL ||
+		    g_mime_header_get_offset(ha) <=
+		    g_mime_header_get_offset(hb))) {
+			h = ha;
+			i++;
+		} else {
+			h = hb;
+			j++;
+		}
+		if (h != NULL && !keep_field(w, h))
+			break;
+	}
+}
+
+/*
+ * Walk obj.  msg, when not NULL, is the message whose top part obj is
+ * (the message itself, or one carried in a message/rfc822 part): its
+ * header is this part's header.
+ */
+static void
+walk(struct walk *w, GMimeObject *obj, unsigned depth, GMimeMessage *msg)
 {
 	GMimeContentType *ct;
 	char *type = NULL, *t;
 	const char *fn;
 
-	if (obj == NULL || walk_expired(w))
+	if (walk_expired(w))
 		return;
+	if (obj == NULL) {
+		/* A message without a body still has its header. */
+		if (msg != NULL && (w->want & MIME_PARTHDRS) &&
+		    w->nparts < w->lim.parts) {
+			w->nparts++;
+			keep_part(w, GMIME_OBJECT(msg), NULL, true);
+		}
+		return;
+	}
 	if (depth > w->lim.depth) {
 		mime_limit(w->mt, "mime_depth");
 		return;
@@ -796,6 +895,9 @@ walk(struct walk *w, GMimeObject *obj, unsigned depth)
 		return;
 	}
 	w->nparts++;
+	if (w->want & MIME_PARTHDRS)
+		keep_part(w, msg != NULL ? GMIME_OBJECT(msg) : obj,
+		    msg != NULL ? obj : NULL, msg != NULL);
 	ct = g_mime_object_get_content_type(obj);
 	if (ct != NULL && (t = g_mime_content_type_get_mime_type(ct)) != NULL) {
 		type = lower_dup(t);
@@ -819,13 +921,14 @@ walk(struct walk *w, GMimeObject *obj, unsigned depth)
 		int n = g_mime_multipart_get_count(mp);
 
 		for (int i = 0; i < n; i++)
-			walk(w, g_mime_multipart_get_part(mp, i), depth + 1);
+			walk(w, g_mime_multipart_get_part(mp, i), depth + 1,
+			    NULL);
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *m = g_mime_message_part_get_message(
 		    GMIME_MESSAGE_PART(obj));
 
 		if (m != NULL)
-			walk(w, g_mime_message_get_mime_part(m), depth + 1);
+			walk(w, g_mime_message_get_mime_part(m), depth + 1, m);
 	} else if (GMIME_IS_PART(obj) && strncmp(type, "text/", 5) == 0 &&
 	    (w->want & (MIME_BODY | MIME_RAWBODY | MIME_URI)))
 		walk_text(w, GMIME_PART(obj), type);
@@ -860,6 +963,7 @@ mime_prepare(struct mime_text *mt, const char *msg, size_t len,
 		w.lim.uris = DEF_URIS;
 	w.budget = w.lim.text;
 	w.rawbudget = w.lim.text;
+	w.hdrbudget = HDR_TEXT;
 	w.uris.l = &mt->uris;
 	w.uris.seen = g_hash_table_new(g_str_hash, g_str_equal);
 	w.uris.max = w.lim.uris;
@@ -892,11 +996,18 @@ mime_prepare(struct mime_text *mt, const char *msg, size_t len,
 			strlist_free(&one);
 			buf_free(&b);
 		}
-		walk(&w, g_mime_message_get_mime_part(m), 0);
+		walk(&w, g_mime_message_get_mime_part(m), 0, m);
 		g_object_unref(m);
 	} else {
 		/* Not a message GMime can parse: all of it is text. */
 		struct buf t;
+
+		if (want & MIME_PARTHDRS) {
+			/* The message is still a part, with no header. */
+			mt->parts = xcalloc(1, sizeof(*mt->parts));
+			mt->parts[0].message = true;
+			mt->nparts = 1;
+		}
 
 		if (want & MIME_BODY)
 			strlist_add(&mt->body, "");
@@ -935,6 +1046,12 @@ mime_text_free(struct mime_text *mt)
 	strlist_free(&mt->uris);
 	strlist_free(&mt->filenames);
 	strlist_free(&mt->types);
+	for (size_t i = 0; i < mt->nhdrs; i++) {
+		free(mt->hdrs[i].name);
+		free(mt->hdrs[i].value);
+	}
+	free(mt->hdrs);
+	free(mt->parts);
 	memset(mt, 0, sizeof(*mt));
 }
 

@@ -1,7 +1,8 @@
 /*
  * mime.h -- the MIME walk: from the bytes of one message to the text the
  * rules look at (body lines, raw body lines, URIs, part file names and
- * content types), and header value decoding for header rules.
+ * content types, the header fields of every part), and header value
+ * decoding for header rules.
  *
  * Ownership: mime_prepare() reads the message bytes it is lent and fills
  * a struct mime_text that the caller owns and releases with
@@ -26,7 +27,8 @@
 #define MIME_URI	0x04
 #define MIME_FILENAME	0x08
 #define MIME_TYPE	0x10
-#define MIME_ALL	0x1f
+#define MIME_PARTHDRS	0x20	/* the header fields of every part */
+#define MIME_ALL	0x3f
 
 /*
  * Bounds: hostile input is normal.  Zero fields take the defaults.  The
@@ -41,12 +43,45 @@ struct mime_limits {
 	double   deadline_ms;	/* now_ms() after which the walk stops; 0: none */
 };
 
+/*
+ * One header field of a part (MIME_PARTHDRS): its name as written and
+ * its raw value, from just after the colon to the end of the field, with
+ * the white space after the colon, the folding and the final line end
+ * kept (line ends as LF), made valid UTF-8 like every string here.  A
+ * value longer than 8192 bytes is cut there, as SpamAssassin cuts a
+ * message's header fields.  Bounds: 1000 fields per part and 2 MiB of
+ * names and values in all; past them the fields are not kept and the
+ * walk notes the limit "mime_header_size".
+ */
+struct mime_hdr {
+	char   *name;
+	char   *value;
+};
+
+/*
+ * The header of one part, in SpamAssassin's find_parts() order: depth
+ * first, containers before what they contain, the message itself first.
+ * Its fields are hdrs[first .. first + n) of struct mime_text.  "message"
+ * marks the header of a message (the message itself, or one carried in a
+ * message/rfc822 part): its fields are the whole header of that message,
+ * Content-* ones and others, in their order.
+ */
+struct mime_part_hdrs {
+	size_t  first;
+	size_t  n;
+	bool    message;
+};
+
 struct mime_text {
 	struct strlist body;	/* [0] is the Subject, then paragraphs */
 	struct strlist rawbody;	/* lines of the decoded text parts */
 	struct strlist uris;	/* de-duplicated */
 	struct strlist filenames;
 	struct strlist types;	/* "type/subtype", lower case, every part */
+	struct mime_hdr *hdrs;	/* MIME_PARTHDRS: every part's fields */
+	size_t  nhdrs;
+	struct mime_part_hdrs *parts;	/* MIME_PARTHDRS: one per part walked */
+	size_t  nparts;
 	bool    truncated;	/* some bound was reached */
 	const char *limit;	/* the first bound reached, as the limit name
 				   ("mime_depth", ...), static; or NULL */

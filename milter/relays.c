@@ -12,20 +12,92 @@
  * plus "with ESMTPSA"-style authenticated protocols, "(Authenticated
  * sender: ...)" and "envelope-from". A header that names no sending IP
  * (a local hand-over) is no hop.
+ *
+ * SpamAssassin's originating_ip_headers (X-Originating-IP and the like)
+ * become hops too, after every Received hop: relays_originating_line()
+ * turns such a field into SpamAssassin's synthetic Received line "from
+ * X-Originating-IP: IP", which relays_parse_received() reads as a hop
+ * with that address and nothing else.
  */
 #include "autoconfig.h"
 
 #include <sys/socket.h>
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "relays.h"
 #include "util.h"
 
 #define MAX_RELAYS 64
+#define MAX_ORIG_SCAN 8192	/* bytes of a field searched for an address:
+				 * SpamAssassin keeps no more of a field */
+
+/*
+ * SpamAssassin's IP_ADDRESS pattern (Constants.pm): an IPv4 address, an
+ * IPv6 one (optionally "IPv6:"-prefixed), or IPv4 mapped in IPv6.
+ */
+#define V4_OCTET "(?:1\\d\\d|2[0-4]\\d|25[0-5]|[1-9]\\d|\\d)"
+#define V4 V4_OCTET "\\." V4_OCTET "\\." V4_OCTET "\\." V4_OCTET
+#define H4 "[a-f0-9]{1,4}"
+#define IP_ADDRESS "(?i:\\b(?<!:)" V4 "\\b|(?:IPv6:|(?<![a-f0-9:]))(?:" \
+	"(?:(?:" H4 ":){6}|::(?:" H4 ":){0,5}|(?:" H4 ":){1,5}:|" \
+	H4 "::(?:" H4 ":){1,4}|(?:" H4 ":){2}:(?:" H4 ":){1,3}|" \
+	"(?:" H4 ":){3}:(?:" H4 ":){1,2}|(?:" H4 ":){4}:" H4 ":)" V4 "|" \
+	"(?:" H4 ":){7}" H4 "|:(?::" H4 "){1,7}|(?:" H4 ":){1,7}:|" \
+	H4 ":(?::" H4 "){1,6}|(?:" H4 ":){2}(?::" H4 "){1,5}|" \
+	"(?:" H4 ":){3}(?::" H4 "){1,4}|(?:" H4 ":){4}(?::" H4 "){1,3}|" \
+	"(?:" H4 ":){5}(?::" H4 "){1,2}|(?:" H4 ":){6}:" H4 "|::)" \
+	"(?![a-f0-9:]))"
+
+static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
+static pcre2_code *rx_ip;	/* IP_ADDRESS, anywhere */
+static pcre2_code *rx_orig;	/* the synthetic Received line */
+
+/* A built-in regex; NULL (it then never matches) only without memory. */
+static pcre2_code *
+rx_compile(const char *pat)
+{
+	int err;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+	    0, &err, &off, NULL);
+
+	if (re != NULL)
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+static void
+rx_init(void)
+{
+	rx_ip = rx_compile(IP_ADDRESS);
+	rx_orig = rx_compile("^from X-Originating-IP: (" IP_ADDRESS ")$");
+}
+
+/* Capture group g of re in s[0..n) as a new string; NULL: no match. */
+static char *
+rx_capture(const pcre2_code *re, const char *s, size_t n, int g)
+{
+	pcre2_match_data *md;
+	char *r = NULL;
+
+	if (re == NULL || (md = pcre2_match_data_create(2, NULL)) == NULL)
+		return NULL;
+	if (pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL) > g) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+
+		r = xstrndup(s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+	}
+	pcre2_match_data_free(md);
+	return r;
+}
 
 static const char *const private_blocks[] = {
 	"10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
@@ -234,6 +306,55 @@ qmail_form(const char *from, const char *end, struct relay *r)
 	return true;
 }
 
+char *
+relays_originating_line(const char *value)
+{
+	char *ip, *line;
+
+	if (value == NULL)
+		return NULL;
+	pthread_once(&rx_once, rx_init);
+	ip = rx_capture(rx_ip, value, strnlen(value, MAX_ORIG_SCAN), 0);
+	if (ip == NULL)
+		return NULL;
+	line = xasprintf("from X-Originating-IP: %s", ip);
+	free(ip);
+	return line;
+}
+
+/*
+ * The synthetic "from X-Originating-IP: IP": a hop with that address (as
+ * SpamAssassin cleans it up: no "IPv6:" prefix, an IPv4-mapped IPv6
+ * address as IPv4) and nothing else known.  False when s is not one.
+ */
+static bool
+originating_form(const char *s, struct relay *r)
+{
+	char *ip;
+	size_t n;
+
+	if (strncmp(s, "from X-Originating-IP: ", 23) != 0)
+		return false;
+	pthread_once(&rx_once, rx_init);
+	if ((ip = rx_capture(rx_orig, s, strlen(s), 1)) == NULL)
+		return false;
+	if (strncasecmp(ip, "IPv6:", 5) == 0)
+		memmove(ip, ip + 5, strlen(ip + 5) + 1);
+	/* s/^0*:0*:(?:0*:)*ffff:(\d+\.\d+\.\d+\.\d+)$/$1/i */
+	n = strspn(ip, "0:");
+	if (n >= 2 && ip[n - 1] == ':' && strncasecmp(ip + n, "ffff:", 5) == 0 &&
+	    strchr(ip + n + 5, ':') == NULL && strchr(ip + n + 5, '.') != NULL)
+		memmove(ip, ip + n + 5, strlen(ip + n + 5) + 1);
+	if (!valid_ip(ip)) {
+		free(ip);
+		return false;
+	}
+	r->ip = ip;
+	r->rdns = xstrdup("");
+	r->helo = xstrdup("");
+	return true;
+}
+
 int
 relays_parse_received(const char *value, struct relay *r)
 {
@@ -242,6 +363,10 @@ relays_parse_received(const char *value, struct relay *r)
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
+	if (originating_form(s, r)) {
+		rc = 0;
+		goto out;
+	}
 	if (strncasecmp(s, "from ", 5) != 0)
 		goto out;
 	/* A mailbox fetched by fetchmail: a local hand-over, no hop. */

@@ -13,6 +13,11 @@
  * authenticated hop after a trusted one; the first other hop ends it.
  * Unset internal_relays means internal = trusted, and the reverse.
  *
+ * SpamAssassin's originating_ip_headers: the caller passes, after the
+ * Received values, one line per such header field made by
+ * relays_originating_line(); each is a hop with only its address, the
+ * oldest hops of the chain, in the order of the setting.
+ *
  * Ownership: struct relays owns every string in it; relays_free() frees
  * them.  Inputs are borrowed for the call only.
  */
@@ -52,8 +57,19 @@ struct relays {
  * Parse one Received header value (folded or not) into r.  Returns 0
  * when it names a sending IP address, -1 when it does not (a local
  * hand-over, or a form Warden cannot read); r is then left empty.
+ * SpamAssassin's synthetic "from X-Originating-IP: IP" is a hop with
+ * that address and every other field empty.
  */
 int  relays_parse_received(const char *value, struct relay *r);
+
+/*
+ * The synthetic Received line SpamAssassin makes of an
+ * originating_ip_headers field (its value, decoded): "from
+ * X-Originating-IP: IP" with the first IP address in the value's first
+ * 8192 bytes (SpamAssassin's IP_ADDRESS pattern), or NULL when there is
+ * none.  The caller frees it.
+ */
+char *relays_originating_line(const char *value);
 
 /*
  * Build the chain: client_addr (NULL or "" when there is none; loopback

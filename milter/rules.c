@@ -29,6 +29,8 @@
 
 #define MAX_HITS_MULTIPLE 1000	/* bound on hits counted per rule */
 #define MAX_SPLIT_HEADERS 1000
+#define MH_ALL_MAX	65536	/* SpamAssassin's MAX_HEADER_LENGTH: bytes
+				 * of a part's "ALL" text */
 
 /* Trim white space in place (str_trim() returns a pointer instead). */
 static void
@@ -170,6 +172,7 @@ rules_free(struct ruleset *rs)
 		g_hash_table_destroy(rs->replace_post);
 	if (rs->replace_rules)
 		g_hash_table_destroy(rs->replace_rules);
+	strlist_free(&rs->orig_hdrs);
 	if (rs->eval_settings)
 		g_hash_table_destroy(rs->eval_settings);
 	if (rs->block_scores)
@@ -391,6 +394,8 @@ struct hctx {
 	const struct mime_text *mt;
 	struct strlist uris;	/* made on first use */
 	bool    uris_made;
+	char  **mhdec;		/* decoded part header values (mimeheader),
+				 * by index in mt->hdrs, made on first use */
 
 	/* Header groups (rules on the same header, source and modifiers):
 	 * each group's text is made once, and given to the prefilter. */
@@ -464,24 +469,48 @@ hdr_collect(struct hctx *hc, const char *name, unsigned mods, struct buf *b)
 	return found;
 }
 
-/* The relay chain, built on first use from Received and the client. */
+/*
+ * The relay chain, built on first use from the client, the Received
+ * headers and, as SpamAssassin adds them, one hop for each of the
+ * ruleset's originating_ip_headers present (its last field, decoded)
+ * that holds an IP address.
+ */
 static const struct relays *
 hdr_relays(struct hctx *hc)
 {
 	const struct rules_input *in = hc->in;
+	const struct strlist *orig = hc->rs != NULL ? &hc->rs->orig_hdrs :
+	    NULL;
+	size_t norig = orig != NULL ? orig->n : 0;
 	const char **rcvd;
-	size_t n = 0;
+	char **lines;
+	size_t n = 0, nl = 0;
 
 	if (hc->rl_made)
 		return &hc->rl;
-	rcvd = xcalloc(hc->n + 1, sizeof(*rcvd));
+	rcvd = xcalloc(hc->n + norig + 1, sizeof(*rcvd));
+	lines = xcalloc(norig + 1, sizeof(*lines));
 	for (size_t i = 0; i < hc->n; i++)
 		if (hc->h[i].name != NULL &&
 		    strcasecmp(hc->h[i].name, "Received") == 0)
 			rcvd[n++] = hc->h[i].value ? hc->h[i].value : "";
+	for (size_t k = 0; k < norig; k++)
+		for (size_t i = hc->n; i-- > 0; )
+			if (hc->h[i].name != NULL &&
+			    strcasecmp(hc->h[i].name, orig->v[k]) == 0) {
+				char *l = relays_originating_line(
+				    hdr_decoded(hc, i));
+
+				if (l != NULL)
+					rcvd[n++] = lines[nl++] = l;
+				break;
+			}
 	relays_build(&hc->rl, rcvd, n, in->client_addr, in->client_name,
 	    in->helo, in->cfg ? &in->cfg->trusted_relays : NULL,
 	    in->cfg ? &in->cfg->internal_relays : NULL);
+	for (size_t i = 0; i < nl; i++)
+		free(lines[i]);
+	free(lines);
 	free(rcvd);
 	hc->rl_made = true;
 	return &hc->rl;
@@ -728,6 +757,189 @@ run_header(const struct rule *r, struct hctx *hc, struct mctx *m,
 			take_hit(r, 1, t, tl, res);
 	} else
 		take_hit(r, c, t + mo, ml, res);
+}
+
+/* ---- MIME part headers (mimeheader) ---- */
+
+/* Header fields whose value SpamAssassin never RFC 2047-decodes. */
+static bool
+mh_no_decode(const char *name)
+{
+	static const char *const l[] = { "Received", "Message-ID",
+		"Resent-Message-ID", "Date", "Resent-Date", "MIME-Version",
+		"References", "In-Reply-To", NULL };
+
+	for (const char *const *p = l; *p; p++)
+		if (strcasecmp(name, *p) == 0)
+			return true;
+	return strncasecmp(name, "List-", 5) == 0;
+}
+
+/*
+ * Field i (of part k)'s raw value as SpamAssassin keeps it: a message's
+ * as written after the colon; a MIME part's without the white space
+ * after the colon (Message.pm splits a part's fields at the colon and
+ * the white space after it).
+ */
+static const char *
+mh_raw(const struct mime_text *mt, size_t k, size_t i)
+{
+	const char *v = mt->hdrs[i].value;
+
+	if (!mt->parts[k].message)
+		while (isspace((unsigned char)*v))
+			v++;
+	return v;
+}
+
+/*
+ * Field i's value as SpamAssassin's get_header() gives it: each fold
+ * (a line end and the white space after it) as one space, trimmed,
+ * RFC 2047-decoded (but for the fields it leaves alone), with "\n"
+ * appended.  Made once per message.
+ */
+static const char *
+mh_decoded(struct hctx *hc, size_t k, size_t i)
+{
+	const struct mime_text *mt = hc->mt;
+	const char *v;
+	struct buf b;
+	char *t;
+
+	if (hc->mhdec[i] != NULL)
+		return hc->mhdec[i];
+	buf_init(&b, 0);
+	for (v = mh_raw(mt, k, i); *v; v++) {
+		if (*v == '\n' && (v[1] == ' ' || v[1] == '\t')) {
+			buf_putc(&b, ' ');
+			while (v[1] == ' ' || v[1] == '\t')
+				v++;
+		} else if (*v != '\n')
+			buf_putc(&b, *v);
+	}
+	if (b.p == NULL)
+		buf_puts(&b, "");
+	trim_in_place(b.p);
+	if (mh_no_decode(mt->hdrs[i].name))
+		t = xstrdup(b.p);
+	else
+		t = mime_header_decode(b.p);
+	buf_free(&b);
+	hc->mhdec[i] = xasprintf("%s\n", t);
+	free(t);
+	return hc->mhdec[i];
+}
+
+/*
+ * The text rule r sees in part k: SpamAssassin's get_header() of the
+ * last field of its name (raw_header() with :raw), or for "ALL" every
+ * field as "Name: value\n" (get_all_headers(), folds unfolded in raw
+ * values).  Returns false when a decoded value is asked for and the part
+ * has no such field (SpamAssassin's undef; raw_header() gives "").
+ */
+static bool
+mh_value(const struct rule *r, struct hctx *hc, size_t k, struct buf *out)
+{
+	const struct mime_text *mt = hc->mt;
+	const struct mime_part_hdrs *ph = &mt->parts[k];
+	bool raw = (r->hmods & HM_RAW) != 0;
+
+	if (strcmp(r->hname, "ALL") == 0) {
+		size_t size = 0;
+
+		for (size_t i = ph->first; i < ph->first + ph->n; i++) {
+			const char *name = mt->hdrs[i].name;
+			const char *v = raw ? mh_raw(mt, k, i) :
+			    mh_decoded(hc, k, i);
+
+			size += strlen(name) + strlen(v) + 2;
+			if (size > MH_ALL_MAX)
+				break;
+			buf_printf(out, "%s: ", name);
+			if (!raw) {
+				buf_puts(out, v);
+				continue;
+			}
+			/* s/\015?\012\s+/ /gs */
+			for (; *v; v++) {
+				if (*v == '\n' && v[1] != '\0' &&
+				    isspace((unsigned char)v[1])) {
+					buf_putc(out, ' ');
+					while (isspace((unsigned char)v[1]))
+						v++;
+				} else
+					buf_putc(out, *v);
+			}
+		}
+		return true;
+	}
+	for (size_t i = ph->first + ph->n; i-- > ph->first; )
+		if (strcasecmp(mt->hdrs[i].name, r->hname) == 0) {
+			buf_puts(out, raw ? mh_raw(mt, k, i) :
+			    mh_decoded(hc, k, i));
+			return true;
+		}
+	return raw;
+}
+
+/*
+ * A mimeheader rule, as SpamAssassin's MIMEHeader plugin runs it: the
+ * parts in order (the message is part 1) within tflags range=, each
+ * part's value matched on its own, and the first part that matches gives
+ * the hits (up to maxhits with tflags multiple); with tflags concat the
+ * values are joined, each ending in "\n", and matched once.  A missing
+ * field reads as [if-unset: TEXT] (or "").  With !~ the rule hits when
+ * no value matches.
+ */
+static void
+run_mimeheader(const struct rule *r, struct hctx *hc, struct mctx *m,
+    struct results *res)
+{
+	const struct mime_text *mt = hc->mt;
+	unsigned max = r->negate ? 1 : rule_max(r), c;
+	bool concat = (r->tflags & TF_CONCAT) != 0;
+	struct buf cat, v;
+	size_t mo = 0, ml = 0;
+
+	buf_init(&cat, 0);
+	for (size_t k = 0; k < mt->nparts; k++) {
+		if (k + 1 > r->range_max)
+			break;
+		if (k + 1 < r->range_min)
+			continue;
+		buf_init(&v, 0);
+		if (!mh_value(r, hc, k, &v) && r->if_unset != NULL)
+			buf_puts(&v, r->if_unset);
+		if (concat) {
+			if (v.len > 0)
+				buf_append(&cat, v.p, v.len);
+			if (v.len == 0 || v.p[v.len - 1] != '\n')
+				buf_putc(&cat, '\n');
+			buf_free(&v);
+			continue;
+		}
+		c = re_count(r, v.p ? v.p : "", v.len, max, m, &mo, &ml);
+		if (c > 0) {
+			if (!r->negate)
+				take_hit(r, c, v.p + mo, ml, res);
+			buf_free(&v);
+			buf_free(&cat);
+			return;
+		}
+		buf_free(&v);
+	}
+	if (concat) {
+		c = re_count(r, cat.p ? cat.p : "", cat.len, max, m, &mo, &ml);
+		if (c > 0) {
+			if (!r->negate)
+				take_hit(r, c, cat.p + mo, ml, res);
+			buf_free(&cat);
+			return;
+		}
+	}
+	buf_free(&cat);
+	if (r->negate)
+		take_hit(r, 1, NULL, 0, res);
 }
 
 /*
@@ -1044,6 +1256,7 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 			res->timed_out = true;
 	}
 	hc.rs = rs;
+	hc.mhdec = xcalloc(mt.nhdrs + 1, sizeof(*hc.mhdec));
 	hc.gv = xcalloc(rs->nhgroups + 1, sizeof(*hc.gv));
 	hc.cand = xcalloc(rs->n + 1, 1);
 	hc.hs = rules_hs_state(rs);
@@ -1095,6 +1308,9 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 		case RK_MIMETYPE:
 			run_list(r, &mt.types, 0, m, res);
 			break;
+		case RK_MIMEHEADER:
+			run_mimeheader(r, &hc, m, res);
+			break;
 		case RK_FULL:
 			run_one(r, msg, msglen, m, res);
 			break;
@@ -1113,6 +1329,9 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	free(hc.cand);
 	if (hc.uris_made)
 		strlist_free(&hc.uris);
+	for (size_t i = 0; i < mt.nhdrs; i++)
+		free(hc.mhdec[i]);
+	free(hc.mhdec);
 	if (prepared)
 		mime_text_free(&mt);
 	for (size_t i = 0; i < hc.n; i++) {

@@ -23,11 +23,15 @@ struct eval_def;		/* rules_eval.c's table of tests */
 
 enum rule_kind { RK_NONE = -1, RK_CONNECT = 0, RK_HELO, RK_ENVFROM,
 	RK_ENVRCPT, RK_HEADER, RK_BODY, RK_RAWBODY, RK_URI, RK_FULL,
-	RK_FILENAME, RK_MIMETYPE, RK_META, RK_NKINDS };
+	RK_FILENAME, RK_MIMETYPE, RK_MIMEHEADER, RK_META, RK_NKINDS };
 
 #define TF_NICE		0x01
 #define TF_MULTIPLE	0x02
 #define TF_NOSUBJECT	0x04
+#define TF_CONCAT	0x08	/* mimeheader: the parts' values joined */
+
+/* mimeheader tflags range=MIN-MAX: parts counted from 1 (the message). */
+#define MH_RANGE_MAX	1000	/* SpamAssassin's default upper end */
 
 #define HM_RAW		0x01
 #define HM_ADDR		0x02
@@ -77,15 +81,17 @@ struct rule {
 	char   *describe;
 	unsigned tflags;
 	unsigned maxhits;	/* 0: no limit */
+	unsigned range_min;	/* mimeheader: parts range_min .. range_max */
+	unsigned range_max;	/* (tflags range=; 0 .. MH_RANGE_MAX) */
 	enum action action;	/* ACT_NONE: none */
 	struct reply reply;	/* code[0] == 0: the configured reply */
 	const char *action_file;
 	int     action_line;
 
 	pcre2_code *re;		/* every kind but meta, exists: and CIDR */
-	bool    negate;		/* header !~ */
+	bool    negate;		/* header and mimeheader !~ */
 
-	/* header */
+	/* header; mimeheader (hname, HM_RAW, if_unset) */
 	enum hdr_src hsrc;
 	char   *hname;
 	unsigned hmods;
@@ -151,6 +157,8 @@ struct ruleset {
 	GHashTable *block_scores;	/* name -> double *: score lines in
 					 * blocks not loaded (see rules_finish) */
 	bool    want_relays;	/* some rule reads X-Spam-Relays-* */
+	struct strlist orig_hdrs;	/* originating_ip_headers, in order,
+					 * each name once (any case) */
 	struct hs_slot *hs;	/* the prefilter (rules_hs.c); NULL: none */
 	const char *hs_off_reason;	/* static text: why there is none */
 	size_t  nhgroups;	/* header groups (rule->hgroup) */

@@ -40,7 +40,7 @@
 
 const char *const rules_kind_names[RK_NKINDS] = { "connect", "helo",
 	"envfrom", "envrcpt", "header", "body", "rawbody", "uri", "full",
-	"filename", "mimetype", "meta" };
+	"filename", "mimetype", "mimeheader", "meta" };
 
 /* SpamAssassin settings that carry no rule here: skipped and counted. */
 static const char *const sa_settings[] = {
@@ -59,7 +59,7 @@ static const char *const sa_settings[] = {
 	"askdns", "util_rb_tld", "util_rb_2tld", "util_rb_3tld",
 	"redirector_pattern", "replace_tag", "replace_inter", "replace_post",
 	"replace_pre", "replace_rules", "replace_start", "replace_end", "test",
-	"mimeheader", "reuse", "freemail_domains", "freemail_whitelist",
+	"reuse", "freemail_domains", "freemail_whitelist",
 	"use_bayes", "bayes_auto_learn", "use_auto_whitelist", "use_txrep",
 	"dns_available", "skip_rbl_checks", "ok_locales", "ok_languages",
 	"enlist_uri_host", "delist_uri_host", "enlist_addrlist",
@@ -96,7 +96,7 @@ static const char *const sa_prefixes[] = {
 /* SpamAssassin plugin settings that define a rule NAME (second word). */
 static const char *const sa_rule_settings[] = {
 	"askdns", "urirhssub", "urirhsbl", "uridnsbl", "uridnssub",
-	"mimeheader", "check_rbl", "hashbl_rule", "dns_block_rule", NULL
+	"check_rbl", "hashbl_rule", "dns_block_rule", NULL
 };
 
 /*
@@ -199,6 +199,7 @@ rule_get(struct ruleset *rs, const char *name, const char *file, int line,
 	r->file = file;
 	r->line = line;
 	r->mroot = -1;
+	r->range_max = MH_RANGE_MAX;
 	if (rs->n == rs->cap) {
 		rs->cap = rs->cap ? rs->cap * 2 : 64;
 		rs->rules = xrealloc(rs->rules, rs->cap * sizeof(*rs->rules));
@@ -751,6 +752,78 @@ parse_header(struct ruleset *rs, const char *name, const char *rest,
 	}
 }
 
+/*
+ * mimeheader NAME Header-Name[:raw] =~ /re/flags [if-unset: TEXT] (or
+ * !~): SpamAssassin's MIMEHeader plugin, matched in rules.c against that
+ * header field of every MIME part.  The header name is what SpamAssassin
+ * takes, anything up to white space, ':' or the operator; ":raw" is the
+ * one modifier ("ALL" stands for every field of a part).
+ */
+static void
+parse_mimeheader(struct ruleset *rs, const char *name, const char *rest,
+    const char *file, int line, struct diag *d)
+{
+	struct rule *r;
+	const char *p = rest;
+	size_t n = 0;
+	bool raw = false;
+
+	while (p[n] != '\0' && p[n] != ' ' && p[n] != '\t' && p[n] != ':' &&
+	    !((p[n] == '=' || p[n] == '!') && p[n + 1] == '~'))
+		n++;
+	if (n == 0) {
+		perr(rs, d, file, line, "%s: expected 'Header-Name =~ /regex/'",
+		    name);
+		return;
+	}
+	p += n;
+	if (*p == ':') {
+		/* ":raw", or a bare ':' that SpamAssassin drops. */
+		if (strncmp(p + 1, "raw", 3) == 0) {
+			raw = true;
+			p += 4;
+		} else
+			p++;
+	}
+	p = skip_ws(p);
+	if (!((p[0] == '=' || p[0] == '!') && p[1] == '~')) {
+		perr(rs, d, file, line, "%s: expected =~ or !~ after the header "
+		    "name (the one modifier is :raw)", name);
+		return;
+	}
+	if ((r = define(rs, name, RK_MIMEHEADER, rest, file, line, d)) == NULL)
+		return;
+	r->hname = xstrndup(rest, n);
+	if (raw)
+		r->hmods |= HM_RAW;
+	r->negate = p[0] == '!';
+	p = skip_ws(p + 2);
+	if ((r->re = parse_regex(rs, &p, name, file, line, d, r)) == NULL) {
+		undefine(r);
+		return;
+	}
+	p = skip_ws(p);
+	if (strncmp(p, "[if-unset:", 10) == 0 &&
+	    (p[10] == ' ' || p[10] == '\t')) {
+		const char *e = strrchr(p, ']');
+
+		if (e == NULL) {
+			perr(rs, d, file, line, "%s: unterminated [if-unset: "
+			    "...]", name);
+			undefine(r);
+			return;
+		}
+		r->if_unset = xstrndup(p + 10, (size_t)(e - p - 10));
+		trim_in_place(r->if_unset);
+		p = e + 1;
+	}
+	if (!only_comment(p)) {
+		perr(rs, d, file, line, "%s: unexpected text after the regex: "
+		    "'%s'", name, skip_ws(p));
+		undefine(r);
+	}
+}
+
 /* ---- Meta expressions ---- */
 
 struct mparse {
@@ -1042,6 +1115,57 @@ parse_score(struct ruleset *rs, const char *name, char *rest,
 	r->score_set = true;
 }
 
+/* One number of a range (at most 1000000000). */
+static unsigned
+range_num(const char **sp)
+{
+	unsigned long v = 0;
+	const char *s = *sp;
+
+	for (; isdigit((unsigned char)*s); s++)
+		if (v <= 1000000000ul)
+			v = v * 10 + (unsigned long)(*s - '0');
+	*sp = s;
+	return v > 1000000000ul ? 1000000000u : (unsigned)v;
+}
+
+/*
+ * tflags range= of SpamAssassin's MIMEHeader, read as it reads it: "N"
+ * (part N only), "N-" (from N), "-M" (up to M), "N-M"; "" and "-" change
+ * nothing.  0, or -1 on anything else.
+ */
+static int
+parse_range(const char *s, struct rule *r)
+{
+	bool h1 = false, h2 = false, h3 = false;
+	unsigned a = 0, b = 0;
+
+	if (isdigit((unsigned char)*s)) {
+		h1 = true;
+		a = range_num(&s);
+	}
+	if (*s == '-') {
+		h2 = true;
+		s++;
+	}
+	if (isdigit((unsigned char)*s)) {
+		h3 = true;
+		b = range_num(&s);
+	}
+	if (*s != '\0')
+		return -1;
+	if (h1 && h2 && h3) {
+		r->range_min = a;
+		r->range_max = b;
+	} else if (h1 && h2)
+		r->range_min = a;
+	else if (h2 && h3)
+		r->range_max = b;
+	else if (h1)
+		r->range_min = r->range_max = a;
+	return 0;
+}
+
 static void
 parse_tflags(struct ruleset *rs, const char *name, char *rest,
     const char *file, int line, struct diag *d)
@@ -1066,6 +1190,14 @@ parse_tflags(struct ruleset *rs, const char *name, char *rest,
 			r->tflags |= TF_MULTIPLE;
 		else if (strcmp(word, "nosubject") == 0)
 			r->tflags |= TF_NOSUBJECT;
+		else if (strcmp(word, "concat") == 0)
+			r->tflags |= TF_CONCAT;
+		else if (strncmp(word, "range=", 6) == 0) {
+			if (parse_range(word + 6, r) < 0)
+				perr(rs, d, file, line, "tflags %s: bad range "
+				    "'%s' (N, N-, -N or N-M) ignored", name,
+				    word + 6);
+		}
 		else if (strncmp(word, "maxhits=", 8) == 0) {
 			char *e;
 			unsigned long v = strtoul(word + 8, &e, 10);
@@ -1168,14 +1300,14 @@ parse_action(struct ruleset *rs, const char *name, char *rest,
 
 /* ---- Lines and files ---- */
 
-/* A keyword that defines a rule (mimeheader too, a plugin's). */
+/* A keyword that defines a rule (a plugin's setting that does too). */
 static bool
 is_kind_word(const char *kw)
 {
 	for (int k = 0; k < RK_NKINDS; k++)
 		if (strcmp(kw, rules_kind_names[k]) == 0)
 			return true;
-	return strcmp(kw, "mimeheader") == 0 || in_list(kw, sa_rule_settings);
+	return in_list(kw, sa_rule_settings);
 }
 
 static const char *
@@ -1284,6 +1416,51 @@ parse_replace(struct ruleset *rs, const char *kw, const char *p,
 	return false;
 }
 
+#define MAX_ORIG_HEADERS 64
+
+/*
+ * SpamAssassin's originating_ip_headers NAME... (appended, each name
+ * once whatever its case) and clear_originating_ip_headers (empties the
+ * list); rules.c makes relay hops of those header fields.
+ */
+static void
+parse_originating(struct ruleset *rs, const char *kw, const char *p,
+    const char *file, int line, struct diag *d)
+{
+	char name[256];
+	bool any = false;
+
+	if (kw[0] == 'c') {
+		if (!only_comment(p)) {
+			perr(rs, d, file, line, "%s: takes no value", kw);
+			return;
+		}
+		strlist_free(&rs->orig_hdrs);
+		return;
+	}
+	for (;;) {
+		bool dup = false;
+
+		p = next_word(p, name, sizeof(name));
+		if (name[0] == '\0' || name[0] == '#')
+			break;
+		any = true;
+		for (size_t i = 0; i < rs->orig_hdrs.n && !dup; i++)
+			dup = strcasecmp(rs->orig_hdrs.v[i], name) == 0;
+		if (dup)
+			continue;
+		if (rs->orig_hdrs.n >= MAX_ORIG_HEADERS) {
+			perr(rs, d, file, line, "%s: more than %d header names "
+			    "(%s and later ones ignored)", kw, MAX_ORIG_HEADERS,
+			    name);
+			return;
+		}
+		strlist_add(&rs->orig_hdrs, name);
+	}
+	if (!any)
+		perr(rs, d, file, line, "%s: expected header names", kw);
+}
+
 static void
 parse_line(struct ruleset *rs, char *l, const char *file, int line,
     int depth, struct diag *d)
@@ -1305,6 +1482,11 @@ parse_line(struct ruleset *rs, char *l, const char *file, int line,
 	if (strncmp(kw, "replace_", 8) == 0 && parse_replace(rs, kw, p, file,
 	    line, d))
 		return;
+	if (strcmp(kw, "originating_ip_headers") == 0 ||
+	    strcmp(kw, "clear_originating_ip_headers") == 0) {
+		parse_originating(rs, kw, p, file, line, d);
+		return;
+	}
 	if (k == RK_NKINDS && strcmp(kw, "score") != 0 &&
 	    strcmp(kw, "describe") != 0 && strcmp(kw, "tflags") != 0 &&
 	    strcmp(kw, "action") != 0) {
@@ -1376,6 +1558,9 @@ parse_line(struct ruleset *rs, char *l, const char *file, int line,
 		break;
 	case RK_HEADER:
 		parse_header(rs, name, rest, file, line, d);
+		break;
+	case RK_MIMEHEADER:
+		parse_mimeheader(rs, name, rest, file, line, d);
 		break;
 	case RK_META:
 		parse_meta(rs, name, rest, file, line, d);
@@ -1726,6 +1911,7 @@ rules_finish(struct ruleset *rs, struct diag *d)
 		case RK_URI: rs->want |= MIME_URI | MIME_BODY; break;
 		case RK_FILENAME: rs->want |= MIME_FILENAME; break;
 		case RK_MIMETYPE: rs->want |= MIME_TYPE; break;
+		case RK_MIMEHEADER: rs->want |= MIME_PARTHDRS; break;
 		default: break;
 		}
 	}

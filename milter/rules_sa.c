@@ -48,6 +48,14 @@
  *   FreeMail     its four tests, freemail_domains (with wildcards) and
  *                freemail_welcomelist; its size settings keep their
  *                defaults (the stock rules set none).
+ *   MIMEHeader   the mimeheader rule kind (rules.c): Header-Name and
+ *                :raw, ALL, [if-unset: ...], over every MIME part from
+ *                the message itself on, with tflags range=, concat,
+ *                multiple and maxhits=.  Its named captures (tags) are
+ *                not kept: Warden has no capture tags.  A !~ rule hits
+ *                when no part's value matches, as the plugin documents
+ *                (SpamAssassin 4.0.1's code makes every !~ rule hit; no
+ *                stock rule uses !~).
  *
  * HTMLEval is not listed: its tests need SpamAssassin's HTML analysis
  * (colours, image areas, tag statistics), which Warden lacks, so its
@@ -61,14 +69,19 @@ static const char *const present_plugins[] = {
 	"Mail::SpamAssassin::Plugin::MIMEEval",
 	"Mail::SpamAssassin::Plugin::BodyEval",
 	"Mail::SpamAssassin::Plugin::FreeMail",
+	"Mail::SpamAssassin::Plugin::MIMEHeader",
 	NULL
 };
 
 /*
  * Feature tests of the configuration language that Warden honours:
  * bug6558_free (a meta over an absent rule sees 0), the Perl 5.10 regex
- * syntax (PCRE2 has it), and the welcomelist/blocklist spelling (the
- * settings are read and skipped under either name).  capture_rules,
+ * syntax (PCRE2 has it), the welcomelist/blocklist spelling (the
+ * settings are read and skipped under either name), and
+ * originating_ip_headers (the setting and clear_originating_ip_headers
+ * are kept; relays.c adds a hop for each such header field with an IP
+ * address after the Received hops, as SpamAssassin's Received.pm does).
+ * capture_rules,
  * registryboundaries, dns_block_rule, bayes_stopwords and the has_*
  * methods of tests Warden lacks are absent.
  */
@@ -76,12 +89,17 @@ static const char *const present_features[] = {
 	"Mail::SpamAssassin::Conf::feature_bug6558_free",
 	"Mail::SpamAssassin::Conf::perl_min_version_5010000",
 	"Mail::SpamAssassin::Conf::feature_welcomelist_blocklist",
+	"Mail::SpamAssassin::Conf::feature_originating_ip_headers",
 	/* Tests of plugins listed above, which Warden has. */
 	"Mail::SpamAssassin::Plugin::MIMEEval::has_check_for_ascii_text_illegal",
 	"Mail::SpamAssassin::Plugin::MIMEEval::has_check_abundant_unicode_ratio",
 	"Mail::SpamAssassin::Plugin::MIMEEval::has_check_qp_ratio",
 	"Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length",
 	"Mail::SpamAssassin::Plugin::BodyEval::has_plaintext_body_sig_ratio",
+	"Mail::SpamAssassin::Plugin::MIMEHeader::has_all_header",
+	"Mail::SpamAssassin::Plugin::MIMEHeader::has_tflags_range",
+	"Mail::SpamAssassin::Plugin::MIMEHeader::has_tflags_concat",
+	"Mail::SpamAssassin::Plugin::MIMEHeader::has_tflags_multiple",
 	NULL
 };
 

@@ -326,3 +326,32 @@ now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
+
+/* Append code point c as UTF-8; 0, surrogates and values past U+10FFFF
+ * become U+FFFD. */
+int
+buf_putu8(struct buf *b, unsigned long c)
+{
+	char u[4];
+
+	if (c == 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		c = 0xfffd;
+	if (c < 0x80)
+		return buf_putc(b, (int)c);
+	if (c < 0x800) {
+		u[0] = (char)(0xc0 | (c >> 6));
+		u[1] = (char)(0x80 | (c & 0x3f));
+		return buf_append(b, u, 2);
+	}
+	if (c < 0x10000) {
+		u[0] = (char)(0xe0 | (c >> 12));
+		u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (c & 0x3f));
+		return buf_append(b, u, 3);
+	}
+	u[0] = (char)(0xf0 | (c >> 18));
+	u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	u[3] = (char)(0x80 | (c & 0x3f));
+	return buf_append(b, u, 4);
+}

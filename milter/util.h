@@ -47,6 +47,8 @@ int  buf_putc(struct buf *b, int c);
 int  buf_printf(struct buf *b, const char *fmt, ...) WARDEN_PRINTF(2, 3);
 int  buf_vprintf(struct buf *b, const char *fmt, va_list ap)
     WARDEN_PRINTF(2, 0);
+/* Append code point c as UTF-8 (0, surrogates, > U+10FFFF: U+FFFD). */
+int  buf_putu8(struct buf *b, unsigned long c);
 /* Transfer ownership of the bytes to the caller (never NULL). */
 char *buf_steal(struct buf *b);
 

@@ -1,11 +1,12 @@
 /*
  * test_relays.c -- Received header dialects, the relay chain with the
- * MTA's client, trust (configured and inferred), and SpamAssassin's
- * X-Spam-Relays-* text.
+ * MTA's client, trust (configured and inferred), SpamAssassin's
+ * X-Spam-Relays-* text, and the hops of originating_ip_headers.
  */
 #include "autoconfig.h"
 
 #include "relays.h"
+#include "rules_int.h"
 #include "unit.h"
 
 static const struct {
@@ -230,6 +231,191 @@ START_TEST(test_client_and_config)
 }
 END_TEST
 
+/* ---- originating_ip_headers ---- */
+
+static const struct {
+	const char *value;
+	const char *line;	/* NULL: no address, no hop */
+} orig_lines[] = {
+	{ "[198.51.100.7]", "from X-Originating-IP: 198.51.100.7" },
+	{ "198.51.100.7", "from X-Originating-IP: 198.51.100.7" },
+	/* The first address only. */
+	{ "via 203.0.113.1, 10.0.0.1", "from X-Originating-IP: 203.0.113.1" },
+	{ "IPv6:2001:db8::1", "from X-Originating-IP: IPv6:2001:db8::1" },
+	{ "[2001:DB8:0:0:0:0:0:25]",
+	  "from X-Originating-IP: 2001:DB8:0:0:0:0:0:25" },
+	/* Five numbers: the first four are an address (SpamAssassin's
+	 * IP_ADDRESS reads it so too). */
+	{ "1.2.3.4.5", "from X-Originating-IP: 1.2.3.4" },
+	/* Not addresses. */
+	{ "999.1.1.1", NULL },
+	{ "unknown", NULL },
+	{ "", NULL },
+	{ "host-198-51-100-7.example", NULL },
+	{ "1.2.3", NULL },
+};
+
+START_TEST(test_originating_line)
+{
+	char *l = relays_originating_line(orig_lines[_i].value);
+
+	if (orig_lines[_i].line == NULL)
+		ck_assert_msg(l == NULL, "%s: got %s", orig_lines[_i].value, l);
+	else {
+		ck_assert_msg(l != NULL, "%s: no line", orig_lines[_i].value);
+		ck_assert_str_eq(l, orig_lines[_i].line);
+	}
+	free(l);
+}
+END_TEST
+
+/* Hostile values: huge, and an address only past what is searched. */
+START_TEST(test_originating_bounded)
+{
+	size_t n = 1u << 20;
+	char *v = xmalloc(n + 32), *l;
+
+	ck_assert_ptr_null(relays_originating_line(NULL));
+	/* A million digits and dots, no address: no hop, and quickly. */
+	for (size_t i = 0; i < n; i++)
+		v[i] = (i % 4 == 3) ? '.' : '9';
+	v[n] = '\0';
+	ck_assert_ptr_null(relays_originating_line(v));
+	/* An address after 8192 bytes of filler is not looked for... */
+	memset(v, 'x', n);
+	strcpy(v + 9000, " 198.51.100.7");
+	ck_assert_ptr_null(relays_originating_line(v));
+	/* ...one within them is. */
+	memcpy(v + 100, " 203.0.113.9 ", 13);
+	l = relays_originating_line(v);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_str_eq(l, "from X-Originating-IP: 203.0.113.9");
+	free(l);
+	free(v);
+}
+END_TEST
+
+START_TEST(test_originating_hop)
+{
+	struct relay r;
+	struct relays rl;
+	const char *rc[3];
+	char *s;
+
+	/* The synthetic line is a hop with its address and nothing else;
+	 * the MTA wrote no reverse name, which is not "no name". */
+	ck_assert_int_eq(relays_parse_received(
+	    "from X-Originating-IP: 198.51.100.7", &r), 0);
+	ck_assert_str_eq(r.ip, "198.51.100.7");
+	ck_assert_str_eq(r.rdns, "");
+	ck_assert_str_eq(r.helo, "");
+	ck_assert_str_eq(r.by, "");
+	ck_assert_str_eq(r.id, "");
+	ck_assert(!r.no_rdns);
+	relays_relay_clear(&r);
+	/* Cleaned up as SpamAssassin cleans it. */
+	ck_assert_int_eq(relays_parse_received(
+	    "from X-Originating-IP: IPv6:2001:db8::1", &r), 0);
+	ck_assert_str_eq(r.ip, "2001:db8::1");
+	relays_relay_clear(&r);
+	ck_assert_int_eq(relays_parse_received(
+	    "from X-Originating-IP: ::ffff:192.0.2.1", &r), 0);
+	ck_assert_str_eq(r.ip, "192.0.2.1");
+	relays_relay_clear(&r);
+	/* No address: no hop. */
+	ck_assert_int_eq(relays_parse_received(
+	    "from X-Originating-IP: unknown", &r), -1);
+
+	/* In the chain: after every Received hop, untrusted past a public
+	 * hop. */
+	rc[0] = chain[0];
+	rc[1] = chain[1];
+	rc[2] = "from X-Originating-IP: 198.51.100.7";
+	relays_build(&rl, rc, 3, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_uint_eq(rl.n, 3);
+	ck_assert_uint_eq(rl.ntrusted, 0);
+	s = relays_format(&rl, 2, 3);
+	ck_assert_str_eq(s, "[ ip=198.51.100.7 rdns= helo= by= ident= "
+	    "envfrom= intl=0 id= auth= msa=0 ]");
+	free(s);
+	relays_free(&rl);
+	/* A private originating address after private hops is trusted, as
+	 * SpamAssassin infers it. */
+	rc[0] = "from gw (gw [192.168.1.1]) by mx.warden.test with ESMTP id C0";
+	rc[1] = "from X-Originating-IP: 10.20.30.40";
+	relays_build(&rl, rc, 2, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_uint_eq(rl.n, 2);
+	ck_assert_uint_eq(rl.ntrusted, 2);
+	relays_free(&rl);
+}
+END_TEST
+
+/* The setting, through a ruleset: present, absent, cleared. */
+static const char orig_msg[] =
+    "Received: from out.example.net (out.example.net [203.0.113.20]) by "
+    "mx.warden.test (Postfix) with ESMTP id A1\n"
+    "X-Originating-IP: [198.51.100.7]\n"
+    "X-AOL-IP: 192.0.2.99\n"
+    "X-Originating-IP: 198.51.100.8\n"
+    "Subject: s\n"
+    "\n"
+    "b\n";
+
+static bool
+orig_hit(const char *rules, const char *msg, const char *name)
+{
+	struct diag d;
+	struct ruleset *rs;
+	struct rules_input in;
+	struct results res;
+	bool hit = false;
+
+	diag_init(&d);
+	rs = rules_load_text(NULL, "t.cf", rules, &d);
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	memset(&in, 0, sizeof(in));
+	in.stage = STAGE_EOM;
+	in.msg = msg;
+	in.msglen = strlen(msg);
+	results_init(&res);
+	ck_assert_int_eq(rules_run(rs, &in, &res), 0);
+	for (size_t i = 0; i < res.nhits; i++)
+		if (strcmp(res.hits[i].name, name) == 0)
+			hit = true;
+	results_free(&res);
+	rules_free(rs);
+	diag_free(&d);
+	return hit;
+}
+
+#define ORIG_RULE "header ORIG X-Spam-Relays-Untrusted =~ " \
+	"/^\\[ ip=203\\.0\\.113\\.20 [^\\]]+\\] " \
+	"\\[ ip=198\\.51\\.100\\.8 rdns= helo= by= [^\\]]+\\] " \
+	"\\[ ip=192\\.0\\.2\\.99 rdns= helo= by= [^\\]]+\\]$/\n" \
+	"header ANY_ORIG X-Spam-Relays-Untrusted =~ /ip=198\\.51|ip=192\\.0/\n"
+
+START_TEST(test_originating_setting)
+{
+	/* The last X-Originating-IP field, then X-AOL-IP, in the order of
+	 * the setting; names in any case, each once. */
+	ck_assert(orig_hit("originating_ip_headers x-originating-ip\n"
+	    "originating_ip_headers X-AOL-IP X-Originating-IP\n" ORIG_RULE,
+	    orig_msg, "ORIG"));
+	/* Absent: the setting is empty by default. */
+	ck_assert(!orig_hit(ORIG_RULE, orig_msg, "ANY_ORIG"));
+	/* Cleared. */
+	ck_assert(!orig_hit("originating_ip_headers X-Originating-IP X-AOL-IP\n"
+	    "clear_originating_ip_headers\n" ORIG_RULE, orig_msg,
+	    "ANY_ORIG"));
+	ck_assert(orig_hit("clear_originating_ip_headers\n"
+	    "originating_ip_headers X-AOL-IP\n" ORIG_RULE, orig_msg,
+	    "ANY_ORIG"));
+	/* Named but not in the message: no hop. */
+	ck_assert(!orig_hit("originating_ip_headers X-SenderIP\n" ORIG_RULE,
+	    orig_msg, "ANY_ORIG"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -244,6 +430,11 @@ main(void)
 	    (int)(sizeof(parse_none) / sizeof(parse_none[0])));
 	tcase_add_test(tc, test_inferred_trust);
 	tcase_add_test(tc, test_client_and_config);
+	tcase_add_loop_test(tc, test_originating_line, 0,
+	    (int)(sizeof(orig_lines) / sizeof(orig_lines[0])));
+	tcase_add_test(tc, test_originating_bounded);
+	tcase_add_test(tc, test_originating_hop);
+	tcase_add_test(tc, test_originating_setting);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -3,8 +3,10 @@
  * the leniency of .cf files (later definition wins, absent meta operands
  * are 0, regexes PCRE2 rejects are skipped) against the strictness of
  * .rules files, byte-mode regexes, the replace_tag macros, the
- * pseudo-headers (MESSAGEID, EnvelopeFrom, ToCc, X-Spam-Relays-*), and
- * the stock ruleset when it is installed.
+ * pseudo-headers (MESSAGEID, EnvelopeFrom, ToCc, X-Spam-Relays-*), the
+ * mimeheader rules of SpamAssassin's MIMEHeader plugin, the
+ * originating_ip_headers hops as RelayEval sees them, and the stock
+ * ruleset when it is installed.
  */
 #include "autoconfig.h"
 
@@ -87,19 +89,28 @@ static const struct {
 	/* Its HTML analysis is not there: not present. */
 	{ "ifplugin", "Mail::SpamAssassin::Plugin::HTMLEval", 0 },
 	{ "ifplugin", "Mail::SpamAssassin::Plugin::DNSEval", 0 },
-	{ "ifplugin", "Mail::SpamAssassin::Plugin::MIMEHeader # {", 0 },
+	{ "ifplugin", "Mail::SpamAssassin::Plugin::DKIM # {", 0 },
+	/* mimeheader rules (rules.c). */
+	{ "ifplugin", "Mail::SpamAssassin::Plugin::MIMEHeader # {", 1 },
 	{ "if", "(version >= 3.004000)", 1 },
 	{ "if", "(version >= 4.000001)", 1 },
 	{ "if", "(version >= 4.001000)", 0 },
 	{ "if", "(version < 4.000000)", 0 },
 	{ "if", "version == 4.000001", 1 },
 	{ "if", "!((version >= 3.004000))", 0 },
-	{ "if", "!plugin(Mail::SpamAssassin::Plugin::MIMEHeader)", 1 },
+	{ "if", "!plugin(Mail::SpamAssassin::Plugin::MIMEHeader)", 0 },
+	{ "if", "!plugin(Mail::SpamAssassin::Plugin::DKIM)", 1 },
 	{ "if", "!plugin(Mail::SpamAssassin::Plugin::ReplaceTags)", 0 },
 	{ "if", "plugin(Mail::SpamAssassin::Plugin::ReplaceTags)", 1 },
 	{ "if", "can(Mail::SpamAssassin::Conf::feature_bug6558_free)", 1 },
 	{ "if", "!(can(Mail::SpamAssassin::Conf::feature_bug6558_free))", 0 },
 	{ "if", "can(Mail::SpamAssassin::Conf::feature_capture_rules)", 0 },
+	{ "if", "can(Mail::SpamAssassin::Conf::feature_originating_ip_"
+	    "headers)", 1 },
+	{ "if", "can(Mail::SpamAssassin::Plugin::MIMEHeader::has_tflags_"
+	    "range)", 1 },
+	{ "if", "can(Mail::SpamAssassin::Plugin::MIMEHeader::has_capture_"
+	    "rules)", 0 },
 	{ "if", "can(Mail::SpamAssassin::Conf::feature_registryboundaries)",
 	    0 },
 	{ "if", "can(Mail::SpamAssassin::Plugin::BodyEval::has_check_body_"
@@ -149,7 +160,7 @@ static const char cond_text[] =
     "endif\n"
     "if (version >= 3.004000)\n"
     "  body IN_VERSION /version/\n"
-    "  if !plugin(Mail::SpamAssassin::Plugin::MIMEHeader)\n"
+    "  if !plugin(Mail::SpamAssassin::Plugin::DKIM)\n"
     "    body IN_NOT_PLUGIN /notplugin/\n"
     "  else\n"
     "    body IN_NOT_PLUGIN_ELSE /x/\n"
@@ -536,6 +547,248 @@ START_TEST(test_uri_canon)
 }
 END_TEST
 
+/* ---- mimeheader (SpamAssassin's MIMEHeader plugin) ---- */
+
+static const char mh_msg[] =
+    "From: top@example.com\n"
+    "Subject: test\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed;\n"
+    "\tboundary=\"BB\"\n"
+    "\n"
+    "preamble\n"
+    "--BB\n"
+    "Content-Type: text/plain; charset=\"iso-8859-2\"\n"
+    "\n"
+    "hello\n"
+    "--BB\n"
+    "Content-Type: image/gif;\n"
+    "        name=\"pic.gif\"\n"
+    "Content-ID: <00aabbccddee$11223344$55667788@Example>\n"
+    "Content-Transfer-Encoding: base64\n"
+    "Content-Disposition: attachment;\n"
+    " filename=\"=?utf-8?q?lotto=5Fwin?=.gif\"\n"
+    "\n"
+    "R0lGODlhAQABAAAAACw=\n"
+    "--BB\n"
+    "Content-Type: application/octet-stream; name=\"notes.txt\"\n"
+    "\n"
+    "abc\n"
+    "--BB\n"
+    "Content-Type: message/rfc822\n"
+    "\n"
+    "From: inner@example.org\n"
+    "Subject: inner\n"
+    "\n"
+    "inner body\n"
+    "--BB--\n";
+
+/* Rule, and whether it hits mh_msg. */
+static const struct {
+	const char *rule;
+	bool    hit;
+} mh_rules[] = {
+	/* Matched in every part; the message itself is part 1. */
+	{ "mimeheader R Content-Type =~ /^image\\/gif\\b/i", true },
+	{ "mimeheader R Content-Type =~ /^multipart\\/mixed; boundary=/", true },
+	{ "mimeheader R content-type =~ /^video\\//", false },
+	/* Decoded: each fold is one space, "\n" ends the value. */
+	{ "mimeheader R Content-Type =~ /^image\\/gif; name=\"pic\\.gif\"$/",
+	  true },
+	{ "mimeheader R Content-Type =~ /^image\\/gif;\\n/", false },
+	{ "mimeheader R Content-Type =~ /^image\\/gif; name=\"pic\\.gif\"\\n\\z/",
+	  true },
+	/* :raw keeps the folding; a part's value starts after the colon's
+	 * white space, the message's does not (as SpamAssassin splits). */
+	{ "mimeheader R Content-Type:raw =~ /^image\\/gif;\\n {8}name=\\\".+?\\\"$/s",
+	  true },
+	{ "mimeheader R Content-Type:raw =~ /^ multipart\\/mixed;\\n\\tboundary/",
+	  true },
+	{ "mimeheader R Content-Type:raw =~ /^multipart/", false },
+	/* RFC 2047 words are decoded, not in :raw. */
+	{ "mimeheader R Content-Disposition =~ /filename=\"lotto_win\\.gif\"/",
+	  true },
+	{ "mimeheader R Content-Disposition:raw =~ /lotto_win/", false },
+	/* A bare ':' after the name is dropped. */
+	{ "mimeheader R Content-ID: =~ /^<00aabb/", true },
+	/* Negation: no part's value matches. */
+	{ "mimeheader R Content-Type !~ /video\\//", true },
+	{ "mimeheader R Content-Type !~ /image\\//", false },
+	/* A missing field: [if-unset: ...], else "". */
+	{ "mimeheader R X-None =~ /^dflt$/ [if-unset: dflt]", true },
+	{ "mimeheader R X-None =~ /^$/", true },
+	{ "mimeheader R X-None =~ /./", false },
+	{ "mimeheader R X-None:raw =~ /^dflt$/ [if-unset: dflt]", false },
+	/* The message carried in message/rfc822 is a part of its own, with
+	 * its whole header. */
+	{ "mimeheader R From =~ /^inner\\@example\\.org$/", true },
+	{ "mimeheader R From:raw =~ /^ inner\\@/", true },
+	/* ALL: "Name: value\n" for every field of a part. */
+	{ "mimeheader R ALL =~ /^Content-ID: <00aabb[^\\n]*\\nContent-Transfer/m",
+	  true },
+	{ "mimeheader R ALL =~ /^From: top\\@example\\.com\\nSubject: test$/m",
+	  true },
+	{ "mimeheader R ALL:raw =~ /^Content-Type: image\\/gif; name=/m",
+	  true },
+	{ "mimeheader R ALL:raw =~ /^Subject:  test$/m", true },
+	{ "mimeheader R ALL =~ /^Subject:  test$/m", false },
+	/* Stock rules. */
+	{ "mimeheader R Content-Type =~ m,\\bapplication/octet-stream\\b.+"
+	  "\\.txt\\b,i", true },
+	{ "mimeheader R Content-ID =~ /^<00[a-f0-9]{10}\\$[a-f0-9]{8}\\$"
+	  "[a-f0-9]{8}\\@[A-Za-z]+>$/", true },
+	{ "mimeheader R Content-Transfer-Encoding =~ /\\bbas64\\b/i", false },
+	/* tflags range=: parts counted from the message, 1. */
+	{ "mimeheader R Subject =~ /test/\ntflags R range=1", true },
+	{ "mimeheader R Subject =~ /test/\ntflags R range=2-", false },
+	{ "mimeheader R Subject =~ /inner/\ntflags R range=2-", true },
+	{ "mimeheader R Content-Type =~ /image/\ntflags R range=-2", false },
+	{ "mimeheader R Content-Type =~ /image/\ntflags R range=3", true },
+	{ "mimeheader R Content-Type =~ /image/\ntflags R range=4-5", false },
+	/* tflags concat: the values joined, each ending in "\n". */
+	{ "mimeheader R Content-Type =~ /plain.*\\n.*image/\ntflags R concat",
+	  true },
+	{ "mimeheader R Content-Type =~ /plain.*\\n.*image/", false },
+	{ "mimeheader R Content-Type =~ /^multipart.*\\n\\n/\n"
+	  "tflags R concat range=1-2", false },
+	/* In a Warden .rules file too (the same language). */
+};
+
+START_TEST(test_mimeheader)
+{
+	struct diag d;
+	struct ruleset *rs = load_cf("t.cf", mh_rules[_i].rule, &d);
+
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	ck_assert_msg(defined(rs, "R"), "%s: not defined", mh_rules[_i].rule);
+	ck_assert_uint_eq(d.warnings.n, 0);
+	ck_assert_msg(hits(rs, mh_msg, NULL, "R") == mh_rules[_i].hit,
+	    "%s: want %s", mh_rules[_i].rule, mh_rules[_i].hit ? "a hit" :
+	    "no hit");
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
+/* Hits counted as SpamAssassin counts them: in the first part that
+ * matches, up to maxhits. */
+START_TEST(test_mimeheader_multiple)
+{
+	struct diag d;
+	struct ruleset *rs = load_cf("t.cf",
+	    "mimeheader M2 Content-Type =~ /-[82]/\n"
+	    "tflags M2 multiple\n"
+	    "meta M2_TWICE M2 == 2\n"
+	    "mimeheader M1 Content-Type =~ /-[82]/\n"
+	    "meta M1_ONCE M1 == 1\n"
+	    "mimeheader MX Content-Type =~ /[a-z]+\\//\n"
+	    "tflags MX maxhits=3\n"
+	    "meta MX_THREE MX == 3\n", &d);
+
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	ck_assert(hits(rs, mh_msg, NULL, "M2_TWICE"));
+	ck_assert(hits(rs, mh_msg, NULL, "M1_ONCE"));
+	/* One "type/" in each of the first parts: the first gives one. */
+	ck_assert(!hits(rs, mh_msg, NULL, "MX_THREE"));
+	ck_assert(hits(rs, mh_msg, NULL, "MX"));
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_mimeheader_parse)
+{
+	struct diag d;
+	struct ruleset *rs;
+
+	/* Lint counts the kind. */
+	rs = load_cf("t.cf", "mimeheader A Content-Type =~ /x/\n"
+	    "mimeheader B Content-Id:raw !~ m{y}i\n"
+	    "header C Content-Type =~ /x/\n", &d);
+	ck_assert(rs != NULL);
+	ck_assert_uint_eq(rs->nkind[RK_MIMEHEADER], 2);
+	ck_assert_uint_eq(rs->nkind[RK_HEADER], 1);
+	rules_summary(rs, &d);
+	ck_assert(unit_list_has(&d.notes, "mimeheader 2"));
+	ck_assert(((struct rule *)g_hash_table_lookup(rs->byname,
+	    "B"))->negate);
+	rules_free(rs);
+	diag_free(&d);
+
+	/* Bad ones: skipped with a warning in .cf input... */
+	rs = load_cf("t.cf", "mimeheader A Content-Type:addr =~ /x/\n"
+	    "mimeheader B Content-Type\n"
+	    "mimeheader C Content-Type =~ /(/\n"
+	    "mimeheader D Content-Type =~ /x/ junk\n"
+	    "mimeheader E Content-Type =~ /x/\n"
+	    "tflags E range=2-x\n", &d);
+	ck_assert(rs != NULL);
+	ck_assert(!defined(rs, "A") && !defined(rs, "B") &&
+	    !defined(rs, "C") && !defined(rs, "D"));
+	ck_assert(defined(rs, "E"));
+	ck_assert_uint_eq(d.warnings.n, 5);
+	rules_free(rs);
+	diag_free(&d);
+	/* ...errors in Warden's own rule files, where it works the same. */
+	rs = load_cf("t.rules", "mimeheader A Content-Type:addr =~ /x/\n", &d);
+	ck_assert(rs == NULL);
+	diag_free(&d);
+	rs = load_cf("t.rules", "mimeheader GIF Content-Type =~ "
+	    "/^image\\/gif\\b/\n", &d);
+	ck_assert(rs != NULL);
+	ck_assert(hits(rs, mh_msg, NULL, "GIF"));
+	ck_assert(!hits(rs, "Subject: x\n\nplain\n", NULL, "GIF"));
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
+/* ---- originating_ip_headers, as RelayEval sees them ---- */
+
+START_TEST(test_originating_relayeval)
+{
+	struct diag d;
+	/* The stock setting, in its stock block. */
+	struct ruleset *rs = load_cf("t.cf",
+	    "if can(Mail::SpamAssassin::Conf::feature_originating_ip_headers)\n"
+	    "clear_originating_ip_headers\n"
+	    "originating_ip_headers X-Yahoo-Post-IP X-Originating-IP "
+	    "X-Apparently-From\n"
+	    "originating_ip_headers X-SenderIP X-AOL-IP\n"
+	    "endif\n"
+	    "ifplugin Mail::SpamAssassin::Plugin::RelayEval\n"
+	    "header NO_RDNS_DOTCOM_HELO eval:check_for_no_rdns_dotcom_helo()\n"
+	    "endif\n", &d);
+	const char *rcvd = "Received: from mail.yahoo.com (unknown "
+	    "[203.0.113.5]) by mx.warden.test (Postfix) with ESMTP id A1\n";
+	char *with, *without;
+
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	ck_assert_uint_eq(rs->orig_hdrs.n, 5);
+	without = xasprintf("%sSubject: s\n\nb\n", rcvd);
+	with = xasprintf("%sX-Originating-IP: [198.51.100.7]\nSubject: s\n"
+	    "\nb\n", rcvd);
+	/* A dotcom HELO with no reverse name... */
+	ck_assert(hits(rs, without, NULL, "NO_RDNS_DOTCOM_HELO"));
+	/* ...is not the last untrusted hop once the originating address
+	 * is one, as in SpamAssassin. */
+	ck_assert(!hits(rs, with, NULL, "NO_RDNS_DOTCOM_HELO"));
+	free(with);
+	free(without);
+	rules_free(rs);
+	diag_free(&d);
+
+	/* Bad settings: warnings in .cf input. */
+	rs = load_cf("t.cf", "originating_ip_headers\n"
+	    "clear_originating_ip_headers X-Foo\n", &d);
+	ck_assert(rs != NULL);
+	ck_assert_uint_eq(d.warnings.n, 2);
+	ck_assert_uint_eq(rs->orig_hdrs.n, 0);
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
 /* ---- The stock ruleset, when installed ---- */
 
 START_TEST(test_stock_ruleset)
@@ -561,6 +814,12 @@ START_TEST(test_stock_ruleset)
 	ck_assert_uint_gt(rules_count(rs), 1500);
 	ck_assert_uint_gt(rs->nreplaced, 50);
 	ck_assert(!unit_list_has(&d.warnings, "unknown keyword"));
+	/* The MIMEHeader blocks and the originating_ip_headers block load. */
+	ck_assert_uint_gt(rs->nkind[RK_MIMEHEADER], 50);
+	ck_assert(g_hash_table_lookup(rs->byname, "CTYPE_8SPACE_GIF") != NULL);
+	ck_assert(g_hash_table_lookup(rs->byname, "__PART_STOCK_CID") != NULL);
+	ck_assert_uint_ge(rs->orig_hdrs.n, 6);
+	ck_assert(unit_list_has(&rs->orig_hdrs, "X-Originating-IP"));
 	rules_free(rs);
 	config_free(c);
 	diag_free(&d);
@@ -591,6 +850,11 @@ main(void)
 	tcase_add_test(tc, test_pseudo_headers);
 	tcase_add_test(tc, test_pseudo_client);
 	tcase_add_test(tc, test_uri_canon);
+	tcase_add_loop_test(tc, test_mimeheader, 0,
+	    (int)(sizeof(mh_rules) / sizeof(mh_rules[0])));
+	tcase_add_test(tc, test_mimeheader_multiple);
+	tcase_add_test(tc, test_mimeheader_parse);
+	tcase_add_test(tc, test_originating_relayeval);
 	tcase_add_test(tc, test_stock_ruleset);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
