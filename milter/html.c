@@ -442,6 +442,18 @@ out:
 
 /* ---- The state of one analysis ---- */
 
+/*
+ * The last entry of a list, which text is still appended to (the text
+ * of the last <a>, of the last <title>): kept in a buffer, moved to the
+ * list when the next one starts or at the end.  Not kept (open false)
+ * once the list is full.
+ */
+struct open_entry {
+	struct strlist *l;
+	struct buf b;
+	bool    open;
+};
+
 struct tagslot {
 	int     idx;		/* into h->tags, -1: empty */
 	unsigned hash;
@@ -472,6 +484,10 @@ struct an {
 	 */
 	bool    title_open;
 	bool    reparse;
+	struct open_entry anchor, title;	/* of h->anchor, h->title */
+	/* no end tag of literal_tags[i] after lit_none[i]; no "]]>" after
+	 * ms_none */
+	size_t  lit_none[8], ms_none;
 	struct buf scratch;
 };
 
@@ -579,29 +595,36 @@ list_add(struct strlist *l, const char *s, size_t n)
 	buf_free(&b);
 }
 
-/* Append to the last entry of l (bounded). */
 static void
-list_cat(struct strlist *l, const char *s, size_t n)
+entry_flush(struct open_entry *e)
 {
-	size_t have, room;
-	char *p;
+	if (e->open)
+		strlist_add(e->l, e->b.p != NULL ? e->b.p : "");
+	e->open = false;
+	buf_reset(&e->b);
+}
 
-	if (l->n == 0)
+static void
+entry_start(struct open_entry *e)
+{
+	entry_flush(e);
+	e->open = e->l->n < HTML_MAX_STRS;
+}
+
+static void
+entry_cat(struct open_entry *e, const char *s, size_t n)
+{
+	size_t room;
+
+	if (!e->open || e->b.len >= HTML_MAX_STR)
 		return;
-	p = l->v[l->n - 1];
-	have = strlen(p);
-	if (have >= HTML_MAX_STR)
-		return;
-	room = HTML_MAX_STR - have;
+	room = HTML_MAX_STR - e->b.len;
 	if (n > room) {
 		n = room;
 		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 			n--;
 	}
-	p = xrealloc(p, have + n + 1);
-	memcpy(p + have, s, n);
-	p[have + n] = '\0';
-	l->v[l->n - 1] = p;
+	buf_append(&e->b, s, n);
 }
 
 /* ---- Attributes ---- */
@@ -1168,7 +1191,7 @@ html_tests(struct an *a, const char *tag, const struct attrs *at)
 	    face_bad(x->value))
 		h->font_face_bad = true;
 	if (strcmp(tag, "img") == 0 && inside_of(a, "a") > 0)
-		list_cat(&h->anchor, "<img>\n", 6);
+		entry_cat(&a->anchor, "<img>\n", 6);
 	if (strcmp(tag, "img") == 0 && (x = attr_find(at, "width")) != NULL &&
 	    (y = attr_find(at, "height")) != NULL) {
 		long w = img_dim(x->value, 8), ht = img_dim(y->value, 6);
@@ -1184,11 +1207,11 @@ html_tests(struct an *a, const char *tag, const struct attrs *at)
 	if (strcmp(tag, "a") == 0) {
 		if ((x = attr_find(at, "href")) != NULL)
 			push_uri(a, x->value);
-		list_add(&h->anchor, "", 0);
+		entry_start(&a->anchor);
 	}
 	if (strcmp(tag, "title") == 0) {
 		a->title_index++;
-		list_add(&h->title, "", 0);
+		entry_start(&a->title);
 	}
 }
 
@@ -1315,9 +1338,9 @@ html_text(struct an *a, const char *s, size_t n)
 	if (inside_of(a, "style") > 0)
 		return;
 	if (inside_of(a, "a") > 0)
-		list_cat(&h->anchor, s, n);
+		entry_cat(&a->anchor, s, n);
 	if (inside_of(a, "title") > 0 && a->title_index >= 0)
-		list_cat(&h->title, s, n);
+		entry_cat(&a->title, s, n);
 	for (size_t i = 0; i < n && !content; i++)
 		content = !is_ws((unsigned char)s[i]);
 	if (content)
@@ -1489,12 +1512,42 @@ static const char *const literal_tags[] = {
 };
 
 /*
+ * Where the literal text of element name, starting at i, ends: at its
+ * end tag ("</name" and white space or '>'), or n.  A search that found
+ * none is remembered, so that a thousand unterminated <title>s cost one
+ * scan, not a thousand.
+ */
+static size_t
+literal_end(struct an *a, const char *s, size_t i, size_t n,
+    const char *name)
+{
+	char close[MAX_NAME + 2];
+	size_t k = i, cl, li = 0;
+
+	while (strcmp(literal_tags[li], name) != 0)
+		li++;
+	if (strcmp(name, "plaintext") == 0 || i >= a->lit_none[li])
+		return n;
+	cl = (size_t)snprintf(close, sizeof(close), "</%s", name);
+	while ((k = find_ci(s, k, n, close)) < n) {
+		size_t after = k + cl;
+
+		if (after >= n || s[after] == '>' ||
+		    is_ws((unsigned char)s[after]))
+			return k;
+		k++;
+	}
+	a->lit_none[li] = i;
+	return n;
+}
+
+/*
  * "<![" ws* KEYWORD ws* "[" ... "]]>": the byte after it, 0 if not; the
  * content is s[*cs..*ce), dropped (*ignore) for IGNORE sections.
  */
 static size_t
-marked_section(const char *s, size_t i, size_t n, size_t *cs, size_t *ce,
-    bool *ignore)
+marked_section(struct an *a, const char *s, size_t i, size_t n, size_t *cs,
+    size_t *ce, bool *ignore)
 {
 	size_t j = i + 3, ks, kl, e;
 
@@ -1506,13 +1559,15 @@ marked_section(const char *s, size_t i, size_t n, size_t *cs, size_t *ce,
 	kl = j - ks;
 	while (j < n && is_ws((unsigned char)s[j]))
 		j++;
-	if (kl == 0 || j >= n || s[j] != '[')
+	if (kl == 0 || j >= n || s[j] != '[' || j >= a->ms_none)
 		return 0;
 	j++;
 	for (e = j; e + 3 <= n && memcmp(s + e, "]]>", 3) != 0; e++)
 		;
-	if (e + 3 > n)
+	if (e + 3 > n) {
+		a->ms_none = j - 1;
 		return 0;
+	}
 	*cs = j;
 	*ce = e;
 	*ignore = kl == 6 && strncasecmp(s + ks, "IGNORE", 6) == 0;
@@ -1542,7 +1597,7 @@ tokenize(struct an *a, const char *s, size_t n)
 			e = e < n ? e + 3 : n;
 			html_comment(a, s + j, e - j);
 		} else if (c == '!' && j + 2 < n && s[j + 2] == '[' &&
-		    (e = marked_section(s, j, n, &cs, &ce, &ignore)) != 0) {
+		    (e = marked_section(a, s, j, n, &cs, &ce, &ignore)) != 0) {
 			emit_text(a, s + text, j - text, true);
 			title_close(a);
 			if (!ignore)
@@ -1626,22 +1681,9 @@ tokenize(struct an *a, const char *s, size_t n)
 				if (name_in(name, literal_tags)) {
 					bool dec = strcmp(name, "title") == 0 ||
 					    strcmp(name, "textarea") == 0;
-					size_t end = n, k = e;
-					char close[MAX_NAME + 2];
-
-					snprintf(close, sizeof(close), "</%s",
+					size_t end = literal_end(a, s, e, n,
 					    name);
-					while (strcmp(name, "plaintext") != 0 &&
-					    (k = find_ci(s, k, n, close)) < n) {
-						size_t after = k + strlen(close);
 
-						if (after >= n || s[after] == '>' ||
-						    is_ws((unsigned char)s[after])) {
-							end = k;
-							break;
-						}
-						k++;
-					}
 					/*
 					 * An unterminated <title> is not
 					 * literal: its text up to the next
@@ -1655,7 +1697,9 @@ tokenize(struct an *a, const char *s, size_t n)
 					} else if (end == n && a->reparse &&
 					    (strcmp(name, "script") == 0 ||
 					    strcmp(name, "style") == 0)) {
-						html_tag(a, name, &at, -1);
+						if (e < n)
+							html_tag(a, name, &at,
+							    -1);
 					} else {
 						emit_text(a, s + e, end - e,
 						    dec);
@@ -1689,7 +1733,8 @@ tokenize(struct an *a, const char *s, size_t n)
 
 /*
  * HTML.pm's parse(): its substitutions first ("&nbsp;" to a space,
- * "<tag />" to "<tag>", curly double quotes to '"'), the tokens, then
+ * "<tag />" to "<tag>", curly double quotes to '"'; and NUL to U+FFFD
+ * here), the tokens, then
  * </style> and </script> for those left open.
  */
 static void
@@ -1722,6 +1767,11 @@ parse(struct an *a, const char *in, size_t n)
 				buf_putc(&p, '<');
 				i++;
 			}
+		} else if (in[i] == '\0') {
+			/* A NUL would end the names and strings kept; it
+			 * is one character, as U+FFFD is. */
+			buf_puts(&p, "\xef\xbf\xbd");
+			i++;
 		} else if ((unsigned char)in[i] == 0xe2 && n - i >= 3 &&
 		    (unsigned char)in[i + 1] == 0x80 &&
 		    ((unsigned char)in[i + 2] == 0x9c ||
@@ -1733,7 +1783,7 @@ parse(struct an *a, const char *in, size_t n)
 
 			/* copy the run up to the next byte of interest */
 			while (k < n && in[k] != '&' && in[k] != '<' &&
-			    (unsigned char)in[k] != 0xe2)
+			    in[k] != '\0' && (unsigned char)in[k] != 0xe2)
 				k++;
 			buf_append(&p, in + i, k - i);
 			i = k;
@@ -1741,9 +1791,11 @@ parse(struct an *a, const char *in, size_t n)
 	}
 	tokenize(a, p.p != NULL ? p.p : "", p.len);
 	buf_free(&p);
-	while (inside_of(a, "style") > 0)
+	/* SpamAssassin closes what it knew was open before the end: not
+	 * what the re-reading after an unterminated <title> opened. */
+	while (!a->reparse && inside_of(a, "style") > 0)
 		html_tag(a, "style", &(struct attrs){ .n = 0 }, -1);
-	while (inside_of(a, "script") > 0)
+	while (!a->reparse && inside_of(a, "script") > 0)
 		html_tag(a, "script", &(struct attrs){ .n = 0 }, -1);
 }
 
@@ -1761,11 +1813,22 @@ html_analyze(const char *in, size_t n)
 	a->basefont = 3;
 	a->title_index = -1;
 	buf_init(&a->scratch, 0);
+	for (size_t i = 0; i < ARRAY_LEN(a->lit_none); i++)
+		a->lit_none[i] = SIZE_MAX;
+	a->ms_none = SIZE_MAX;
+	a->anchor.l = &h->anchor;
+	a->title.l = &h->title;
+	buf_init(&a->anchor.b, 0);
+	buf_init(&a->title.b, 0);
 	buf_init(&h->text, 2 * n + 1024);
 	h->length = u8_count(in, n);
 	h->min_size = h->max_size = 3;
 	style_push(a, &def);
 	parse(a, in, n);
+	entry_flush(&a->anchor);
+	entry_flush(&a->title);
+	buf_free(&a->anchor.b);
+	buf_free(&a->title.b);
 
 	if (a->tags > 0)
 		h->has_closed_extra_ratio = true,

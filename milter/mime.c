@@ -162,6 +162,12 @@ to_utf8(const char *cs, const char *s, size_t n, struct buf *out)
 	g_mime_iconv_close(cd);
 }
 
+void
+mime_to_utf8(const char *charset, const char *s, size_t n, struct buf *out)
+{
+	to_utf8(charset != NULL && *charset ? charset : NULL, s, n, out);
+}
+
 /* ---- Paragraphs ---- */
 
 /*

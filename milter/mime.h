@@ -112,6 +112,13 @@ char *mime_header_name(const char *decoded);
  */
 void  mime_header_addrs(const char *raw, struct strlist *out, size_t max);
 
+/*
+ * Convert n bytes in charset (NULL or "": none declared) to UTF-8,
+ * appended to out: an unknown charset or none is UTF-8 when the bytes
+ * are, else Latin-1; bytes that do not convert become U+FFFD.
+ */
+void  mime_to_utf8(const char *charset, const char *s, size_t n,
+    struct buf *out);
 /* Render HTML to text (exposed for tests); appends URIs found to uris. */
 void  mime_html_render(const char *html, size_t len, struct buf *out,
     struct strlist *uris, unsigned maxuris);

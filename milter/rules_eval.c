@@ -34,6 +34,7 @@
 #include "rules_int.h"
 #include "cidr.h"
 #include "config.h"
+#include "html.h"
 #include "mime.h"
 #include "relays.h"
 #include "util.h"
@@ -71,6 +72,7 @@ struct sapart {
 	char   *cte;		/* Content-Transfer-Encoding, lower case */
 	char   *cd;		/* Content-Disposition, lower case */
 	bool    leaf;
+	bool    html;		/* effective type text/html (or a .html name) */
 	int     parent;		/* index of the enclosing part, -1: none */
 	size_t  first, last;	/* its body lines [first, last) (leaves) */
 };
@@ -135,6 +137,10 @@ struct cache {
 	unsigned nunparseable;
 	/* MIME */
 	struct mime_state m;
+	/* HTMLEval: every HTML part analysed, in SpamAssassin's order */
+	bool    html_done;
+	struct html **html;
+	size_t  nhtml;
 };
 
 static struct cache *
@@ -2332,6 +2338,62 @@ parse_ctype(const char *ct, char **boundary, char **charset)
 	return t;
 }
 
+/*
+ * Node.pm's effective_type(): a part whose name (Content-Disposition's
+ * /name=\s*"?([^";]+)"?/i, else Content-Type's name parameter) ends in
+ * .htm, .html, .shtm or .shtml is HTML whatever its type.
+ */
+static bool
+html_name(const struct phdr *h)
+{
+	const char *v = NULL, *p, *e;
+	size_t n;
+
+	if (h->cd != NULL && (p = strcasestr(h->cd, "name=")) != NULL) {
+		v = p + 5;
+		while (isspace((unsigned char)*v))
+			v++;
+		if (*v == '"')
+			v++;
+		n = strcspn(v, "\";");
+		if (n == 0)
+			v = NULL;
+	}
+	if (v == NULL && h->ctype != NULL) {
+		for (p = h->ctype; (p = strcasestr(p, "name")) != NULL; p++) {
+			if (p > h->ctype && (isalnum((unsigned char)p[-1]) ||
+			    p[-1] == '_'))
+				continue;
+			e = p + 4;
+			while (isspace((unsigned char)*e))
+				e++;
+			if (*e != '=')
+				continue;
+			e++;
+			while (isspace((unsigned char)*e))
+				e++;
+			if (*e == '"' || *e == '\'')
+				e++;
+			v = e;
+			break;
+		}
+		if (v == NULL)
+			return false;
+		n = strcspn(v, "\"';");
+	} else if (v == NULL)
+		return false;
+	while (n > 0 && isspace((unsigned char)v[n - 1]))
+		n--;
+	for (const char *const *x = (const char *const[]){ ".htm", ".html",
+	    ".shtm", ".shtml", NULL }; *x; x++) {
+		size_t el = strlen(*x);
+
+		if (n >= el && strncasecmp(v + n - el, *x, el) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int
 add_part(struct mime_state *m, const struct phdr *h, int parent,
     char **boundary)
@@ -2347,6 +2409,7 @@ add_part(struct mime_state *m, const struct phdr *h, int parent,
 	p->cte = lower(xstrdup(h->cte ? h->cte : ""));
 	p->cd = lower(xstrdup(h->cd ? h->cd : ""));
 	p->parent = parent;
+	p->html = strcmp(p->type, "text/html") == 0 || html_name(h);
 	return (int)m->nparts++;
 }
 
@@ -3895,6 +3958,311 @@ ev_stock_info(const struct rule *r, struct eval_ctx *ec)
 	return min == 0 || (double)i >= min;
 }
 
+/* ---- HTMLEval ---- */
+
+#define MAX_HTML_PARTS	100
+#define MAX_HTML_INPUT	(10u << 20)	/* decoded bytes of one part */
+
+/*
+ * Message.pm's html_all: every leaf part whose effective type is
+ * text/html and whose decoded text is not empty, converted to UTF-8
+ * from its charset (SpamAssassin's normalize_charset) and analysed as
+ * HTML.pm does (html.c).  At most MAX_HTML_PARTS parts of
+ * MAX_HTML_INPUT bytes each.
+ */
+static struct cache *
+html_work(struct eval_ctx *ec)
+{
+	struct cache *c = cache_get(ec);
+	struct mime_state *m = &c->m;
+
+	if (c->html_done)
+		return c;
+	c->html_done = true;
+	mime_work(ec);
+	for (size_t i = 0; i < m->nparts && c->nhtml < MAX_HTML_PARTS; i++) {
+		const struct sapart *p = &m->parts[i];
+		struct buf d, u;
+
+		if (!p->leaf || !p->html)
+			continue;
+		buf_init(&d, MAX_HTML_INPUT);
+		part_decode(m, p, &d);
+		if (d.len == 0) {
+			buf_free(&d);
+			continue;
+		}
+		buf_init(&u, 0);
+		mime_to_utf8(p->charset, d.p, d.len, &u);
+		buf_free(&d);
+		c->html = xrealloc(c->html, (c->nhtml + 1) * sizeof(*c->html));
+		c->html[c->nhtml++] = html_analyze(u.p != NULL ? u.p : "",
+		    u.len);
+		buf_free(&u);
+	}
+	return c;
+}
+
+/*
+ * The comparisons html_eval() and html_tag_balance() accept: SpamAssassin
+ * evaluates "$val EXPR" for EXPR of [<>=!+- 0-9]; the forms used are an
+ * operator and a number ("< 512", "!= 0").  Anything else never holds.
+ */
+static bool
+expr_holds(double val, const char *expr)
+{
+	const char *p = expr;
+	char op[3] = { 0 };
+	size_t k = 0;
+	char *end;
+	double num;
+
+	while (*p == ' ')
+		p++;
+	while ((*p == '<' || *p == '>' || *p == '=' || *p == '!') && k < 2)
+		op[k++] = *p++;
+	while (*p == ' ')
+		p++;
+	num = strtod(p, &end);
+	if (end == p || (*p != '-' && *p != '+' && !isdigit((unsigned char)*p)))
+		return false;
+	for (p = end; *p == ' '; p++)
+		;
+	if (*p != '\0')
+		return false;
+	if (strcmp(op, "<") == 0)
+		return val < num;
+	if (strcmp(op, "<=") == 0)
+		return val <= num;
+	if (strcmp(op, ">") == 0)
+		return val > num;
+	if (strcmp(op, ">=") == 0)
+		return val >= num;
+	if (strcmp(op, "==") == 0)
+		return val == num;
+	if (strcmp(op, "!=") == 0)
+		return val != num;
+	return false;
+}
+
+/* html_test('KEY'): some part has the flag (html: any HTML part). */
+static unsigned
+ev_html_test(const struct rule *r, struct eval_ctx *ec)
+{
+	struct cache *c = html_work(ec);
+
+	for (size_t i = 0; i < c->nhtml; i++)
+		if (html_flag(c->html[i], r->eargs[0]))
+			return 1;
+	return 0;
+}
+
+/* html_range('KEY', MIN, MAX): MIN < value <= MAX; MAX may be "inf". */
+static unsigned
+ev_html_range(const struct rule *r, struct eval_ctx *ec)
+{
+	struct cache *c = html_work(ec);
+	double min, max = 0, v;
+	bool inf = r->neargs < 3 || strcmp(r->eargs[2], "inf") == 0;
+
+	if (!arg_num(r->eargs[1], &min) || (!inf &&
+	    !arg_num(r->eargs[2], &max)))
+		return 0;
+	for (size_t i = 0; i < c->nhtml; i++)
+		if (html_value(c->html[i], r->eargs[0], &v) && v > min &&
+		    (inf || v <= max))
+			return 1;
+	return 0;
+}
+
+/* html_eval('KEY', 'EXPR') */
+static unsigned
+ev_html_eval(const struct rule *r, struct eval_ctx *ec)
+{
+	struct cache *c = html_work(ec);
+	double v;
+
+	for (size_t i = 0; i < c->nhtml; i++)
+		if (html_value(c->html[i], r->eargs[0], &v) &&
+		    expr_holds(v, r->eargs[1]))
+			return 1;
+	return 0;
+}
+
+/* html_tag_balance('TAG', 'EXPR'): opens minus closes of TAG. */
+static unsigned
+ev_html_tag_balance(const struct rule *r, struct eval_ctx *ec)
+{
+	struct cache *c = html_work(ec);
+
+	for (const char *p = r->eargs[0]; *p; p++)
+		if (!isalnum((unsigned char)*p))
+			return 0;
+	for (size_t i = 0; i < c->nhtml; i++) {
+		long n = html_inside(c->html[i], r->eargs[0]);
+
+		if (n >= 0 && expr_holds((double)n, r->eargs[1]))
+			return 1;
+	}
+	return 0;
+}
+
+/* html_tag_exists('TAG') */
+static unsigned
+ev_html_tag_exists(const struct rule *r, struct eval_ctx *ec)
+{
+	struct cache *c = html_work(ec);
+
+	for (size_t i = 0; i < c->nhtml; i++)
+		if (html_inside(c->html[i], r->eargs[0]) >= 0)
+			return 1;
+	return 0;
+}
+
+/* html_image_only(MIN, MAX): an <img> and MIN < HTML length <= MAX. */
+static unsigned
+ev_html_image_only(const struct rule *r, struct eval_ctx *ec)
+{
+	struct cache *c = html_work(ec);
+	double min, max;
+
+	if (!arg_num(r->eargs[0], &min) || !arg_num(r->eargs[1], &max))
+		return 0;
+	for (size_t i = 0; i < c->nhtml; i++) {
+		double len = (double)c->html[i]->length;
+
+		if (html_inside(c->html[i], "img") >= 0 && len > min &&
+		    len <= max)
+			return 1;
+	}
+	return 0;
+}
+
+/* html_image_ratio(MIN, MAX): visible characters per pixel of image. */
+static unsigned
+ev_html_image_ratio(const struct rule *r, struct eval_ctx *ec)
+{
+	struct cache *c = html_work(ec);
+	double min, max;
+
+	if (!arg_num(r->eargs[0], &min) || !arg_num(r->eargs[1], &max))
+		return 0;
+	for (size_t i = 0; i < c->nhtml; i++) {
+		const struct html *h = c->html[i];
+		double ratio;
+
+		if (h->image_area <= 0)
+			continue;
+		ratio = (double)h->non_space_len / h->image_area;
+		if (ratio > min && ratio <= max)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * html_text_match('LIST', 'REGEX') and html_text_not_match(): some
+ * string of the list (comment, title, anchor, script) matches (does not
+ * match) the regex, taken whole as SpamAssassin's compile_regexp($re, 0)
+ * takes it (no delimiters, no flags).  An invalid regex never hits.
+ */
+static unsigned
+text_match(const struct rule *r, struct eval_ctx *ec, bool want)
+{
+	struct cache *c = html_work(ec);
+	pcre2_code *code;
+	pcre2_match_data *md;
+	int err;
+	PCRE2_SIZE off;
+	unsigned hit = 0;
+
+	if (c->nhtml == 0)
+		return 0;
+	code = pcre2_compile((PCRE2_SPTR)r->eargs[1], PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF, &err, &off, NULL);
+	if (code == NULL)
+		return 0;
+	md = pcre2_match_data_create_from_pattern(code, NULL);
+	for (size_t i = 0; i < c->nhtml && !hit; i++) {
+		const struct strlist *l = html_list(c->html[i], r->eargs[0]);
+
+		for (size_t k = 0; l != NULL && k < l->n && !hit; k++) {
+			int rc = pcre2_match(code, (PCRE2_SPTR)l->v[k],
+			    strlen(l->v[k]), 0, 0, md, NULL);
+
+			if ((rc >= 0) == want)
+				hit = 1;
+		}
+	}
+	pcre2_match_data_free(md);
+	pcre2_code_free(code);
+	return hit;
+}
+
+static unsigned
+ev_html_text_match(const struct rule *r, struct eval_ctx *ec)
+{
+	return text_match(r, ec, true);
+}
+
+static unsigned
+ev_html_text_not_match(const struct rule *r, struct eval_ctx *ec)
+{
+	return text_match(r, ec, false);
+}
+
+/*
+ * html_title_subject_ratio(RATIO): some part's longest title (a "0"
+ * title counts as none, as in Perl) is over RATIO times the Subject's
+ * length, both in characters, the Subject as get() returns it.
+ */
+static unsigned
+ev_html_title_subject_ratio(const struct rule *r, struct eval_ctx *ec)
+{
+	struct cache *c;
+	char *subj;
+	double ratio, slen;
+	unsigned hit = 0;
+
+	if (!arg_num(r->eargs[0], &ratio))
+		return 0;
+	subj = hget(ec, "Subject", 0, NULL);
+	slen = (double)g_utf8_strlen(subj, -1);
+	free(subj);
+	if (slen == 0)
+		return 0;
+	c = html_work(ec);
+	for (size_t i = 0; i < c->nhtml && !hit; i++) {
+		double max = 0;
+
+		for (size_t k = 0; k < c->html[i]->title.n; k++) {
+			const char *t = c->html[i]->title.v[k];
+			double l;
+
+			if (*t == '\0' || strcmp(t, "0") == 0)
+				continue;
+			l = (double)g_utf8_strlen(t, -1) / slen;
+			if (l > max)
+				max = l;
+		}
+		hit = max > ratio;
+	}
+	return hit;
+}
+
+/* check_iframe_src(): some <iframe> has a src. */
+static unsigned
+ev_iframe_src(const struct rule *r, struct eval_ctx *ec)
+{
+	struct cache *c = html_work(ec);
+
+	(void)r;
+	for (size_t i = 0; i < c->nhtml; i++)
+		if (c->html[i]->iframe_src)
+			return 1;
+	return 0;
+}
+
 /* ---- The table ---- */
 
 #define FM	0x1000u		/* FreeMail: gets the domain list */
@@ -3991,6 +4359,22 @@ static const struct eval_def evals[] = {
 	  ev_freemail_replyto },
 	{ "check_freemail_body", K_ANY | FM, 0, 1, MIME_BODY | MIME_URI,
 	  ev_freemail_body },
+	/* HTMLEval.  html_charset_faraway() is ev_never: SpamAssassin's
+	 * results never carry the charsets it reads, and ok_locales is
+	 * "all" in the stock configuration anyway. */
+	{ "html_test", K_BODY, 1, 1, 0, ev_html_test },
+	{ "html_range", K_BODY, 2, 3, 0, ev_html_range },
+	{ "html_eval", K_BODY, 2, 2, 0, ev_html_eval },
+	{ "html_tag_balance", K_BODY, 2, 2, 0, ev_html_tag_balance },
+	{ "html_tag_exists", K_BODY, 1, 1, 0, ev_html_tag_exists },
+	{ "html_image_only", K_BODY, 2, 2, 0, ev_html_image_only },
+	{ "html_image_ratio", K_BODY, 2, 2, 0, ev_html_image_ratio },
+	{ "html_text_match", K_BODY, 2, 2, 0, ev_html_text_match },
+	{ "html_text_not_match", K_BODY, 2, 2, 0, ev_html_text_not_match },
+	{ "html_title_subject_ratio", K_BODY, 1, 1, 0,
+	  ev_html_title_subject_ratio },
+	{ "html_charset_faraway", K_BODY, 0, 0, 0, ev_never },
+	{ "check_iframe_src", K_BODY, 0, 0, 0, ev_iframe_src },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -4137,6 +4521,9 @@ rules_eval_done(struct eval_ctx *ec)
 	free(c->m.lines);
 	free(c->m.text);
 	free(c->m.html_charsets);
+	for (size_t i = 0; i < c->nhtml; i++)
+		html_free(c->html[i]);
+	free(c->html);
 	free(c);
 	ec->cache = NULL;
 }

@@ -56,11 +56,15 @@
  *                when no part's value matches, as the plugin documents
  *                (SpamAssassin 4.0.1's code makes every !~ rule hit; no
  *                stock rule uses !~).
+ *   HTMLEval     all of its tests, over html.c's analysis of each HTML
+ *                part (HTML.pm's results: tag statistics, colours and
+ *                invisible text, image areas, titles, anchors,
+ *                comments).  html_charset_faraway never hits, as in
+ *                SpamAssassin: its results never carry the charsets the
+ *                test reads (and ok_locales is "all").
  *
- * HTMLEval is not listed: its tests need SpamAssassin's HTML analysis
- * (colours, image areas, tag statistics), which Warden lacks, so its
- * blocks are not loaded.  Neither are the network plugins (DNSEval,
- * URIDNSBL, SPF, DKIM, ...) nor the others with no native tests.
+ * Not listed: the network plugins (DNSEval, URIDNSBL, SPF, DKIM, ...)
+ * and the others with no native tests.
  */
 static const char *const present_plugins[] = {
 	"Mail::SpamAssassin::Plugin::ReplaceTags",
@@ -70,6 +74,7 @@ static const char *const present_plugins[] = {
 	"Mail::SpamAssassin::Plugin::BodyEval",
 	"Mail::SpamAssassin::Plugin::FreeMail",
 	"Mail::SpamAssassin::Plugin::MIMEHeader",
+	"Mail::SpamAssassin::Plugin::HTMLEval",
 	NULL
 };
 

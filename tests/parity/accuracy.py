@@ -45,7 +45,7 @@ def main():
         conf_all = priv.warden_conf("all.conf", cf + [
             os.path.join(a.shipped, "*.rules")])
         runs = [("SpamAssassin (local, no Bayes)",) +
-                common.run_sa(priv, files),
+                common.run_sa(priv, files, a.sa_cache),
                 ("Warden + .cf",) + common.run_warden(build, conf_cf, files),
                 ("Warden + .cf + shipped",) +
                 common.run_warden(build, conf_all, files)]

@@ -3,6 +3,7 @@ configurations, run SpamAssassin (sa_check.pl) and Warden over a list of
 messages, and read their per-message results."""
 
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -45,6 +46,10 @@ def add_args(ap):
     ap.add_argument("--ham", type=int, default=200)
     ap.add_argument("--spam", type=int, default=100)
     ap.add_argument("--cf-dir", default="/usr/share/spamassassin")
+    ap.add_argument("--sa-cache", metavar="FILE",
+                    help="keep SpamAssassin's results here and reuse them "
+                    "for the messages already in it (its rules and "
+                    "version are part of the key)")
 
 
 def corpus_files(corpus, nham, nspam):
@@ -96,20 +101,58 @@ class Private:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def run_sa(priv, files):
-    """{file: {"score", "tests"}}, wall seconds."""
+def sa_key(priv):
+    """What SpamAssassin's results depend on: its version and rules."""
+    v = subprocess.run(["spamassassin", "--version"], capture_output=True,
+                       text=True).stdout.strip()
+    stamp = [v]
+    for f in sorted(glob.glob(os.path.join(priv.cfdir, "*.cf"))):
+        st = os.stat(f)
+        stamp.append("%s:%d:%d" % (f, st.st_size, int(st.st_mtime)))
+    for f in sorted(glob.glob(os.path.join(priv.site, "*"))):
+        with open(f, "rb") as fh:
+            stamp.append("%s:%s" % (os.path.basename(f),
+                                    hashlib.sha1(fh.read()).hexdigest()))
+    return "\n".join(stamp)
+
+
+def run_sa(priv, files, cache=None):
+    """{file: {"score", "tests"}}, wall seconds.  With cache (a file),
+    messages already judged with the same SpamAssassin and rules are
+    taken from it and the wall time is scaled from when they were
+    judged; the rest are judged and added."""
+    key = sa_key(priv) if cache else None
+    old = {}
+    if cache and os.path.exists(cache):
+        with open(cache) as f:
+            c = json.load(f)
+        if c.get("key") == key:
+            old = c.get("results", {})
+    todo = [f for f in files if f not in old]
+    res = {f: old[f] for f in files if f in old}
     t0 = time.time()
-    p = subprocess.run(["perl", os.path.join(HERE, "sa_check.pl"),
-                        priv.cfdir, priv.site, priv.state],
-                       input="".join(f + "\n" for f in files),
-                       capture_output=True, text=True)
+    if todo:
+        p = subprocess.run(["perl", os.path.join(HERE, "sa_check.pl"),
+                            priv.cfdir, priv.site, priv.state],
+                           input="".join(f + "\n" for f in todo),
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit("sa_check.pl failed: " + p.stderr[-2000:])
+        for line in p.stdout.splitlines():
+            o = json.loads(line)
+            o["wall_share"] = (time.time() - t0) / max(1, len(todo))
+            res[o["file"]] = o
     wall = time.time() - t0
-    if p.returncode != 0:
-        sys.exit("sa_check.pl failed: " + p.stderr[-2000:])
-    res = {}
-    for line in p.stdout.splitlines():
-        o = json.loads(line)
-        res[o["file"]] = o
+    if todo:
+        for f in todo:
+            if f in res:
+                res[f]["wall_share"] = wall / len(todo)
+    else:
+        wall = sum(r.get("wall_share", 0) for r in res.values())
+    if cache:
+        old.update(res)
+        with open(cache, "w") as f:
+            json.dump({"key": key, "results": old}, f)
     return res, wall
 
 

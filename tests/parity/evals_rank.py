@@ -76,7 +76,7 @@ def main():
     try:
         conf = priv.warden_conf("cf.conf", [os.path.join(a.cf_dir, "*.cf")])
         native = common.warden_rules(build, conf)
-        sa, _ = common.run_sa(priv, [f for f, _ in labelled])
+        sa, _ = common.run_sa(priv, [f for f, _ in labelled], a.sa_cache)
     finally:
         priv.cleanup()
 

@@ -43,7 +43,7 @@ def main():
     try:
         conf = priv.warden_conf("cf.conf", [os.path.join(a.cf_dir, "*.cf")])
         impl = common.warden_rules(build, conf)
-        sa, sa_wall = common.run_sa(priv, files)
+        sa, sa_wall = common.run_sa(priv, files, a.sa_cache)
         wd, wd_wall = common.run_warden(build, conf, files)
     finally:
         priv.cleanup()

@@ -1,6 +1,7 @@
 /*
  * test_rules_eval.c -- the SpamAssassin eval: tests Warden runs natively
- * (rules_eval.c): for each, a message it hits and one it does not; and
+ * (rules_eval.c): for each, a message it hits and one it does not (each
+ * HTMLEval one checked against SpamAssassin 4.0.1); and
  * how the parser takes them (an implemented test is defined with its
  * score, an unknown one is skipped and counted, FreeMail's settings).
  */
@@ -66,6 +67,7 @@ hits(const struct ruleset *rs, const char *msg, const char *name)
 	"Fri, 23 Aug 2002 12:00:00 +0000\n"
 #define DATE_OK "Date: Fri, 23 Aug 2002 12:00:00 +0000\n"
 #define PLAIN "Content-Type: text/plain\n"
+#define HTML_HDR "Subject: s\nContent-Type: text/html\n\n"
 
 static const struct {
 	const char *rule;	/* the definition of T */
@@ -354,6 +356,305 @@ static const struct {
 	{ "body T eval:check_stock_info('2')",
 	  PLAIN "\nTicker: ABCD\nTarget price: 5\nSector: mining\n",
 	  PLAIN "\nHello: there, nothing to see\n" },
+	/* HTMLEval, the rules as in SpamAssassin's stock 20_html_tests.cf */
+	{ "body T eval:html_test('html')",
+	  HTML_HDR "<p>x</p>\n",
+	  "Subject: s\n"
+	  "Content-Type: text/plain\n"
+	  "\n"
+	  "<p>x</p>\n" },
+	{ "body T eval:html_test('font_low_contrast')",
+	  HTML_HDR "<font color=\"#fefefe\">hidden text</font>\n",
+	  HTML_HDR "<font color=\"#000000\">seen text</font>\n" },
+	{ "body T eval:html_test('font_invalid_color')",
+	  HTML_HDR "<font color=\"fff\">x</font>\n",
+	  HTML_HDR "<font color=\"#fff\">x</font>\n" },
+	{ "body T eval:html_test('font_face_bad')",
+	  HTML_HDR "<font face=\"123\">x</font>\n",
+	  HTML_HDR "<font face=\"Arial, Helvetica\">x</font>\n" },
+	{ "body T eval:html_test('form_action_mailto')",
+	  HTML_HDR "<form action=\"mailto:a@example.com\"><input type=submit></for"
+	  "m>\n",
+	  HTML_HDR "<form action=\"http://example.com/\"><input type=submit></form"
+	  ">\n" },
+	{ "body T eval:html_test('embeds')",
+	  HTML_HDR "<embed src=\"x.swf\">\n",
+	  HTML_HDR "<img src=\"x.gif\">\n" },
+	{ "body T eval:html_range('max_size', '6', 'inf')",
+	  HTML_HDR "<font size=\"7\">big</font>\n",
+	  HTML_HDR "<font size=\"6\">big</font>\n" },
+	{ "body T eval:html_range('max_size', '5', '6')",
+	  HTML_HDR "<font size=\"+3\">big</font>\n",
+	  HTML_HDR "<font size=\"+4\">big</font>\n" },
+	{ "body T eval:html_range('closed_extra_ratio', '0.09', 'inf')",
+	  HTML_HDR "<p>x</p></b></i>\n",
+	  HTML_HDR "<p><b>x</b></p>\n" },
+	{ "body T eval:html_range('bad_tag_ratio','0.40','0.50')",
+	  HTML_HDR "<foo>a<bar>b<p>c<b>d\n",
+	  HTML_HDR "<foo>a<p>b<b>c<i>d\n" },
+	{ "body T eval:html_range('non_element_ratio','0.30','0.40')",
+	  HTML_HDR "<foo>a<p>b</p><b>c</b>\n",
+	  HTML_HDR "<p>a</p><b>b</b>\n" },
+	{ "body T eval:html_range('obfuscation_ratio','.5','.6')",
+	  HTML_HDR "a<b>b</b>c<br> <i>d</i>e\n",
+	  HTML_HDR "hello <b>world</b>\n" },
+	{ "body T eval:html_range('length', '0', '1024')",
+	  HTML_HDR "<p>short</p>\n",
+	  HTML_HDR "<p>01234567890123456789012345678901234567890123456789012345678"
+	  "90123456789012345678901234567890123456789012345678901234567890"
+	  "12345678901234567890123456789012345678901234567890123456789012"
+	  "34567890123456789012345678901234567890123456789012345678901234"
+	  "56789012345678901234567890123456789012345678901234567890123456"
+	  "78901234567890123456789012345678901234567890123456789012345678"
+	  "9012345678901234567890123456789</p><p>012345678901234567890123"
+	  "45678901234567890123456789012345678901234567890123456789012345"
+	  "67890123456789012345678901234567890123456789012345678901234567"
+	  "89012345678901234567890123456789012345678901234567890123456789"
+	  "01234567890123456789012345678901234567890123456789012345678901"
+	  "23456789012345678901234567890123456789012345678901234567890123"
+	  "45678901234567890123456789012345678901234567890123456789012345"
+	  "6789</p><p>012345678901234567890123456789012345678901234567890"
+	  "12345678901234567890123456789012345678901234567890123456789012"
+	  "34567890123456789012345678901234567890123456789012345678901234"
+	  "56789012345678901234567890123456789012345678901234567890123456"
+	  "78901234567890123456789012345678901234567890123456789012345678"
+	  "90123456789012345678901234567890123456789012345678901234567890"
+	  "123456789012345678901234567890123456789</p>\n" },
+	{ "body T eval:html_eval('length', '< 384')",
+	  HTML_HDR "<p>short</p>\n",
+	  HTML_HDR "<p>01234567890123456789012345678901234567890123456789012345678"
+	  "90123456789012345678901234567890123456789012345678901234567890"
+	  "12345678901234567890123456789012345678901234567890123456789012"
+	  "34567890123456789012345678901234567890123456789012345678901234"
+	  "56789012345678901234567890123456789012345678901234567890123456"
+	  "78901234567890123456789012345678901234567890123456789012345678"
+	  "9012345678901234567890123456789</p>\n" },
+	{ "body T eval:html_tag_balance('body', '!= 0')",
+	  HTML_HDR "<html><body>x</html>\n",
+	  HTML_HDR "<html><body>x</body></html>\n" },
+	{ "body T eval:html_tag_balance('center', '!= 0')",
+	  HTML_HDR "<center>x\n",
+	  HTML_HDR "<center>x</center>\n" },
+	{ "body T eval:html_tag_exists('bgsound')",
+	  HTML_HDR "<bgsound src=\"x.wav\">x\n",
+	  HTML_HDR "<p>x</p>\n" },
+	{ "body T eval:html_tag_exists('meta')",
+	  HTML_HDR "<head><meta name=\"a\" content=\"b\"></head>x\n",
+	  HTML_HDR "<head><title>t</title></head>x\n" },
+	{ "body T eval:html_image_only('0000','0400')",
+	  HTML_HDR "<img src=\"x.gif\">\n",
+	  HTML_HDR "<p>no image</p>\n" },
+	{ "body T eval:html_image_only('0400','0800')",
+	  HTML_HDR "<img src=\"x.gif\"><p>0123456789012345678901234567890123456789"
+	  "01234567890123456789012345678901234567890123456789012345678901"
+	  "23456789012345678901234567890123456789012345678901234567890123"
+	  "45678901234567890123456789012345678901234567890123456789012345"
+	  "67890123456789012345678901234567890123456789012345678901234567"
+	  "89012345678901234567890123456789012345678901234567890123456789"
+	  "01234567890123456789012345678901234567890123456789</p>\n",
+	  HTML_HDR "<img src=\"x.gif\">\n" },
+	{ "body T eval:html_image_ratio('0.000','0.002')",
+	  HTML_HDR "<img src=\"x.gif\" width=\"100\" height=\"100\">ab\n",
+	  HTML_HDR "<img src=\"x.gif\" width=\"10\" height=\"10\">abcdef\n" },
+	{ "body T eval:html_text_match('comment', '<!-- saved from url=\\(\\d{4}\\)')",
+	  HTML_HDR "<!-- saved from url=(0022)http://internet.e-mail -->x\n",
+	  HTML_HDR "<!-- a comment -->x\n" },
+	{ "body T eval:html_text_match('comment', '<!(?!-).{0,6}>')",
+	  HTML_HDR "<!x>y\n",
+	  HTML_HDR "<!-- x -->y\n" },
+	{ "body T eval:html_text_match('anchor', '<img>')",
+	  HTML_HDR "<a href=\"http://example.com/\"><img src=\"x.gif\"></a>\n",
+	  HTML_HDR "<a href=\"http://example.com/\">text</a>\n" },
+	{ "body T eval:html_text_match('title', '.{120}')",
+	  HTML_HDR "<title>xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxx</title>\n",
+	  HTML_HDR "<title>xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xx</title>\n" },
+	{ "body T eval:html_text_match('script', '(?i)DOCUMENT\\.WRITE')",
+	  HTML_HDR "<script>document.write(\"x\")</script>\n",
+	  HTML_HDR "<script>alert(\"x\")</script>\n" },
+	{ "body T eval:html_text_not_match('anchor', 'click')",
+	  HTML_HDR "<a href=\"http://a.example/\">click here</a><a href=\"http://b"
+	  ".example/\">buy</a>\n",
+	  HTML_HDR "<a href=\"http://a.example/\">click here</a>\n" },
+	{ "body T eval:html_title_subject_ratio('3.5')",
+	  "Subject: Hi\n"
+	  "Content-Type: text/html\n"
+	  "\n"
+	  "<title>a very long title for a short subject</title>\n",
+	  "Subject: Hi\n"
+	  "Content-Type: text/html\n"
+	  "\n"
+	  "<title>Hi there</title>\n" },
+	{ "body T eval:check_iframe_src()",
+	  HTML_HDR "<iframe src=\"http://example.com/f\"></iframe>\n",
+	  HTML_HDR "<iframe>x</iframe>\n" },
+	/* SpamAssassin's results never carry the charsets: it never hits */
+	{ "body T eval:html_charset_faraway()",
+	  NULL,
+	  "Subject: s\n"
+	  "Content-Type: text/html; charset=\"koi8-r\"\n"
+	  "\n"
+	  "<html><head><meta http-equiv=\"Content-Type\" content=\"text/h"
+	  "tml; charset=koi8-r\"></head><body>\360\322\311\327\305\324</b"
+	  "ody></html>\n" },
+	/* The regex is taken as it is (compile_regexp without stripping): no
+	 * /delimiters/ or flags */
+	{ "body T eval:html_text_match('script', '/document\\.write/')",
+	  HTML_HDR "<script>var re = /document.write/;</script>\n",
+	  HTML_HDR "<script>document.write(\"x\")</script>\n" },
+	{ "body T eval:html_text_match('script', '/DOCUMENT\\.WRITE/i')",
+	  NULL,
+	  HTML_HDR "<script>document.write(\"x\")</script>\n" },
+	/* The Subject as get() returns it, "ab\n": three characters */
+	{ "body T eval:html_title_subject_ratio('2')",
+	  "Subject: ab\n"
+	  "Content-Type: text/html\n"
+	  "\n"
+	  "<title>abcdefg</title>\n",
+	  "Subject: ab\n"
+	  "Content-Type: text/html\n"
+	  "\n"
+	  "<title>abcdef</title>\n" },
+	/* A base64 HTML part */
+	{ "body T eval:html_test('font_low_contrast')",
+	  "Subject: s\n"
+	  "Content-Type: text/html\n"
+	  "Content-Transfer-Encoding: base64\n"
+	  "\n"
+	  "PGZvbnQgY29sb3I9IiNmZmZmZmYiPmhpZGRlbiB0ZXh0PC9mb250Pg==\n",
+	  "Subject: s\n"
+	  "Content-Type: text/html\n"
+	  "Content-Transfer-Encoding: base64\n"
+	  "\n"
+	  "PGZvbnQgY29sb3I9IiMwMDAwMDAiPnNlZW4gdGV4dDwvZm9udD4=\n" },
+	/* ISO-8859-1: a character per byte, counted as characters */
+	{ "body T eval:html_text_match('title', '^caf.$')",
+	  "Subject: s\n"
+	  "Content-Type: text/html; charset=iso-8859-1\n"
+	  "\n"
+	  "<title>caf\351</title>\n",
+	  "Subject: s\n"
+	  "Content-Type: text/html; charset=iso-8859-1\n"
+	  "\n"
+	  "<title>caf\351\351</title>\n" },
+	{ "body T eval:html_title_subject_ratio('2')",
+	  "Subject: ab\n"
+	  "Content-Type: text/html; charset=iso-8859-1\n"
+	  "\n"
+	  "<title>\351\351\351\351\351\351\351</title>\n",
+	  "Subject: ab\n"
+	  "Content-Type: text/html; charset=iso-8859-1\n"
+	  "\n"
+	  "<title>\351\351\351\351\351\351</title>\n" },
+	/* Two HTML parts, only the second hits */
+	{ "body T eval:html_tag_exists('bgsound')",
+	  "Subject: s\n"
+	  "Content-Type: multipart/alternative; boundary=\"b\"\n"
+	  "\n"
+	  "--b\n"
+	  "Content-Type: text/html\n"
+	  "\n"
+	  "<p>plain</p>\n"
+	  "--b\n"
+	  "Content-Type: text/html\n"
+	  "\n"
+	  "<bgsound src=\"x.wav\">x\n"
+	  "--b--\n",
+	  "Subject: s\n"
+	  "Content-Type: multipart/alternative; boundary=\"b\"\n"
+	  "\n"
+	  "--b\n"
+	  "Content-Type: text/html\n"
+	  "\n"
+	  "<p>plain</p>\n"
+	  "--b\n"
+	  "Content-Type: text/html\n"
+	  "\n"
+	  "<p>x</p>\n"
+	  "--b--\n" },
+	{ "body T eval:html_test('font_low_contrast')",
+	  "Subject: s\n"
+	  "Content-Type: multipart/alternative; boundary=\"b\"\n"
+	  "\n"
+	  "--b\n"
+	  "Content-Type: text/html\n"
+	  "\n"
+	  "<p>x</p>\n"
+	  "--b\n"
+	  "Content-Type: text/html\n"
+	  "\n"
+	  "<font color=\"#ffffff\">hidden</font>\n"
+	  "--b--\n",
+	  "Subject: s\n"
+	  "Content-Type: multipart/alternative; boundary=\"b\"\n"
+	  "\n"
+	  "--b\n"
+	  "Content-Type: text/html\n"
+	  "\n"
+	  "<p>x</p>\n"
+	  "--b\n"
+	  "Content-Type: text/html\n"
+	  "\n"
+	  "<p>y</p>\n"
+	  "--b--\n" },
+	/* An application/octet-stream attachment named *.html is HTML */
+	{ "body T eval:html_test('embeds')",
+	  "Subject: s\n"
+	  "Content-Type: multipart/mixed; boundary=\"b\"\n"
+	  "\n"
+	  "--b\n"
+	  "Content-Type: text/plain\n"
+	  "\n"
+	  "see the attachment\n"
+	  "--b\n"
+	  "Content-Type: application/octet-stream; name=\"x.html\"\n"
+	  "Content-Disposition: attachment; filename=\"x.html\"\n"
+	  "\n"
+	  "<embed src=\"x.swf\">\n"
+	  "--b--\n",
+	  "Subject: s\n"
+	  "Content-Type: multipart/mixed; boundary=\"b\"\n"
+	  "\n"
+	  "--b\n"
+	  "Content-Type: text/plain\n"
+	  "\n"
+	  "see the attachment\n"
+	  "--b\n"
+	  "Content-Type: application/octet-stream; name=\"x.txt\"\n"
+	  "Content-Disposition: attachment; filename=\"x.txt\"\n"
+	  "\n"
+	  "<embed src=\"x.swf\">\n"
+	  "--b--\n" },
+	{ "body T eval:html_test('html')",
+	  "Subject: s\n"
+	  "Content-Type: multipart/mixed; boundary=\"b\"\n"
+	  "\n"
+	  "--b\n"
+	  "Content-Type: text/plain\n"
+	  "\n"
+	  "see the attachment\n"
+	  "--b\n"
+	  "Content-Type: application/octet-stream; name=\"x.html\"\n"
+	  "Content-Disposition: attachment; filename=\"x.html\"\n"
+	  "\n"
+	  "<p>x</p>\n"
+	  "--b--\n",
+	  "Subject: s\n"
+	  "Content-Type: multipart/mixed; boundary=\"b\"\n"
+	  "\n"
+	  "--b\n"
+	  "Content-Type: text/plain\n"
+	  "\n"
+	  "see the attachment\n"
+	  "--b\n"
+	  "Content-Type: application/octet-stream; name=\"x.bin\"\n"
+	  "Content-Disposition: attachment; filename=\"x.bin\"\n"
+	  "\n"
+	  "<p>x</p>\n"
+	  "--b--\n" },
 };
 
 START_TEST(test_eval_case)
@@ -475,7 +776,8 @@ START_TEST(test_define)
 }
 END_TEST
 
-/* A present plugin's block is loaded, its tests run. */
+/* A present plugin's block is loaded, its tests run; an absent one's
+ * block is skipped. */
 START_TEST(test_plugin_block)
 {
 	struct diag d;
@@ -486,11 +788,18 @@ START_TEST(test_plugin_block)
 	    "ifplugin Mail::SpamAssassin::Plugin::HTMLEval\n"
 	    "  body HTML_MESSAGE eval:html_test('html')\n"
 	    "endif\n"
-	    "score MISSING_HEADERS 0.915\n", &d);
+	    "ifplugin Mail::SpamAssassin::Plugin::WardenLacksThis\n"
+	    "  body ABSENT eval:check_for_missing_to_header()\n"
+	    "endif\n"
+	    "score MISSING_HEADERS 0.915\n"
+	    "score HTML_MESSAGE 0.001\n", &d);
 
 	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
 	ck_assert(hits(rs, "Subject: s\n\nx\n", "MISSING_HEADERS"));
-	ck_assert_ptr_null(g_hash_table_lookup(rs->byname, "HTML_MESSAGE"));
+	ck_assert_ptr_nonnull(g_hash_table_lookup(rs->byname, "HTML_MESSAGE"));
+	ck_assert(hits(rs, HTML_HDR "<p>x</p>\n", "HTML_MESSAGE"));
+	ck_assert(!hits(rs, "Subject: s\n\nx\n", "HTML_MESSAGE"));
+	ck_assert_ptr_null(g_hash_table_lookup(rs->byname, "ABSENT"));
 	rules_summary(rs, &d);
 	ck_assert(unit_list_has(&d.notes, "skipped 1 if/ifplugin blocks"));
 	rules_free(rs);

@@ -87,7 +87,7 @@ static const struct {
 	{ "ifplugin", "Mail::SpamAssassin::Plugin::BodyEval", 1 },
 	{ "ifplugin", "Mail::SpamAssassin::Plugin::FreeMail", 1 },
 	/* Its HTML analysis is not there: not present. */
-	{ "ifplugin", "Mail::SpamAssassin::Plugin::HTMLEval", 0 },
+	{ "ifplugin", "Mail::SpamAssassin::Plugin::DKIM", 0 },
 	{ "ifplugin", "Mail::SpamAssassin::Plugin::DNSEval", 0 },
 	{ "ifplugin", "Mail::SpamAssassin::Plugin::DKIM # {", 0 },
 	/* mimeheader rules (rules.c). */
@@ -149,7 +149,7 @@ START_TEST(test_cond)
 END_TEST
 
 static const char cond_text[] =
-    "ifplugin Mail::SpamAssassin::Plugin::HTMLEval\n"
+    "ifplugin Mail::SpamAssassin::Plugin::DKIM\n"
     "  header EV eval:check_for_shifted_date()\n"
     "  body IN_ABSENT /absent/\n"
     "  if (version >= 3.000000)\n"
