@@ -551,8 +551,10 @@ relays_build(struct relays *rl, const char *const *received, size_t n,
 	bool have_t = trusted != NULL && trusted->n > 0;
 	bool have_i = internal != NULL && internal->n > 0;
 	bool in_t = true, in_i = true;
+	size_t *from = xcalloc(n + 2, sizeof(*from));	/* Received index */
 
 	memset(rl, 0, sizeof(*rl));
+	rl->rcvd_trusted = rl->rcvd_internal = n;
 	if (client_addr != NULL && valid_ip(client_addr) &&
 	    !ip_loopback(client_addr)) {
 		struct relay r;
@@ -569,13 +571,17 @@ relays_build(struct relays *rl, const char *const *received, size_t n,
 		r.id = xstrdup("");
 		r.auth = xstrdup("");
 		add(rl, &r);
+		from[0] = 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct relay r;
 
 		if (received[i] != NULL &&
-		    relays_parse_received(received[i], &r) == 0)
+		    relays_parse_received(received[i], &r) == 0) {
+			if (rl->n < MAX_RELAYS)
+				from[rl->n] = i;
 			add(rl, &r);
+		}
 	}
 	for (size_t i = 0; i < rl->n; i++) {
 		struct relay *r = &rl->v[i];
@@ -594,6 +600,11 @@ relays_build(struct relays *rl, const char *const *received, size_t n,
 			    (i > 0 && r->auth[0] != '\0');
 			it = t;
 		}
+		/* the first hop out of trust ends the trusted headers */
+		if (in_t && !t)
+			rl->rcvd_trusted = from[i];
+		if (in_i && !it)
+			rl->rcvd_internal = from[i];
 		in_t = in_t && t;
 		in_i = in_i && it;
 		r->trusted = in_t;
@@ -603,6 +614,7 @@ relays_build(struct relays *rl, const char *const *received, size_t n,
 		if (in_i)
 			rl->ninternal = i + 1;
 	}
+	free(from);
 }
 
 char *

@@ -51,6 +51,13 @@ struct relays {
 	size_t  n;
 	size_t  ntrusted;	/* v[0 .. ntrusted) are trusted */
 	size_t  ninternal;	/* v[0 .. ninternal) are internal */
+	/*
+	 * How many Received headers, newest first, were added in the
+	 * trusted (internal) part of the path, those Warden cannot read
+	 * included: SpamAssassin's last_trusted_relay_index + 1 (and
+	 * last_internal_relay_index + 1), for the ALL-TRUSTED family.
+	 */
+	size_t  rcvd_trusted, rcvd_internal;
 };
 
 /*

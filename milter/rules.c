@@ -640,6 +640,55 @@ hdr_pseudo(const struct rule *r, struct hctx *hc, struct buf *v)
 	return 1;
 }
 
+/*
+ * ALL and its parts by trust (SpamAssassin's get_all_hdrs_in_rcvd_index_
+ * range()): ALL-TRUSTED and ALL-INTERNAL are the headers down to the
+ * Received header added by the first hop out of trust (included),
+ * ALL-UNTRUSTED and ALL-EXTERNAL those from that Received header on.
+ * Each header "Name: value\n", decoded unless :raw.
+ */
+static size_t
+hdr_all(const struct rule *r, struct hctx *hc, struct buf *v)
+{
+	const struct relays *rl;
+	size_t found = 0, end = SIZE_MAX;
+	long cur = -1, start = -1;	/* -1: from the first header */
+
+	if (r->hsrc != HS_ALL) {
+		rl = hdr_relays(hc);
+		switch (r->hsrc) {
+		case HS_ALL_TRUSTED:
+			end = rl->rcvd_trusted;
+			break;
+		case HS_ALL_INTERNAL:
+			end = rl->rcvd_internal;
+			break;
+		case HS_ALL_UNTRUSTED:
+			start = (long)rl->rcvd_trusted;
+			break;
+		default:
+			start = (long)rl->rcvd_internal;
+			break;
+		}
+	}
+	for (size_t i = 0; i < hc->n; i++) {
+		bool rcvd = hc->h[i].name != NULL &&
+		    strcasecmp(hc->h[i].name, "Received") == 0;
+
+		if (rcvd)
+			cur++;
+		if (cur < start || (end != SIZE_MAX && cur > (long)end))
+			continue;
+		buf_printf(v, "%s: ", hc->h[i].name ? hc->h[i].name : "");
+		hdr_put(hc, i, r->hmods & HM_RAW, v);
+		buf_putc(v, '\n');
+		found++;
+		if (end != SIZE_MAX && rcvd && cur == (long)end)
+			break;
+	}
+	return found;
+}
+
 /* The text header rule r is matched against; returns how many values. */
 static size_t
 hdr_value(const struct rule *r, struct hctx *hc, struct buf *v)
@@ -656,13 +705,11 @@ hdr_value(const struct rule *r, struct hctx *hc, struct buf *v)
 		found = hdr_pseudo(r, hc, v);
 		break;
 	case HS_ALL:
-		for (size_t i = 0; i < hc->n; i++) {
-			buf_printf(v, "%s: ", hc->h[i].name ? hc->h[i].name :
-			    "");
-			hdr_put(hc, i, r->hmods & HM_RAW, v);
-			buf_putc(v, '\n');
-			found++;
-		}
+	case HS_ALL_TRUSTED:
+	case HS_ALL_INTERNAL:
+	case HS_ALL_UNTRUSTED:
+	case HS_ALL_EXTERNAL:
+		found = hdr_all(r, hc, v);
 		break;
 	case HS_TOCC:
 		found = hdr_collect(hc, "To", r->hmods, v);

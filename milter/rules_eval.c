@@ -3958,6 +3958,43 @@ ev_stock_info(const struct rule *r, struct eval_ctx *ec)
 	return min == 0 || (double)i >= min;
 }
 
+/*
+ * check_for_from_domain_in_received_headers(DOMAIN, 'true'|'false'):
+ * when From's address has DOMAIN (a word start, any case), whether a
+ * relay both came from an rDNS name and was received by a host in
+ * DOMAIN (SpamAssassin puts DOMAIN into that regex as written), compared
+ * with the wanted answer; without DOMAIN in From, never.
+ */
+static unsigned
+ev_from_domain_in_received(const struct rule *r, struct eval_ctx *ec)
+{
+	const char *dom = r->eargs[0];
+	bool want = strcmp(r->eargs[1], "true") == 0, hit;
+	char *from = hget_addr(ec, "From"), *tr, *un, *all;
+	struct buf p;
+
+	buf_init(&p, 0);
+	buf_puts(&p, "(?i)\\b");
+	quote_meta(&p, dom);
+	hit = match_dynamic(p.p, from);
+	free(from);
+	if (!hit) {
+		buf_free(&p);
+		return 0;
+	}
+	buf_reset(&p);
+	buf_printf(&p, " rdns=\\S*\\b%s [^\\]]*by=\\S*\\b%s ", dom, dom);
+	tr = relays_str(ec, true);
+	un = relays_str(ec, false);
+	all = xasprintf("%s\n%s", tr, un);
+	hit = match_dynamic(p.p, all);
+	free(tr);
+	free(un);
+	free(all);
+	buf_free(&p);
+	return hit == want;
+}
+
 /* ---- HTMLEval ---- */
 
 #define MAX_HTML_PARTS	100
@@ -4313,6 +4350,8 @@ static const struct eval_def evals[] = {
 	{ "check_all_trusted", K_ANY, 0, 0, 0, ev_all_trusted },
 	{ "check_no_relays", K_ANY, 0, 0, 0, ev_no_relays },
 	{ "check_relays_unparseable", K_ANY, 0, 0, 0, ev_relays_unparseable },
+	{ "check_for_from_domain_in_received_headers", K_ANY, 2, 2, 0,
+	  ev_from_domain_in_received },
 	{ "check_for_no_rdns_dotcom_helo", K_ANY, 0, 0, 0,
 	  ev_no_rdns_dotcom_helo },
 	{ "helo_ip_mismatch", K_ANY, 0, 0, 0, ev_helo_ip_mismatch },

@@ -630,6 +630,14 @@ pseudo_header(const char *spec)
 		return HS_RELAYS_INTERNAL;
 	if (strcasecmp(spec, "X-Spam-Relays-External") == 0)
 		return HS_RELAYS_EXTERNAL;
+	if (strcmp(spec, "ALL-TRUSTED") == 0)
+		return HS_ALL_TRUSTED;
+	if (strcmp(spec, "ALL-INTERNAL") == 0)
+		return HS_ALL_INTERNAL;
+	if (strcmp(spec, "ALL-UNTRUSTED") == 0)
+		return HS_ALL_UNTRUSTED;
+	if (strcmp(spec, "ALL-EXTERNAL") == 0)
+		return HS_ALL_EXTERNAL;
 	return HS_NAME;
 }
 

@@ -38,9 +38,8 @@
  *                is far away, in SpamAssassin either.  check_ratware_
  *                envelope_from approximates the registry-domain list
  *                with the common second-level suffixes (co.uk, ...).
- *   RelayEval    its tests (trust, HELO, rDNS checks) over the relay
- *                chain of relays.c; check_for_from_domain_in_received_
- *                headers, which no stock rule calls, is the one left out.
+ *   RelayEval    all of its tests (trust, HELO, rDNS checks) over the
+ *                relay chain of relays.c.
  *   MIMEEval     all of its tests, over the MIME structure split as
  *                SpamAssassin's Message.pm splits it (check_for_faraway_
  *                charset: as above).

@@ -210,6 +210,24 @@ static const struct {
 	  "Received: from foo (bar baz) by mx.example.org; Fri, 23 Aug "
 	  "2002 12:00:00 +0000\n\nx\n",
 	  RCVD_PUB "\nx\n" },
+	/* From in the domain, a relay from and to hosts in it (checked
+	 * against SpamAssassin 4.0.1) */
+	{ "header T eval:check_for_from_domain_in_received_headers("
+	  "'example.com', 'true')",
+	  "Received: from mx.example.com (mx.example.com [192.0.2.1]) by "
+	  "mail.example.com (Postfix) with ESMTP id 1; Mon, 1 Jan 2024 "
+	  "00:00:00 +0000\nFrom: a@example.com\n\nx\n",
+	  "Received: from mx.example.com (mx.example.com [192.0.2.1]) by "
+	  "mail.example.com (Postfix) with ESMTP id 1; Mon, 1 Jan 2024 "
+	  "00:00:00 +0000\nFrom: a@example.net\n\nx\n" },
+	{ "header T eval:check_for_from_domain_in_received_headers("
+	  "'example.com', 'false')",
+	  "Received: from mx.example.net (mx.example.net [192.0.2.1]) by "
+	  "mail.example.com (Postfix) with ESMTP id 1; Mon, 1 Jan 2024 "
+	  "00:00:00 +0000\nFrom: a@example.com\n\nx\n",
+	  "Received: from mx.example.com (mx.example.com [192.0.2.1]) by "
+	  "mail.example.com (Postfix) with ESMTP id 1; Mon, 1 Jan 2024 "
+	  "00:00:00 +0000\nFrom: a@example.com\n\nx\n" },
 	{ "header T eval:check_for_no_rdns_dotcom_helo()",
 	  "Received: from hotmail.com (unknown [203.0.113.5]) by "
 	  "mx.example.org (Postfix) with SMTP id A1; Fri, 23 Aug 2002 "

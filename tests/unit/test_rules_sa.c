@@ -484,6 +484,54 @@ START_TEST(test_pseudo_headers)
 }
 END_TEST
 
+/*
+ * ALL-TRUSTED and friends: the headers down to (up from) the Received
+ * header of the first hop out of trust.  Hits and misses checked
+ * against SpamAssassin 4.0.1.
+ */
+static const char all_msg[] =
+    "Return-Path: <bounce@sender.example>\n"
+    "Received: from gw (gw [192.168.1.1]) by mx.warden.test (Postfix) "
+    "with ESMTP id A1\n"
+    "Received: from out.sender.example (out.sender.example [203.0.113.20])"
+    " by gw with ESMTP id B2\n"
+    "From: a@sender.example\n"
+    "Subject: hello\n"
+    "\n"
+    "body\n";
+
+static const char all_rules[] =
+    "header ALLT ALL-TRUSTED =~ /\\AReturn-Path: [^\\n]*\\nReceived: "
+    "from gw [^\\n]*\\nReceived: from out[^\\n]*\\n\\z/\n"
+    "header ALLI ALL-INTERNAL =~ /\\AReturn-Path: [^\\n]*\\nReceived: "
+    "from gw [^\\n]*\\nReceived: from out[^\\n]*\\n\\z/\n"
+    "header ALLE ALL-EXTERNAL =~ /\\AReceived: from out[^\\n]*\\nFrom: "
+    "a\\@sender\\.example\\n/\n"
+    "header ALLU ALL-UNTRUSTED =~ /\\AReceived: from out/\n"
+    "header ALLE_NOT ALL-EXTERNAL =~ /Return-Path|from gw/\n"
+    "header ALLT_NOT ALL-TRUSTED =~ /Subject/\n";
+
+START_TEST(test_pseudo_all_parts)
+{
+	struct diag d;
+	struct ruleset *rs = load_cf("t.cf", all_rules, &d);
+
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	ck_assert(hits(rs, all_msg, NULL, "ALLT"));
+	ck_assert(hits(rs, all_msg, NULL, "ALLI"));
+	ck_assert(hits(rs, all_msg, NULL, "ALLE"));
+	ck_assert(hits(rs, all_msg, NULL, "ALLU"));
+	ck_assert(!hits(rs, all_msg, NULL, "ALLE_NOT"));
+	ck_assert(!hits(rs, all_msg, NULL, "ALLT_NOT"));
+	/* The newest hop untrusted: every header from the first Received
+	 * on is external, the older "from gw" one included. */
+	ck_assert(hits(rs, pseudo_msg, NULL, "ALLE_NOT"));
+	ck_assert(!hits(rs, pseudo_msg, NULL, "ALLI"));
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
 START_TEST(test_pseudo_client)
 {
 	struct diag d;
@@ -848,6 +896,7 @@ main(void)
 	    (int)(sizeof(replaced) / sizeof(replaced[0])));
 	tcase_add_test(tc, test_replace_delims);
 	tcase_add_test(tc, test_pseudo_headers);
+	tcase_add_test(tc, test_pseudo_all_parts);
 	tcase_add_test(tc, test_pseudo_client);
 	tcase_add_test(tc, test_uri_canon);
 	tcase_add_loop_test(tc, test_mimeheader, 0,
