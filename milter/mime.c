@@ -131,10 +131,20 @@ to_utf8(const char *cs, const char *s, size_t n, struct buf *out)
 	iconv_t cd;
 	char tmp[4096];
 
-	if (charset_is_utf8(cs)) {
+	/*
+	 * As SpamAssassin's normalize_charset: text that is valid UTF-8 is
+	 * UTF-8 whatever the label, and ISO-8859-1 is read as its superset
+	 * Windows-1252 (mislabelled smart quotes are the common case).
+	 */
+	if (charset_is_utf8(cs) || g_utf8_validate(s, (gssize)n, NULL)) {
 		put_valid(out, s, n, !g_utf8_validate(s, (gssize)n, NULL));
 		return;
 	}
+	if (strcasecmp(cs, "iso-8859-1") == 0 ||
+	    strcasecmp(cs, "iso8859-1") == 0 ||
+	    strcasecmp(cs, "iso_8859-1") == 0 ||
+	    strcasecmp(cs, "latin1") == 0)
+		cs = "WINDOWS-1252";
 	cd = g_mime_iconv_open("UTF-8", cs);
 	if (cd == (iconv_t)-1) {
 		/* Unknown charset: never fail, take the best guess. */

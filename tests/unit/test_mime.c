@@ -241,6 +241,35 @@ START_TEST(test_header_addrs)
 }
 END_TEST
 
+/* Charsets as SpamAssassin normalizes them: ISO-8859-1 is read as
+ * Windows-1252, valid UTF-8 is UTF-8 whatever the label, the rest is
+ * converted from the label. */
+START_TEST(test_to_utf8)
+{
+	static const struct {
+		const char *cs, *in, *out;
+	} cases[] = {
+		{ "iso-8859-1", "\x93q\x94 caf\xe9", "\xe2\x80\x9cq\xe2\x80\x9d caf\xc3\xa9" },
+		{ "ISO-8859-1", "\x92", "\xe2\x80\x99" },
+		{ "koi8-r", "caf\xc3\xa9", "caf\xc3\xa9" },
+		{ "koi8-r", "\xf0\xd2", "\xd0\x9f\xd1\x80" },
+		{ "iso-8859-2", "\xb1", "\xc4\x85" },
+		{ NULL, "caf\xe9", "caf\xc3\xa9" },
+		{ "utf-8", "a\xff" "b", "a\xc3\xbf" "b" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b;
+
+		buf_init(&b, 0);
+		mime_to_utf8(cases[i].cs, cases[i].in, strlen(cases[i].in), &b);
+		ck_assert_msg(b.p != NULL && strcmp(b.p, cases[i].out) == 0,
+		    "case %zu: %s", i, b.p ? b.p : "(null)");
+		buf_free(&b);
+	}
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -271,6 +300,7 @@ main(int argc, char **argv)
 	tcase_add_test(tc, test_header_decode);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_header_addrs);
+	tcase_add_test(tc, test_to_utf8);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
