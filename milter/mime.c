@@ -124,6 +124,15 @@ charset_is_utf8(const char *cs)
 	    strcasecmp(cs, "ascii") == 0;
 }
 
+static bool
+has_8bit(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return true;
+	return false;
+}
+
 /* Convert n bytes in charset cs to UTF-8, appending to out. */
 static void
 to_utf8(const char *cs, const char *s, size_t n, struct buf *out)
@@ -132,11 +141,14 @@ to_utf8(const char *cs, const char *s, size_t n, struct buf *out)
 	char tmp[4096];
 
 	/*
-	 * As SpamAssassin's normalize_charset: text that is valid UTF-8 is
-	 * UTF-8 whatever the label, and ISO-8859-1 is read as its superset
-	 * Windows-1252 (mislabelled smart quotes are the common case).
+	 * As SpamAssassin's normalize_charset: 8-bit text that is valid
+	 * UTF-8 is UTF-8 whatever the label (7-bit text still goes through
+	 * its charset: ISO-2022-JP is 7-bit), and ISO-8859-1 is read as its
+	 * superset Windows-1252 (mislabelled smart quotes are the common
+	 * case).
 	 */
-	if (charset_is_utf8(cs) || g_utf8_validate(s, (gssize)n, NULL)) {
+	if (charset_is_utf8(cs) || (has_8bit(s, n) &&
+	    g_utf8_validate(s, (gssize)n, NULL))) {
 		put_valid(out, s, n, !g_utf8_validate(s, (gssize)n, NULL));
 		return;
 	}

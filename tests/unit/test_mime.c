@@ -254,6 +254,8 @@ START_TEST(test_to_utf8)
 		{ "koi8-r", "caf\xc3\xa9", "caf\xc3\xa9" },
 		{ "koi8-r", "\xf0\xd2", "\xd0\x9f\xd1\x80" },
 		{ "iso-8859-2", "\xb1", "\xc4\x85" },
+		/* 7-bit, so not taken as UTF-8: the charset decodes it */
+		{ "iso-2022-jp", "\x1b$B$\"\x1b(B", "\xe3\x81\x82" },
 		{ NULL, "caf\xe9", "caf\xc3\xa9" },
 		{ "utf-8", "a\xff" "b", "a\xc3\xbf" "b" },
 	};
