@@ -480,10 +480,12 @@ struct an {
 	 * unterminated <script> or <style> is closed at once.  (At the end
 	 * of its input HTML::Parser re-reads what it held as literal text;
 	 * SpamAssassin closes a <script> or <style> itself before that, but
-	 * only those it knew were open.)
+	 * only those it knew were open; after such a <script> or <style>
+	 * the text stays undecoded, as theirs.)
 	 */
 	bool    title_open;
 	bool    reparse;
+	bool    cdata;		/* (then) text is no longer decoded */
 	struct open_entry anchor, title;	/* of h->anchor, h->title */
 	/* no end tag of literal_tags[i] after lit_none[i]; no "]]>" after
 	 * ms_none */
@@ -841,7 +843,6 @@ css_colour(const char *v, size_t n, long *out)
 	if (strstr(l, "rgb") != NULL) {
 		unsigned long rgb[3] = { 0, 0, 0 };
 		int k = 0;
-		bool any = false;
 
 		/* tr/0-9,//cd, split /,/, the first three */
 		for (char *p = l; *p && k < 3; p++) {
@@ -849,11 +850,9 @@ css_colour(const char *v, size_t n, long *out)
 				if (rgb[k] < 1000)
 					rgb[k] = rgb[k] * 10 +
 					    (unsigned long)(*p - '0');
-				any = true;
 			} else if (*p == ',')
 				k++;
 		}
-		(void)any;
 		*out = 0;
 		for (k = 0; k < 3; k++)
 			*out = (*out << 8) | (long)(rgb[k] > 255 ? 255 : rgb[k]);
@@ -1252,7 +1251,6 @@ title_close(struct an *a)
 static void
 html_tag(struct an *a, const char *tag, const struct attrs *at, int num)
 {
-	struct html *h = a->h;
 	bool ns = maybe_namespace(tag), existed;
 	bool el = name_in(tag, elements);
 	struct html_tag *t;
@@ -1288,7 +1286,6 @@ html_tag(struct an *a, const char *tag, const struct attrs *at, int num)
 			html_uri(a, tag, at);
 		html_tests(a, tag, at);
 	}
-	(void)h;
 }
 
 static bool
@@ -1378,13 +1375,17 @@ html_declaration(struct an *a, const char *s, size_t n)
 
 /* ---- The tokenizer (HTML::Parser's rules, see the top) ---- */
 
-/* Emit text s[0..n): decoded unless literal raw. */
+/* How a piece of text is given: as markup text (entities decoded but in
+ * cdata), raw (literal elements, marked sections) or always decoded (the
+ * literal text of <title> and <textarea>). */
+enum { T_TEXT, T_RAW, T_DECODED };
+
 static void
-emit_text(struct an *a, const char *s, size_t n, bool decode)
+emit_text(struct an *a, const char *s, size_t n, int how)
 {
 	if (n == 0)
 		return;
-	if (!decode) {
+	if (how == T_RAW || (how == T_TEXT && a->cdata)) {
 		html_text(a, s, n);
 		return;
 	}
@@ -1431,8 +1432,7 @@ tag_end(const char *s, size_t j, size_t n)
  * or 0 when it never ends (then it is a comment to the end).
  */
 static size_t
-start_tag(struct an *a, const char *s, size_t i, size_t n, char *name,
-    struct attrs *at)
+start_tag(const char *s, size_t i, size_t n, char *name, struct attrs *at)
 {
 	size_t j = i + 1, k = 0;
 
@@ -1503,7 +1503,6 @@ start_tag(struct an *a, const char *s, size_t i, size_t n, char *name,
 			at->n++;
 		}
 	}
-	(void)a;
 }
 
 static const char *const literal_tags[] = {
@@ -1593,22 +1592,23 @@ tokenize(struct an *a, const char *s, size_t n)
 		c = j + 1 < n ? (unsigned char)s[j + 1] : -1;
 		if (c == '!' && j + 3 < n && s[j + 2] == '-' && s[j + 3] == '-') {
 			e = find_ci(s, j + 4, n, "-->");
-			emit_text(a, s + text, j - text, true);
+			emit_text(a, s + text, j - text, T_TEXT);
 			e = e < n ? e + 3 : n;
 			html_comment(a, s + j, e - j);
 		} else if (c == '!' && j + 2 < n && s[j + 2] == '[' &&
 		    (e = marked_section(a, s, j, n, &cs, &ce, &ignore)) != 0) {
-			emit_text(a, s + text, j - text, true);
+			emit_text(a, s + text, j - text, T_TEXT);
 			title_close(a);
 			if (!ignore)
-				emit_text(a, s + cs, ce - cs, false);
+				emit_text(a, s + cs, ce - cs, T_RAW);
+			a->cdata = false;
 		} else if (c == '!') {
 			size_t k = j + 2;
 
 			while (k < n && (isalnum((unsigned char)s[k]) ||
 			    s[k] == '.' || s[k] == '-' || s[k] == '_'))
 				k++;
-			emit_text(a, s + text, j - text, true);
+			emit_text(a, s + text, j - text, T_TEXT);
 			if ((k - j - 2 == 7 &&
 			    strncasecmp(s + j + 2, "DOCTYPE", 7) == 0) ||
 			    (k - j - 2 == 6 &&
@@ -1630,7 +1630,7 @@ tokenize(struct an *a, const char *s, size_t n)
 		} else if (c == '?') {
 			const char *gt = memchr(s + j, '>', n - j);
 
-			emit_text(a, s + text, j - text, true);
+			emit_text(a, s + text, j - text, T_TEXT);
 			if (gt != NULL) {
 				e = (size_t)(gt - s) + 1;
 				title_close(a);
@@ -1640,13 +1640,13 @@ tokenize(struct an *a, const char *s, size_t n)
 			}
 		} else if (c < 0 || (c == '/' && j + 2 == n)) {
 			/* "<" or "</" at the very end */
-			emit_text(a, s + text, j - text, true);
+			emit_text(a, s + text, j - text, T_TEXT);
 			e = n;
 			html_comment(a, s + j, n - j);
 		} else if (c == '/') {
 			size_t k = j + 2, m = 0;
 
-			emit_text(a, s + text, j - text, true);
+			emit_text(a, s + text, j - text, T_TEXT);
 			if (s[k] == '>' || is_ws((unsigned char)s[k])) {
 				const char *gt = memchr(s + j, '>', n - j);
 
@@ -1669,8 +1669,8 @@ tokenize(struct an *a, const char *s, size_t n)
 					html_tag(a, name, &at, -1);
 			}
 		} else if (c >= 0 && isalpha(c)) {
-			emit_text(a, s + text, j - text, true);
-			e = start_tag(a, s, j, n, name, &at);
+			emit_text(a, s + text, j - text, T_TEXT);
+			e = start_tag(s, j, n, name, &at);
 			if (e == 0) {
 				attrs_free(&at);
 				html_comment(a, s + j, n - j);
@@ -1683,6 +1683,10 @@ tokenize(struct an *a, const char *s, size_t n)
 					    strcmp(name, "textarea") == 0;
 					size_t end = literal_end(a, s, e, n,
 					    name);
+
+					/* a literal element sets its own
+					 * decoding (HTML::Parser's cdata) */
+					a->cdata = false;
 
 					/*
 					 * An unterminated <title> is not
@@ -1697,19 +1701,21 @@ tokenize(struct an *a, const char *s, size_t n)
 					} else if (end == n && a->reparse &&
 					    (strcmp(name, "script") == 0 ||
 					    strcmp(name, "style") == 0)) {
-						if (e < n)
+						if (e < n) {
 							html_tag(a, name, &at,
 							    -1);
+							a->cdata = true;
+						}
 					} else {
 						emit_text(a, s + e, end - e,
-						    dec);
+						    dec ? T_DECODED : T_RAW);
 						e = end;
 					}
 				}
 			}
 		} else {
 			/* A '<' that is text starts a new piece of it. */
-			emit_text(a, s + text, j - text, true);
+			emit_text(a, s + text, j - text, T_TEXT);
 			text = j;
 			i = j + 1;
 			continue;
@@ -1726,8 +1732,8 @@ tokenize(struct an *a, const char *s, size_t n)
 		i--;
 	while (i > text && is_ws((unsigned char)s[i - 1]))
 		i--;
-	emit_text(a, s + text, i - text, true);
-	emit_text(a, s + i, n - i, true);
+	emit_text(a, s + text, i - text, T_TEXT);
+	emit_text(a, s + i, n - i, T_TEXT);
 	title_close(a);
 }
 
