@@ -112,14 +112,31 @@ is_uspace(unsigned long c)
 	    c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
 }
 
-/* [^\s\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]: a letter or digit, or any
- * character beyond ASCII that is not a space. */
+/*
+ * [^\s\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]: a letter or digit, or any
+ * character beyond ASCII that is not a space.  Perl's \s is Unicode's
+ * only on a character string (uni); on the octets SpamAssassin keeps
+ * when a part has no 8-bit byte, NBSP is no space.
+ */
 static bool
-is_wordish(unsigned long c)
+is_wordish(unsigned long c, bool uni)
 {
 	if (c < 0x80)
 		return isalnum((int)c) != 0;
-	return !is_uspace(c);
+	return !uni || !is_uspace(c);
+}
+
+/* Whether Perl would hold s as characters: the part had 8-bit bytes
+ * (SpamAssassin decoded it), or s has a character past U+00FF. */
+static bool
+perl_chars(bool decoded, const char *s, size_t n)
+{
+	if (decoded)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0xc4)
+			return true;
+	return false;
 }
 
 static size_t
@@ -486,6 +503,7 @@ struct an {
 	bool    title_open;
 	bool    reparse;
 	bool    cdata;		/* (then) text is no longer decoded */
+	bool    decoded;	/* the part had 8-bit bytes (see perl_chars) */
 	struct open_entry anchor, title;	/* of h->anchor, h->title */
 	/* no end tag of literal_tags[i] after lit_none[i]; no "]]>" after
 	 * ms_none */
@@ -1345,9 +1363,13 @@ html_text(struct an *a, const char *s, size_t n)
 	if (a->have_piece && t->len > a->piece_off) {
 		size_t len;
 
-		if (is_wordish(u8_get((const unsigned char *)s, n, &len)) &&
-		    is_wordish(u8_last((const unsigned char *)t->p + a->piece_off,
-		    t->len - a->piece_off)))
+		const char *lp = t->p + a->piece_off;
+		size_t ln = t->len - a->piece_off;
+
+		if (is_wordish(u8_get((const unsigned char *)s, n, &len),
+		    perl_chars(a->decoded, s, n)) &&
+		    is_wordish(u8_last((const unsigned char *)lp, ln),
+		    perl_chars(a->decoded, lp, ln)))
 			a->obfuscation++;
 	}
 	display(a, s, n, false, inv);
@@ -1812,6 +1834,7 @@ html_analyze(const char *in, size_t n)
 	struct an *a = xcalloc(1, sizeof(*a));
 	struct style def = { TS_DEFAULT, 0x000000, 0xffffff, 3, false, false };
 	size_t space = 0;
+	bool uni;
 
 	a->h = h;
 	for (size_t i = 0; i < TAG_SLOTS; i++)
@@ -1828,6 +1851,8 @@ html_analyze(const char *in, size_t n)
 	buf_init(&a->title.b, 0);
 	buf_init(&h->text, 2 * n + 1024);
 	h->length = u8_count(in, n);
+	for (size_t i = 0; i < n && !a->decoded; i++)
+		a->decoded = (unsigned char)in[i] >= 0x80;
 	h->min_size = h->max_size = 3;
 	style_push(a, &def);
 	parse(a, in, n);
@@ -1849,13 +1874,17 @@ html_analyze(const char *in, size_t n)
 	if (a->tags > 0 && a->obfuscation > 0)
 		h->has_obfuscation_ratio = true,
 		h->obfuscation_ratio = (double)a->obfuscation / a->tags;
+	/* Node.pm counts spaces with \s on characters, else tr/ \t\n\r\x0b// */
+	uni = perl_chars(a->decoded, h->text.p != NULL ? h->text.p : "",
+	    h->text.len);
 	for (size_t i = 0; i < h->text.len; ) {
 		size_t len;
 		unsigned long c = u8_get((const unsigned char *)h->text.p + i,
 		    h->text.len - i, &len);
 
 		h->html_length++;
-		if (is_uspace(c))
+		if (uni ? is_uspace(c) : (c == ' ' || c == '\t' || c == '\n' ||
+		    c == '\r' || c == '\v'))
 			space++;
 		i += len;
 	}

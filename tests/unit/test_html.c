@@ -1258,6 +1258,28 @@ START_TEST(test_long_strs)
 }
 END_TEST
 
+/*
+ * A NBSP counts as a space only where SpamAssassin holds the text as
+ * characters: when the part has 8-bit bytes.  "a&nbsp" in an ASCII part
+ * stays octets, and its NBSP is no space (values from SpamAssassin's
+ * message path).
+ */
+START_TEST(test_nbsp_octets)
+{
+	static const char ascii[] = "<b>a&nbsp</b>\n";
+	static const char latin[] = "<b>\xc3\xa9&nbsp</b>\n";
+	struct html *h = html_analyze(ascii, sizeof(ascii) - 1);
+
+	ck_assert_uint_eq(h->html_length, 3);
+	ck_assert_uint_eq(h->non_space_len, 2);
+	html_free(h);
+	h = html_analyze(latin, sizeof(latin) - 1);
+	ck_assert_uint_eq(h->html_length, 3);
+	ck_assert_uint_eq(h->non_space_len, 1);
+	html_free(h);
+}
+END_TEST
+
 /* NUL bytes: SpamAssassin keeps them in the text, the comment and the
  * tag name ("b\0c", not an element, so no bad_tag_ratio); Warden keeps
  * each as one U+FFFD, the same number of characters. */
@@ -1322,6 +1344,7 @@ main(void)
 	tcase_add_test(tc, test_many_strs);
 	tcase_add_test(tc, test_long_strs);
 	tcase_add_test(tc, test_nul);
+	tcase_add_test(tc, test_nbsp_octets);
 	tcase_add_test(tc, test_garbage);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
