@@ -187,6 +187,7 @@ to_utf8(const char *cs, const char *s, size_t n, struct buf *out)
 void
 mime_to_utf8(const char *charset, const char *s, size_t n, struct buf *out)
 {
+	mime_init();
 	to_utf8(charset != NULL && *charset ? charset : NULL, s, n, out);
 }
 

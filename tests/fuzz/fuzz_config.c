@@ -8,16 +8,6 @@
 
 #include "config.h"
 #include "fuzz.h"
-#include "log.h"
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	log_set_level(LOG_CRIT);
-	return 0;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
