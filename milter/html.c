@@ -150,18 +150,6 @@ u8_count(const char *s, size_t n)
 	return k;
 }
 
-/* Keep at most n bytes of b, cut at a character boundary. */
-static void
-cut_utf8(struct buf *b, size_t n)
-{
-	if (b->len <= n)
-		return;
-	while (n > 0 && ((unsigned char)b->p[n] & 0xc0) == 0x80)
-		n--;
-	b->len = n;
-	b->p[n] = '\0';
-}
-
 /* ---- Entities (HTML::Parser's table: HTML::Entities) ---- */
 
 static const struct entity {
@@ -610,7 +598,7 @@ list_add(struct strlist *l, const char *s, size_t n)
 		return;
 	buf_init(&b, 0);
 	buf_append(&b, s, n);
-	cut_utf8(&b, HTML_MAX_STR);
+	buf_cut_utf8(&b, HTML_MAX_STR);
 	strlist_add_owned(l, b.p != NULL ? buf_steal(&b) : xstrdup(""));
 	buf_free(&b);
 }

@@ -197,18 +197,6 @@ mime_to_utf8(const char *charset, const char *s, size_t n, struct buf *out)
  * Split text into paragraphs at blank lines, join each paragraph's lines
  * with one space, collapse white space runs, and add the non-empty ones.
  */
-/* Keep at most n bytes of b, cut at a character boundary. */
-static void
-cut_utf8(struct buf *b, size_t n)
-{
-	if (b->len <= n)
-		return;
-	while (n > 0 && ((unsigned char)b->p[n] & 0xc0) == 0x80)
-		n--;
-	b->len = n;
-	b->p[n] = '\0';
-}
-
 /* Add paragraph p (if any) within the text budget; false once spent. */
 static bool
 flush_para(struct strlist *l, struct buf *p, size_t *budget, bool *truncated)
@@ -217,7 +205,7 @@ flush_para(struct strlist *l, struct buf *p, size_t *budget, bool *truncated)
 		return *budget > 0;
 	if (p->len > *budget) {
 		*truncated = true;
-		cut_utf8(p, *budget);
+		buf_cut_utf8(p, *budget);
 	}
 	*budget -= p->len;
 	if (p->len > 0)

@@ -641,6 +641,38 @@ pseudo_header(const char *spec)
 	return HS_NAME;
 }
 
+/*
+ * What may follow a header or mimeheader rule's regex: "[if-unset: TEXT]"
+ * and a comment.  MIMEHeader's reading wants white space after the colon
+ * and ends the text at the last ']'; the header rule's at the first.
+ * Anything else undefines the rule with an error.
+ */
+static void
+regex_tail(struct ruleset *rs, struct rule *r, const char *p, bool mimehdr,
+    const char *name, const char *file, int line, struct diag *d)
+{
+	p = skip_ws(p);
+	if (strncmp(p, "[if-unset:", 10) == 0 &&
+	    (!mimehdr || p[10] == ' ' || p[10] == '\t')) {
+		const char *e = mimehdr ? strrchr(p, ']') : strchr(p, ']');
+
+		if (e == NULL) {
+			perr(rs, d, file, line, "%s: unterminated [if-unset: "
+			    "...]", name);
+			undefine(r);
+			return;
+		}
+		r->if_unset = xstrndup(p + 10, (size_t)(e - p - 10));
+		trim_in_place(r->if_unset);
+		p = e + 1;
+	}
+	if (!only_comment(p)) {
+		perr(rs, d, file, line, "%s: unexpected text after the regex: "
+		    "'%s'", name, skip_ws(p));
+		undefine(r);
+	}
+}
+
 static void
 parse_header(struct ruleset *rs, const char *name, const char *rest,
     const char *file, int line, struct diag *d)
@@ -739,25 +771,7 @@ parse_header(struct ruleset *rs, const char *name, const char *rest,
 		undefine(r);
 		return;
 	}
-	p = skip_ws(p);
-	if (strncmp(p, "[if-unset:", 10) == 0) {
-		const char *e = strchr(p, ']');
-
-		if (e == NULL) {
-			perr(rs, d, file, line, "%s: unterminated [if-unset: "
-			    "...]", name);
-			undefine(r);
-			return;
-		}
-		r->if_unset = xstrndup(p + 10, (size_t)(e - p - 10));
-		trim_in_place(r->if_unset);
-		p = e + 1;
-	}
-	if (!only_comment(p)) {
-		perr(rs, d, file, line, "%s: unexpected text after the regex: "
-		    "'%s'", name, skip_ws(p));
-		undefine(r);
-	}
+	regex_tail(rs, r, p, false, name, file, line, d);
 }
 
 /*
@@ -810,26 +824,7 @@ parse_mimeheader(struct ruleset *rs, const char *name, const char *rest,
 		undefine(r);
 		return;
 	}
-	p = skip_ws(p);
-	if (strncmp(p, "[if-unset:", 10) == 0 &&
-	    (p[10] == ' ' || p[10] == '\t')) {
-		const char *e = strrchr(p, ']');
-
-		if (e == NULL) {
-			perr(rs, d, file, line, "%s: unterminated [if-unset: "
-			    "...]", name);
-			undefine(r);
-			return;
-		}
-		r->if_unset = xstrndup(p + 10, (size_t)(e - p - 10));
-		trim_in_place(r->if_unset);
-		p = e + 1;
-	}
-	if (!only_comment(p)) {
-		perr(rs, d, file, line, "%s: unexpected text after the regex: "
-		    "'%s'", name, skip_ws(p));
-		undefine(r);
-	}
+	regex_tail(rs, r, p, true, name, file, line, d);
 }
 
 /* ---- Meta expressions ---- */

@@ -355,3 +355,14 @@ buf_putu8(struct buf *b, unsigned long c)
 	u[3] = (char)(0x80 | (c & 0x3f));
 	return buf_append(b, u, 4);
 }
+
+void
+buf_cut_utf8(struct buf *b, size_t n)
+{
+	if (b->len <= n)
+		return;
+	while (n > 0 && ((unsigned char)b->p[n] & 0xc0) == 0x80)
+		n--;
+	b->len = n;
+	b->p[n] = '\0';
+}

@@ -49,6 +49,8 @@ int  buf_vprintf(struct buf *b, const char *fmt, va_list ap)
     WARDEN_PRINTF(2, 0);
 /* Append code point c as UTF-8 (0, surrogates, > U+10FFFF: U+FFFD). */
 int  buf_putu8(struct buf *b, unsigned long c);
+/* Keep at most n bytes of b, cut at a UTF-8 character boundary. */
+void buf_cut_utf8(struct buf *b, size_t n);
 /* Transfer ownership of the bytes to the caller (never NULL). */
 char *buf_steal(struct buf *b);
 
