@@ -18,7 +18,10 @@ use warnings;
 use Encode ();
 use JSON::PP;
 use Scalar::Util qw(refaddr);
+use FindBin;
+use lib $FindBin::Bin;
 use Mail::SpamAssassin;
+use SAParity;
 use Mail::SpamAssassin::HTML;
 
 my ($rules, $site, $state, $outdir) = @ARGV;
@@ -39,18 +42,7 @@ my @captured;
 	};
 }
 
-my $sa = Mail::SpamAssassin->new({
-	rules_filename       => $rules,
-	site_rules_filename  => $site,
-	userprefs_filename   => "$state/user_prefs",
-	userstate_dir        => $state,
-	home_dir_for_helpers => $state,
-	local_tests_only     => 1,
-	dont_copy_prefs      => 1,
-	post_config_text     => "use_bayes 0\nbayes_auto_learn 0\n" .
-	    "use_auto_whitelist 0\nuse_txrep 0\nskip_rbl_checks 1\n",
-});
-$sa->compile_now(0, 1);
+my $sa = SAParity::new_sa($rules, $site, $state);
 
 # SpamAssassin's strings are characters or octets depending on how the
 # part was decoded: characters when the parser was given characters

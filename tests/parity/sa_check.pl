@@ -12,23 +12,15 @@ use strict;
 use warnings;
 use JSON::PP;
 use Time::HiRes qw(time);
+use FindBin;
+use lib $FindBin::Bin;
 use Mail::SpamAssassin;
+use SAParity;
 
 my ($rules, $site, $state) = @ARGV;
 die "usage: $0 RULESDIR SITEDIR STATEDIR\n" unless defined $state;
 
-my $sa = Mail::SpamAssassin->new({
-	rules_filename       => $rules,
-	site_rules_filename  => $site,
-	userprefs_filename   => "$state/user_prefs",
-	userstate_dir        => $state,
-	home_dir_for_helpers => $state,
-	local_tests_only     => 1,
-	dont_copy_prefs      => 1,
-	post_config_text     => "use_bayes 0\nbayes_auto_learn 0\n" .
-	    "use_auto_whitelist 0\nuse_txrep 0\nskip_rbl_checks 1\n",
-});
-$sa->compile_now(0, 1);
+my $sa = SAParity::new_sa($rules, $site, $state);
 my $json = JSON::PP->new->canonical;
 $| = 1;
 while (my $file = <STDIN>) {
