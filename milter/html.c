@@ -9,9 +9,11 @@
  * is text; a start tag is "<" and a letter, its name running to white
  * space or ">", its attributes lower-cased, the first of a repeated one
  * kept, values unquoted or quoted with entities decoded; <script>,
- * <style>, <iframe>, <xmp>, <plaintext>, <title> and <textarea> hold literal text
- * up to their end tag (entities decoded in the last two); markup left
- * open at the end becomes a comment.
+ * <style>, <iframe>, <xmp>, <plaintext>, <title> and <textarea> hold
+ * literal text up to their end tag (entities decoded in the last two);
+ * markup left open at the end becomes a comment, and an unterminated
+ * <title> is closed by the next markup (see struct an).  Comparing with
+ * SpamAssassin's own module: tests/parity/html_parity.py.
  *
  * The analysis is HTML.pm's handlers, in the same order with the same
  * quirks, since SpamAssassin's scores were fitted to them: e.g. a
@@ -27,7 +29,8 @@
  * counted but not tracked), the tag table HTML_MAX_TAGS names (tags
  * beyond that are counted, their "inside" not kept), the lists
  * HTML_MAX_STRS entries of HTML_MAX_STR bytes.  Work is linear in the
- * input: close-tag searches use per-tag counts of the stack.
+ * input: close-tag searches use per-tag counts of the stack, and a
+ * search for an end tag or "]]>" that failed is not repeated.
  */
 #include "autoconfig.h"
 
