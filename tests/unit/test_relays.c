@@ -8,6 +8,7 @@
 #include "relays.h"
 #include "rules_int.h"
 #include "unit.h"
+#include "unit_rules.h"
 
 static const struct {
 	const char *rcvd;
@@ -366,23 +367,12 @@ orig_hit(const char *rules, const char *msg, const char *name)
 {
 	struct diag d;
 	struct ruleset *rs;
-	struct rules_input in;
-	struct results res;
-	bool hit = false;
+	bool hit;
 
 	diag_init(&d);
 	rs = rules_load_text(NULL, "t.cf", rules, &d);
 	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
-	memset(&in, 0, sizeof(in));
-	in.stage = STAGE_EOM;
-	in.msg = msg;
-	in.msglen = strlen(msg);
-	results_init(&res);
-	ck_assert_int_eq(rules_run(rs, &in, &res), 0);
-	for (size_t i = 0; i < res.nhits; i++)
-		if (strcmp(res.hits[i].name, name) == 0)
-			hit = true;
-	results_free(&res);
+	hit = unit_eom_hit(rs, NULL, msg, NULL, name);
 	rules_free(rs);
 	diag_free(&d);
 	return hit;

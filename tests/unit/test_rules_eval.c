@@ -9,6 +9,7 @@
 
 #include "rules_int.h"
 #include "unit.h"
+#include "unit_rules.h"
 
 static struct config *cfg;
 
@@ -42,22 +43,7 @@ load_cf(const char *text, struct diag *d)
 static bool
 hits(const struct ruleset *rs, const char *msg, const char *name)
 {
-	struct rules_input in;
-	struct results res;
-	bool hit = false;
-
-	memset(&in, 0, sizeof(in));
-	in.stage = STAGE_EOM;
-	in.cfg = cfg;
-	in.msg = msg;
-	in.msglen = strlen(msg);
-	results_init(&res);
-	ck_assert_int_eq(rules_run(rs, &in, &res), 0);
-	for (size_t i = 0; i < res.nhits; i++)
-		if (strcmp(res.hits[i].name, name) == 0)
-			hit = true;
-	results_free(&res);
-	return hit;
+	return unit_eom_hit(rs, cfg, msg, NULL, name);
 }
 
 /* ---- Each test: a message that hits, one that does not ---- */

@@ -14,6 +14,7 @@
 
 #include "rules_int.h"
 #include "unit.h"
+#include "unit_rules.h"
 
 static struct config *cfg;
 
@@ -54,23 +55,7 @@ static bool
 hits(const struct ruleset *rs, const char *msg, const char *envfrom,
     const char *name)
 {
-	struct rules_input in;
-	struct results res;
-	bool hit = false;
-
-	memset(&in, 0, sizeof(in));
-	in.stage = STAGE_EOM;
-	in.cfg = cfg;
-	in.msg = msg;
-	in.msglen = strlen(msg);
-	in.envfrom = envfrom;
-	results_init(&res);
-	ck_assert_int_eq(rules_run(rs, &in, &res), 0);
-	for (size_t i = 0; i < res.nhits; i++)
-		if (strcmp(res.hits[i].name, name) == 0)
-			hit = true;
-	results_free(&res);
-	return hit;
+	return unit_eom_hit(rs, cfg, msg, envfrom, name);
 }
 
 /* ---- Conditions ---- */
