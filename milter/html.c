@@ -462,6 +462,20 @@ struct open_entry {
 	bool    open;
 };
 
+/*
+ * What HTML.pm's handlers look a tag name up in, worked out once per
+ * distinct name: TC_* bits, and the text-style index + 1 (0: none) in
+ * the bits above TC_TS_SHIFT.
+ */
+#define TC_ELEMENT	0x01	/* %elements */
+#define TC_NS		0x02	/* o:... or stN:..., counted as an element */
+#define TC_TRICK	0x04	/* %tricks */
+#define TC_WS		0x08	/* %elements_whitespace */
+#define TC_URI		0x10	/* %elements_uri */
+#define TC_TS_SHIFT	8
+
+static unsigned tag_class(const char *name);
+
 struct tagslot {
 	int     idx;		/* into h->tags, -1: empty */
 	unsigned hash;
@@ -470,6 +484,8 @@ struct tagslot {
 struct an {
 	struct html *h;
 	struct tagslot slots[TAG_SLOTS];
+	unsigned *tagcls;	/* tag_class() of h->tags[i] */
+	size_t  tagcap;		/* room in h->tags and tagcls */
 	struct style *st;	/* the text-style stack */
 	size_t  nst, stcap;
 	size_t  stcount[TS_N];	/* entries of each tag in the stack */
@@ -538,9 +554,14 @@ tag_get(struct an *a, const char *name, bool make, bool *existed)
 		return &h->tags[t->idx];
 	if (!make || h->ntags >= HTML_MAX_TAGS)
 		return NULL;
-	h->tags = xrealloc(h->tags, (h->ntags + 1) * sizeof(*h->tags));
+	if (h->ntags == a->tagcap) {
+		a->tagcap = a->tagcap ? 2 * a->tagcap : 32;
+		h->tags = xrealloc(h->tags, a->tagcap * sizeof(*h->tags));
+		a->tagcls = xrealloc(a->tagcls, a->tagcap * sizeof(*a->tagcls));
+	}
 	h->tags[h->ntags].name = xstrdup(name);
 	h->tags[h->ntags].inside = 0;
+	a->tagcls[h->ntags] = tag_class(name);
 	t->idx = (int)h->ntags;
 	t->hash = hv;
 	return &h->tags[h->ntags++];
@@ -1257,18 +1278,38 @@ title_close(struct an *a)
 	}
 }
 
+static unsigned
+tag_class(const char *name)
+{
+	unsigned c = 0;
+	int ts;
+
+	if (maybe_namespace(name))
+		return TC_NS;
+	if (name_in(name, elements))
+		c |= TC_ELEMENT;
+	if (name_in(name, tricks))
+		c |= TC_TRICK;
+	if (name_in(name, ws_tags))
+		c |= TC_WS;
+	if (name_in(name, uri_tags))
+		c |= TC_URI;
+	if ((ts = ts_index(name)) >= 0)
+		c |= (unsigned)(ts + 1) << TC_TS_SHIFT;
+	return c;
+}
+
 static void
 html_tag(struct an *a, const char *tag, const struct attrs *at, int num)
 {
-	bool ns = maybe_namespace(tag), existed;
-	bool el = name_in(tag, elements);
+	bool existed;
 	struct html_tag *t;
-	int ts;
+	unsigned cls;
 
 	title_close(a);
 	t = tag_get(a, tag, true, &existed);
-
-	if (el || ns) {
+	cls = t != NULL ? a->tagcls[t - a->h->tags] : tag_class(tag);
+	if (cls & (TC_ELEMENT | TC_NS)) {
 		a->elements++;
 		if (!existed)
 			a->elements_seen++;
@@ -1284,14 +1325,14 @@ html_tag(struct an *a, const char *tag, const struct attrs *at, int num)
 		}
 	} else if (num < 0)
 		a->closed_extra++;	/* untracked: never opened here */
-	if (ns || !(el || name_in(tag, tricks)))
+	if (!(cls & (TC_ELEMENT | TC_TRICK)))
 		return;
-	if ((ts = ts_index(tag)) >= 0)
-		text_style(a, ts, at, num);
-	if (name_in(tag, ws_tags))
+	if (cls >> TC_TS_SHIFT)
+		text_style(a, (int)(cls >> TC_TS_SHIFT) - 1, at, num);
+	if (cls & TC_WS)
 		html_whitespace(a, tag);
 	if (num > 0) {
-		if (name_in(tag, uri_tags))
+		if (cls & TC_URI)
 			html_uri(a, tag, at);
 		html_tests(a, tag, at);
 	}
@@ -1882,6 +1923,7 @@ html_analyze(const char *in, size_t n)
 	h->non_space_len = h->html_length - space;
 	buf_free(&a->scratch);
 	free(a->st);
+	free(a->tagcls);
 	free(a);
 	return h;
 }

@@ -147,9 +147,7 @@ rules_free(struct ruleset *rs)
 		for (size_t j = 0; j < r->nmnodes; j++)
 			free(r->mnodes[j].name);
 		free(r->mnodes);
-		for (size_t j = 0; j < r->neargs; j++)
-			free(r->eargs[j]);
-		free(r->eargs);
+		rules_eval_clear(r);
 		free(r);
 	}
 	free(rs->rules);

@@ -137,9 +137,11 @@ struct cache {
 	unsigned nunparseable;
 	/* MIME */
 	struct mime_state m;
-	/* HTMLEval: every HTML part analysed, in SpamAssassin's order */
+	/* HTMLEval: every HTML part analysed, in SpamAssassin's order,
+	 * and the index of its part in m.parts */
 	bool    html_done;
 	struct html **html;
+	size_t *html_part;
 	size_t  nhtml;
 };
 
@@ -3308,12 +3310,15 @@ inside_of(const struct mime_state *m, size_t part, size_t anc)
 	return false;
 }
 
+static struct cache *html_work(struct eval_ctx *ec);
+static const struct html *html_of_part(const struct cache *c, size_t part);
+
 static void
 madiff_work(struct eval_ctx *ec)
 {
-	struct mime_state *m = &cache_get(ec)->m;
+	struct cache *c = html_work(ec);
+	struct mime_state *m = &c->m;
 
-	mime_work(ec);
 	if (m->madiff_done)
 		return;
 	m->madiff_done = true;
@@ -3338,27 +3343,31 @@ madiff_work(struct eval_ctx *ec)
 		    NULL);
 		for (size_t i = 0; i < m->nparts; i++) {
 			const struct sapart *p = &m->parts[i];
-			struct buf d;
+			const struct html *h;
+			struct buf d, u;
 
 			if (!p->leaf || strncmp(p->type, "text", 4) != 0 ||
 			    !inside_of(m, i, a))
 				continue;
-			buf_init(&d, 4 * 1024 * 1024);
-			part_decode(m, p, &d);
+			/* HTML as SpamAssassin renders it (the analysis
+			 * html_work() made), the rest decoded */
 			if (strcmp(p->type, "text/html") == 0) {
-				struct buf r;
-
-				buf_init(&r, 0);
-				mime_html_render(d.p ? d.p : "", d.len, &r,
-				    NULL, 0);
-				count_words(html, r.p ? r.p : "", r.len);
-				if (g_hash_table_size(html) == 0 && d.p != NULL &&
-				    strcasestr(d.p, "<img") != NULL)
+				h = html_of_part(c, i);
+				if (h != NULL)
+					count_words(html, h->text.p,
+					    h->text.len);
+				if (g_hash_table_size(html) == 0 && h != NULL &&
+				    html_inside(h, "img") >= 0)
 					g_hash_table_replace(html, xstrdup("\n"),
 					    GUINT_TO_POINTER(1));
-				buf_free(&r);
-			} else
-				count_words(text, d.p ? d.p : "", d.len);
+				continue;
+			}
+			buf_init(&d, 4 * 1024 * 1024);
+			part_decode(m, p, &d);
+			buf_init(&u, 0);
+			mime_to_utf8(p->charset, d.p ? d.p : "", d.len, &u);
+			count_words(text, u.p ? u.p : "", u.len);
+			buf_free(&u);
 			buf_free(&d);
 		}
 		orig = g_hash_table_size(html);
@@ -3997,15 +4006,14 @@ ev_from_domain_in_received(const struct rule *r, struct eval_ctx *ec)
 
 /* ---- HTMLEval ---- */
 
-#define MAX_HTML_PARTS	100
 #define MAX_HTML_INPUT	(10u << 20)	/* decoded bytes of one part */
 
 /*
  * Message.pm's html_all: every leaf part whose effective type is
  * text/html and whose decoded text is not empty, converted to UTF-8
  * from its charset (SpamAssassin's normalize_charset) and analysed as
- * HTML.pm does (html.c).  At most MAX_HTML_PARTS parts of
- * MAX_HTML_INPUT bytes each.
+ * HTML.pm does (html.c).  The parts are bounded by the walk
+ * (MAX_PARTS), each at MAX_HTML_INPUT decoded bytes.
  */
 static struct cache *
 html_work(struct eval_ctx *ec)
@@ -4017,7 +4025,7 @@ html_work(struct eval_ctx *ec)
 		return c;
 	c->html_done = true;
 	mime_work(ec);
-	for (size_t i = 0; i < m->nparts && c->nhtml < MAX_HTML_PARTS; i++) {
+	for (size_t i = 0; i < m->nparts; i++) {
 		const struct sapart *p = &m->parts[i];
 		struct buf d, u;
 
@@ -4033,11 +4041,24 @@ html_work(struct eval_ctx *ec)
 		mime_to_utf8(p->charset, d.p, d.len, &u);
 		buf_free(&d);
 		c->html = xrealloc(c->html, (c->nhtml + 1) * sizeof(*c->html));
+		c->html_part = xrealloc(c->html_part, (c->nhtml + 1) *
+		    sizeof(*c->html_part));
+		c->html_part[c->nhtml] = i;
 		c->html[c->nhtml++] = html_analyze(u.p != NULL ? u.p : "",
 		    u.len);
 		buf_free(&u);
 	}
 	return c;
+}
+
+/* The analysis of part m.parts[part], or NULL (not HTML, or empty). */
+static const struct html *
+html_of_part(const struct cache *c, size_t part)
+{
+	for (size_t i = 0; i < c->nhtml; i++)
+		if (c->html_part[i] == part)
+			return c->html[i];
+	return NULL;
 }
 
 /*
@@ -4201,30 +4222,24 @@ ev_html_image_ratio(const struct rule *r, struct eval_ctx *ec)
  * html_text_match('LIST', 'REGEX') and html_text_not_match(): some
  * string of the list (comment, title, anchor, script) matches (does not
  * match) the regex, taken whole as SpamAssassin's compile_regexp($re, 0)
- * takes it (no delimiters, no flags).  An invalid regex never hits.
+ * takes it (no delimiters, no flags) and compiled once, when the rule is
+ * defined (r->ere).  An invalid regex never hits.
  */
 static unsigned
 text_match(const struct rule *r, struct eval_ctx *ec, bool want)
 {
 	struct cache *c = html_work(ec);
-	pcre2_code *code;
 	pcre2_match_data *md;
-	int err;
-	PCRE2_SIZE off;
 	unsigned hit = 0;
 
-	if (c->nhtml == 0)
+	if (c->nhtml == 0 || r->ere == NULL)
 		return 0;
-	code = pcre2_compile((PCRE2_SPTR)r->eargs[1], PCRE2_ZERO_TERMINATED,
-	    PCRE2_UTF, &err, &off, NULL);
-	if (code == NULL)
-		return 0;
-	md = pcre2_match_data_create_from_pattern(code, NULL);
+	md = pcre2_match_data_create_from_pattern(r->ere, NULL);
 	for (size_t i = 0; i < c->nhtml && !hit; i++) {
 		const struct strlist *l = html_list(c->html[i], r->eargs[0]);
 
 		for (size_t k = 0; l != NULL && k < l->n && !hit; k++) {
-			int rc = pcre2_match(code, (PCRE2_SPTR)l->v[k],
+			int rc = pcre2_match(r->ere, (PCRE2_SPTR)l->v[k],
 			    strlen(l->v[k]), 0, 0, md, NULL);
 
 			if ((rc >= 0) == want)
@@ -4232,7 +4247,6 @@ text_match(const struct rule *r, struct eval_ctx *ec, bool want)
 		}
 	}
 	pcre2_match_data_free(md);
-	pcre2_code_free(code);
 	return hit;
 }
 
@@ -4302,7 +4316,10 @@ ev_iframe_src(const struct rule *r, struct eval_ctx *ec)
 
 /* ---- The table ---- */
 
-#define FM	0x1000u		/* FreeMail: gets the domain list */
+/* Flags above the kind bits (1u << RK_*) in struct eval_def's kinds. */
+#define FM	0x10000u	/* FreeMail: gets the domain list */
+#define RX1	0x20000u	/* argument 1 is a regex, compiled once */
+_Static_assert((1u << RK_NKINDS) <= FM, "eval flags overlap rule kinds");
 
 static const struct eval_def evals[] = {
 	/* HeaderEval */
@@ -4408,8 +4425,9 @@ static const struct eval_def evals[] = {
 	{ "html_tag_exists", K_BODY, 1, 1, 0, ev_html_tag_exists },
 	{ "html_image_only", K_BODY, 2, 2, 0, ev_html_image_only },
 	{ "html_image_ratio", K_BODY, 2, 2, 0, ev_html_image_ratio },
-	{ "html_text_match", K_BODY, 2, 2, 0, ev_html_text_match },
-	{ "html_text_not_match", K_BODY, 2, 2, 0, ev_html_text_not_match },
+	{ "html_text_match", K_BODY | RX1, 2, 2, 0, ev_html_text_match },
+	{ "html_text_not_match", K_BODY | RX1, 2, 2, 0,
+	  ev_html_text_not_match },
 	{ "html_title_subject_ratio", K_BODY, 1, 1, 0,
 	  ev_html_title_subject_ratio },
 	{ "html_charset_faraway", K_BODY, 0, 0, 0, ev_never },
@@ -4518,9 +4536,7 @@ rules_eval_define(struct ruleset *rs, struct rule *r, enum rule_kind kind,
 	if (!(d->kinds & (1u << kind)) || na < d->minargs ||
 	    na > d->maxargs)
 		return false;
-	for (size_t i = 0; i < r->neargs; i++)
-		free(r->eargs[i]);
-	free(r->eargs);
+	rules_eval_clear(r);
 	/* One more slot for FreeMail's domain list (rules_eval_finish). */
 	r->eargs = xcalloc((size_t)na + 2, sizeof(*r->eargs));
 	for (int i = 0; i < na; i++)
@@ -4528,9 +4544,31 @@ rules_eval_define(struct ruleset *rs, struct rule *r, enum rule_kind kind,
 	r->neargs = (size_t)na;
 	if (d->kinds & FM)
 		r->eargs[r->neargs++] = xstrdup("\n\x01\n");
+	if (d->kinds & RX1) {
+		int err;
+		PCRE2_SIZE off;
+
+		/* An invalid regex: defined, never hits (as SpamAssassin). */
+		r->ere = pcre2_compile((PCRE2_SPTR)r->eargs[1],
+		    PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &off, NULL);
+	}
 	r->eval = d;
 	rs->want |= d->want;
 	return true;
+}
+
+void
+rules_eval_clear(struct rule *r)
+{
+	for (size_t i = 0; i < r->neargs; i++)
+		free(r->eargs[i]);
+	free(r->eargs);
+	r->eargs = NULL;
+	r->neargs = 0;
+	if (r->ere != NULL)
+		pcre2_code_free(r->ere);
+	r->ere = NULL;
+	r->eval = NULL;
 }
 
 unsigned
@@ -4563,6 +4601,7 @@ rules_eval_done(struct eval_ctx *ec)
 	for (size_t i = 0; i < c->nhtml; i++)
 		html_free(c->html[i]);
 	free(c->html);
+	free(c->html_part);
 	free(c);
 	ec->cache = NULL;
 }

@@ -109,7 +109,9 @@ struct rule {
 	int     mroot;
 	bool    referenced;	/* used by some meta */
 
-	/* eval: tests Warden implements (rules_eval.c); NULL otherwise */
+	/* eval: tests Warden implements (rules_eval.c); NULL otherwise.
+	 * ere: a regex argument compiled once (html_text_match). */
+	pcre2_code *ere;
 	const struct eval_def *eval;
 	char  **eargs;		/* its arguments, unquoted (owned) */
 	size_t  neargs;
@@ -208,6 +210,9 @@ const struct strlist *rules_uris(struct eval_ctx *ec);
  * with *why a static reason for lint.  rules_eval_run() returns the
  * number of hits (0: none).  rules_eval_done() frees ec->cache.
  */
+/* Free what rules_eval_define() put in r (arguments, compiled regex)
+ * and make it an ordinary rule again. */
+void rules_eval_clear(struct rule *r);
 bool rules_eval_define(struct ruleset *rs, struct rule *r,
     enum rule_kind kind, const char *call, const char **why);
 unsigned rules_eval_run(const struct rule *r, struct eval_ctx *ec);

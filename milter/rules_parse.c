@@ -468,12 +468,7 @@ undefine(struct rule *r)
 	cidrlist_free(&r->cidrs);
 	r->cwords = 0;
 	free_meta(r);
-	for (size_t i = 0; i < r->neargs; i++)
-		free(r->eargs[i]);
-	free(r->eargs);
-	r->eargs = NULL;
-	r->neargs = 0;
-	r->eval = NULL;
+	rules_eval_clear(r);
 	r->kind = RK_NONE;
 	r->line = -1;		/* marks "definition failed": no more errors */
 	free(r->src);
@@ -496,16 +491,16 @@ define_eval(struct ruleset *rs, enum rule_kind kind, const char *name,
 	if (!rules_eval_define(rs, &tmp, kind, rest + 5, why))
 		return false;
 	if ((r = define(rs, name, kind, rest, file, line, d)) != NULL) {
-		/* The test and its arguments move to the rule. */
+		/* The test, its arguments and regex move to the rule. */
+		rules_eval_clear(r);
 		r->eval = tmp.eval;
 		r->eargs = tmp.eargs;
 		r->neargs = tmp.neargs;
+		r->ere = tmp.ere;
 		rs->neval++;
 		return true;
 	}
-	for (size_t i = 0; i < tmp.neargs; i++)
-		free(tmp.eargs[i]);
-	free(tmp.eargs);
+	rules_eval_clear(&tmp);
 	return true;
 }
 

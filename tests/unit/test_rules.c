@@ -16,20 +16,14 @@
 #include "mime.h"
 #include "rules_int.h"
 #include "unit.h"
+#include "unit_rules.h"
 
 static struct config *cfg;
 
 static void
 setup(void)
 {
-	struct diag d;
-
-	diag_init(&d);
-	cfg = config_load_string("test.conf", "hostname = mx.warden.test\n"
-	    "pcre2_match_limit = 5000\n", &d);
-	ck_assert_msg(cfg != NULL, "config: %s", d.errors.n ? d.errors.v[0] :
-	    "?");
-	diag_free(&d);
+	cfg = unit_rules_config("pcre2_match_limit = 5000\n");
 }
 
 static void

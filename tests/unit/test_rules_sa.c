@@ -21,13 +21,7 @@ static struct config *cfg;
 static void
 setup(void)
 {
-	struct diag d;
-
-	diag_init(&d);
-	cfg = config_load_string("test.conf", "hostname = mx.warden.test\n",
-	    &d);
-	ck_assert(cfg != NULL);
-	diag_free(&d);
+	cfg = unit_rules_config("");
 }
 
 static void

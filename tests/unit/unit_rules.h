@@ -9,7 +9,29 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "config.h"
+#include "diag.h"
 #include "rules_int.h"
+#include "util.h"
+
+/* A config from text (the rule tests' hostname first), failing the
+ * test with the first error if it does not load.  Free with
+ * config_free(). */
+static inline struct config *
+unit_rules_config(const char *text)
+{
+	struct diag d;
+	struct config *c;
+	char *all = xasprintf("hostname = mx.warden.test\n%s", text);
+
+	diag_init(&d);
+	c = config_load_string("test.conf", all, &d);
+	ck_assert_msg(c != NULL, "config: %s", d.errors.n ? d.errors.v[0] :
+	    "?");
+	diag_free(&d);
+	free(all);
+	return c;
+}
 
 /* Whether rule name hits msg at end of data (cfg and envfrom may be
  * NULL). */
