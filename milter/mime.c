@@ -139,6 +139,7 @@ to_utf8(const char *cs, const char *s, size_t n, struct buf *out)
 {
 	iconv_t cd;
 	char tmp[4096];
+	bool valid = g_utf8_validate(s, (gssize)n, NULL);
 
 	/*
 	 * As SpamAssassin's normalize_charset: 8-bit text that is valid
@@ -147,9 +148,8 @@ to_utf8(const char *cs, const char *s, size_t n, struct buf *out)
 	 * superset Windows-1252 (mislabelled smart quotes are the common
 	 * case).
 	 */
-	if (charset_is_utf8(cs) || (has_8bit(s, n) &&
-	    g_utf8_validate(s, (gssize)n, NULL))) {
-		put_valid(out, s, n, !g_utf8_validate(s, (gssize)n, NULL));
+	if (charset_is_utf8(cs) || (valid && has_8bit(s, n))) {
+		put_valid(out, s, n, !valid);
 		return;
 	}
 	if (strcasecmp(cs, "iso-8859-1") == 0 ||
@@ -160,7 +160,7 @@ to_utf8(const char *cs, const char *s, size_t n, struct buf *out)
 	cd = g_mime_iconv_open("UTF-8", cs);
 	if (cd == (iconv_t)-1) {
 		/* Unknown charset: never fail, take the best guess. */
-		put_valid(out, s, n, !g_utf8_validate(s, (gssize)n, NULL));
+		put_valid(out, s, n, !valid);
 		return;
 	}
 	char *in = (char *)(uintptr_t)s;
