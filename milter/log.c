@@ -16,6 +16,7 @@
 static bool use_stderr = true;
 static int min_prio = LOG_INFO;
 static const char *log_ident = "warden";
+static unsigned panics;
 
 void
 log_open(const char *ident, bool to_stderr, int facility)
@@ -66,6 +67,28 @@ log_msg(int prio, const char *fmt, ...)
 		fprintf(stderr, "%s: %s: %s\n", log_ident, prio_name(prio), line);
 	else
 		syslog(prio, "%s", line);
+}
+
+void
+log_panic(const char *fmt, ...)
+{
+	char line[4000];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	__atomic_add_fetch(&panics, 1, __ATOMIC_RELAXED);
+	if (use_stderr)
+		fprintf(stderr, "%s: panic: %s\n", log_ident, line);
+	else
+		syslog(LOG_CRIT, "panic: %s", line);
+}
+
+unsigned
+log_panic_count(void)
+{
+	return __atomic_load_n(&panics, __ATOMIC_RELAXED);
 }
 
 int

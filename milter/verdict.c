@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "verdict.h"
 
 /* Severity for combining the candidates of steps 4-6. */
@@ -52,6 +53,28 @@ add_header(struct verdict *v, const char *name, char *value)
 	strlist_add_owned(&v->hdr_values, value);
 }
 
+/*
+ * An action that can end a message, as validation guarantees for every
+ * configured action and every rule's; anything else is a broken
+ * invariant, logged as a panic and answered with tempfail (never accept:
+ * a bug must not let mail through unjudged).  *why is set to say so.
+ */
+static enum action
+final_action(enum action a, const char *what, const char **why)
+{
+	switch (a) {
+	case ACT_ACCEPT: case ACT_TAG: case ACT_QUARANTINE:
+	case ACT_DISCARD: case ACT_TEMPFAIL: case ACT_REJECT:
+		return a;
+	default:
+		log_panic("verdict: %s gave action \"%s\" (%d), which no "
+		    "valid configuration or rule gives; answering tempfail",
+		    what, action_name(a), (int)a);
+		*why = "internal error (broken invariant)";
+		return ACT_TEMPFAIL;
+	}
+}
+
 void
 verdict_decide(const struct config *cfg, const struct results *r,
     const char *subject, struct verdict *v)
@@ -63,26 +86,30 @@ verdict_decide(const struct config *cfg, const struct results *r,
 
 	memset(v, 0, sizeof(*v));
 
-	/* 1. Warden's own trouble. */
-	if (r->internal_error) {
-		a = cfg->on_internal_error;
-		why = "internal error";
-	} else if (r->timed_out) {
-		a = cfg->on_timeout;
-		why = "scan timeout";
-	}
-	/* 2. A virus, even over a rule's accept. */
-	if (a == ACT_NONE && r->av == AV_VIRUS) {
-		a = cfg->virus_action;
+	/*
+	 * 1. A virus already found, over everything: a timeout or an
+	 * internal error after it must not deliver it (on_timeout = accept).
+	 */
+	if (r->av == AV_VIRUS) {
 		why = "virus";
+		a = final_action(cfg->virus_action, "virus_action", &why);
 		if (a == ACT_REJECT)
 			virus_reply(cfg, r->virus, &v->reply);
 	}
+	/* 2. Warden's own trouble. */
+	if (a == ACT_NONE && r->internal_error) {
+		why = "internal error";
+		a = final_action(cfg->on_internal_error, "on_internal_error",
+		    &why);
+	} else if (a == ACT_NONE && r->timed_out) {
+		why = "scan timeout";
+		a = final_action(cfg->on_timeout, "on_timeout", &why);
+	}
 	/* 3. A rule with an action. */
 	if (a == ACT_NONE && r->decided.action != ACT_NONE) {
-		a = r->decided.action;
 		why = r->decided.source ? r->decided.source : "rule action";
-		if (r->decided.reply.code[0])
+		a = final_action(r->decided.action, why, &why);
+		if (a == r->decided.action && r->decided.reply.code[0])
 			reply_copy(&v->reply, &r->decided.reply);
 	}
 	/* 4-6. The most severe of the remaining candidates. */
@@ -100,19 +127,28 @@ verdict_decide(const struct config *cfg, const struct results *r,
 			cand = cfg->on_av_error;
 		else if (r->av == AV_HEURISTIC)
 			cand = cfg->heuristic_action;
-		if (severity(cand) > severity(a)) {
-			a = cand;
-			why = r->av == AV_ERROR ? "antivirus error" :
-			    "antivirus heuristic";
+		if (cand != ACT_NONE) {
+			const char *cwhy = r->av == AV_ERROR ?
+			    "antivirus error" : "antivirus heuristic";
+
+			cand = final_action(cand, r->av == AV_ERROR ?
+			    "on_av_error" : "heuristic_action", &cwhy);
+			if (severity(cand) > severity(a)) {
+				a = cand;
+				why = cwhy;
+			}
 		}
-		if (r->limit != NULL && cfg->on_limit_exceeded != ACT_SCAN &&
-		    severity(cfg->on_limit_exceeded) > severity(a)) {
-			a = cfg->on_limit_exceeded;
-			why = "limit exceeded";
+		if (r->limit != NULL && cfg->on_limit_exceeded != ACT_SCAN) {
+			const char *lwhy = "limit exceeded";
+
+			cand = final_action(cfg->on_limit_exceeded,
+			    "on_limit_exceeded", &lwhy);
+			if (severity(cand) > severity(a)) {
+				a = cand;
+				why = lwhy;
+			}
 		}
 	}
-	if (a == ACT_SCAN || a == ACT_NONE)
-		a = ACT_ACCEPT;		/* not reachable by validation */
 	v->action = a;
 	v->why = xstrdup(why);
 

@@ -4,13 +4,16 @@
  * scores.
  *
  * Order of precedence:
- *   1. an internal error -> on_internal_error; a scan timeout -> on_timeout;
- *   2. a virus -> virus_action (it overrides a rule's "accept");
+ *   1. a virus -> virus_action (it overrides a timeout, an internal error
+ *      and a rule's "accept": a virus found is never delivered);
+ *   2. an internal error -> on_internal_error; a scan timeout -> on_timeout;
  *   3. a decision already taken by a rule with an action;
  *   4. an antivirus error -> on_av_error; a heuristic -> heuristic_action;
  *   5. a limit reached -> on_limit_exceeded, unless that is "scan";
  *   6. the score against reject_score, quarantine_score, tag_score.
- * When several of 4-6 apply, the most severe action wins.
+ * When several of 4-6 apply, the most severe action wins.  An action that
+ * cannot end a message ("none", "scan" outside on_limit_exceeded, out of
+ * range) is a broken invariant: log_panic() and tempfail.
  */
 #ifndef WARDEN_VERDICT_H
 #define WARDEN_VERDICT_H

@@ -1,8 +1,8 @@
 /*
  * test_verdict.c -- Warden's verdict function with synthetic results:
- * scores against the thresholds, the order of precedence (internal
- * error > virus > rule decision > antivirus error / heuristic / limit >
- * score), the replies, the headers added (none on reject), the
+ * scores against the thresholds, the order of precedence (virus >
+ * internal error or timeout > rule decision > antivirus error /
+ * heuristic / limit > score), broken invariants, the replies, the headers added (none on reject), the
  * X-Spam-Status text, the Subject tag and the virus name in the reply.
  */
 #include "autoconfig.h"
@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "results.h"
+#include "log.h"
 #include "verdict.h"
 #include "unit.h"
 
@@ -182,7 +183,7 @@ START_TEST(test_reject_no_headers)
 }
 END_TEST
 
-/* An internal error beats a virus, a rule's accept and any score. */
+/* An internal error beats a rule's accept and any score. */
 START_TEST(test_internal_error_first)
 {
 	struct config *c = cfg_load("");
@@ -191,8 +192,6 @@ START_TEST(test_internal_error_first)
 
 	results_init(&r);
 	r.score = 100.0;
-	r.av = AV_VIRUS;
-	r.virus = xstrdup("Eicar-Signature");
 	results_decide(&r, ACT_ACCEPT, NULL, "WHITELIST");
 	results_set_error(&r, "spool write failed: %s", "disk full");
 	verdict_decide(c, &r, NULL, &v);
@@ -215,7 +214,7 @@ START_TEST(test_internal_error_first)
 }
 END_TEST
 
-/* A scan timeout takes on_timeout, ahead of a virus. */
+/* A scan timeout takes on_timeout, ahead of a rule and the score. */
 START_TEST(test_timeout)
 {
 	struct config *c = cfg_load("on_timeout = discard\n");
@@ -224,11 +223,101 @@ START_TEST(test_timeout)
 
 	results_init(&r);
 	r.timed_out = true;
-	r.av = AV_VIRUS;
+	r.score = 100.0;
 	verdict_decide(c, &r, NULL, &v);
 	ck_assert_int_eq(v.action, ACT_DISCARD);
 	ck_assert_str_eq(v.why, "scan timeout");
 	ck_assert_uint_eq(v.hdr_names.n, 0);
+	verdict_free(&v);
+	results_free(&r);
+	config_free(c);
+}
+END_TEST
+
+/*
+ * A virus already found always wins over a later timeout or internal
+ * error, whatever on_timeout and on_internal_error say: with "accept"
+ * there, the virus would otherwise be delivered.
+ */
+START_TEST(test_virus_over_trouble)
+{
+	static const char *const confs[] = {
+		"on_timeout = accept\non_internal_error = accept\n",
+		"on_timeout = tempfail\non_internal_error = tempfail\n",
+		"virus_action = quarantine\non_timeout = accept\n"
+		    "on_internal_error = accept\n",
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(confs); i++)
+		for (int trouble = 0; trouble < 3; trouble++) {
+			struct config *c = cfg_load(confs[i]);
+			struct results r;
+			struct verdict v;
+
+			results_init(&r);
+			r.av = AV_VIRUS;
+			r.virus = xstrdup("Eicar-Signature");
+			if (trouble != 1)
+				r.timed_out = true;
+			if (trouble != 0)
+				results_set_error(&r, "scan failed");
+			verdict_decide(c, &r, NULL, &v);
+			ck_assert_int_eq(v.action, c->virus_action);
+			ck_assert_str_eq(v.why, "virus");
+			if (v.action == ACT_REJECT)
+				ck_assert_ptr_nonnull(strstr(v.reply.text,
+				    "Eicar-Signature"));
+			verdict_free(&v);
+			results_free(&r);
+			config_free(c);
+		}
+}
+END_TEST
+
+/*
+ * Actions that validation keeps out of the verdict ("scan", "none") are
+ * a broken invariant: logged as a panic and answered with tempfail, never
+ * accepted.
+ */
+START_TEST(test_broken_invariant_tempfails)
+{
+	struct config *c = cfg_load("");
+	struct results r;
+	struct verdict v;
+	unsigned before;
+
+	/* A rule's decision that cannot be one. */
+	results_init(&r);
+	r.decided.action = ACT_SCAN;
+	r.decided.source = xstrdup("BROKEN");
+	before = log_panic_count();
+	verdict_decide(c, &r, NULL, &v);
+	ck_assert_int_eq(v.action, ACT_TEMPFAIL);
+	ck_assert_str_eq(v.reply.code, "451");
+	ck_assert_uint_eq(log_panic_count(), before + 1);
+	verdict_free(&v);
+	results_free(&r);
+
+	/* An internal-error action that validation would refuse. */
+	c->on_internal_error = ACT_NONE;
+	results_init(&r);
+	results_set_error(&r, "scan failed");
+	before = log_panic_count();
+	verdict_decide(c, &r, NULL, &v);
+	ck_assert_int_eq(v.action, ACT_TEMPFAIL);
+	ck_assert_uint_eq(log_panic_count(), before + 1);
+	verdict_free(&v);
+	results_free(&r);
+
+	/* A limit action of "none" or out of range. */
+	c->on_internal_error = ACT_TEMPFAIL;
+	c->on_limit_exceeded = (enum action)99;
+	results_init(&r);
+	results_set_limit(&r, "mime_parts");
+	before = log_panic_count();
+	verdict_decide(c, &r, NULL, &v);
+	ck_assert_int_eq(v.action, ACT_TEMPFAIL);
+	ck_assert_uint_eq(log_panic_count(), before + 1);
 	verdict_free(&v);
 	results_free(&r);
 	config_free(c);
@@ -525,6 +614,8 @@ verdict_suite(void)
 	tcase_add_test(tc, test_reject_no_headers);
 	tcase_add_test(tc, test_internal_error_first);
 	tcase_add_test(tc, test_timeout);
+	tcase_add_test(tc, test_virus_over_trouble);
+	tcase_add_test(tc, test_broken_invariant_tempfails);
 	tcase_add_test(tc, test_virus_over_rule);
 	tcase_add_test(tc, test_virus_quarantine);
 	tcase_add_test(tc, test_rule_decision);
