@@ -1103,6 +1103,15 @@ push_uri(struct an *a, const char *v)
 	}
 	if (u8_count(s, (size_t)(e - s)) > MAX_URI_LENGTH)
 		a->h->uri_truncated = true;
+	if (e > s && a->h->uris.n < HTML_MAX_URIS) {
+		struct buf b;
+		size_t n = (size_t)(e - s);
+
+		buf_init(&b, 0);
+		buf_append(&b, s, n > HTML_MAX_STR + 4 ? HTML_MAX_STR + 4 : n);
+		buf_cut_utf8(&b, HTML_MAX_STR);
+		strlist_add_owned(&a->h->uris, buf_steal(&b));
+	}
 	return e > s;
 }
 
@@ -1937,6 +1946,7 @@ html_free(struct html *h)
 	strlist_free(&h->title);
 	strlist_free(&h->anchor);
 	strlist_free(&h->script);
+	strlist_free(&h->uris);
 	for (size_t i = 0; i < h->ntags; i++)
 		free(h->tags[i].name);
 	free(h->tags);

@@ -32,6 +32,7 @@
 #define HTML_MAX_STRS	1000	/* comments, titles, anchors, scripts kept */
 #define HTML_MAX_STR	(64 * 1024)	/* bytes of one of them kept */
 #define HTML_MAX_TAGS	1000	/* distinct tag names counted */
+#define HTML_MAX_URIS	10000	/* URIs kept from elements */
 
 /* A tag name seen, with SpamAssassin's "inside" count (opens - closes,
  * never below 0). */
@@ -71,6 +72,12 @@ struct html {
 	struct strlist title;	/* one per <title>, decoded */
 	struct strlist anchor;	/* one per <a>, its text ("<img>\n" per image) */
 	struct strlist script;	/* text inside <script> */
+	/* URIs from the elements and attributes HTML.pm reads them from
+	 * (a/area/link href, img/iframe/... src, background, form action,
+	 * base href), attribute-decoded and trimmed as canon_uri() trims
+	 * them, in document order, at most HTML_MAX_URIS of HTML_MAX_STR
+	 * bytes; uri_truncated also notes one over SpamAssassin's length. */
+	struct strlist uris;
 	struct html_tag *tags;	/* every tag name seen, for "inside" */
 	size_t  ntags;
 	struct buf text;	/* rendered text (invisible text included) */

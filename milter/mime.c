@@ -41,6 +41,7 @@
 
 #include <gmime/gmime.h>
 
+#include "html.h"
 #include "mime.h"
 
 #define DEF_DEPTH	20
@@ -399,273 +400,6 @@ attr_uri(const char *v, size_t n, struct uriset *us)
 	}
 }
 
-/* ---- HTML ---- */
-
-static const struct entity {
-	const char *name;
-	unsigned    cp;
-} entities[] = {
-	{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
-	{ "apos", '\'' }, { "nbsp", ' ' }, { "copy", 0xa9 }, { "reg", 0xae },
-	{ "trade", 0x2122 }, { "hellip", 0x2026 }, { "mdash", 0x2014 },
-	{ "ndash", 0x2013 }, { "lsquo", 0x2018 }, { "rsquo", 0x2019 },
-	{ "ldquo", 0x201c }, { "rdquo", 0x201d }, { "bull", 0x2022 },
-	{ "euro", 0x20ac }, { "pound", 0xa3 }, { "yen", 0xa5 },
-	{ "cent", 0xa2 }, { "sect", 0xa7 }, { "deg", 0xb0 },
-	{ "laquo", 0xab }, { "raquo", 0xbb }, { "middot", 0xb7 },
-	{ "times", 0xd7 }, { "divide", 0xf7 }, { "shy", 0xad },
-	{ "iexcl", 0xa1 }, { "iquest", 0xbf },
-	{ "agrave", 0xe0 }, { "aacute", 0xe1 }, { "acirc", 0xe2 },
-	{ "auml", 0xe4 }, { "ccedil", 0xe7 }, { "egrave", 0xe8 },
-	{ "eacute", 0xe9 }, { "ecirc", 0xea }, { "iacute", 0xed },
-	{ "ntilde", 0xf1 }, { "oacute", 0xf3 }, { "ouml", 0xf6 },
-	{ "uacute", 0xfa }, { "uuml", 0xfc }, { "szlig", 0xdf },
-	{ "Auml", 0xc4 }, { "Ouml", 0xd6 }, { "Uuml", 0xdc },
-	{ "Eacute", 0xc9 },
-};
-
-/*
- * Decode the entity at s (s[0] == '&'), n bytes available.  Returns the
- * bytes consumed and puts the character in *cp, or 0 when it is not one.
- */
-static size_t
-entity_decode(const char *s, size_t n, unsigned long *cp)
-{
-	size_t i = 1;
-
-	if (n > 2 && s[1] == '#') {
-		unsigned long v = 0;
-		bool hex = n > 3 && (s[2] == 'x' || s[2] == 'X');
-		size_t d = 0;
-
-		for (i = hex ? 3 : 2; i < n && d < 8; i++, d++) {
-			int c = (unsigned char)s[i];
-
-			if (hex && isxdigit(c))
-				v = v * 16 + (unsigned long)(isdigit(c) ? c - '0' :
-				    tolower(c) - 'a' + 10);
-			else if (!hex && isdigit(c))
-				v = v * 10 + (unsigned long)(c - '0');
-			else
-				break;
-		}
-		if (d == 0)
-			return 0;
-		if (i < n && s[i] == ';')
-			i++;
-		if (v == 0xa0)
-			v = ' ';
-		*cp = v;
-		return i;
-	}
-	while (i < n && i < 10 && isalnum((unsigned char)s[i]))
-		i++;
-	if (i == 1)
-		return 0;
-	for (size_t k = 0; k < ARRAY_LEN(entities); k++)
-		if (strlen(entities[k].name) == i - 1 &&
-		    strncmp(entities[k].name, s + 1, i - 1) == 0) {
-			*cp = entities[k].cp;
-			return i < n && s[i] == ';' ? i + 1 : i;
-		}
-	return 0;
-}
-
-/* Append s with entities decoded. */
-static void
-put_decoded(struct buf *b, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; ) {
-		unsigned long cp;
-		size_t used;
-
-		if (s[i] == '&' && (used = entity_decode(s + i, n - i, &cp))) {
-			buf_putu8(b, cp);
-			i += used;
-		} else
-			buf_putc(b, (unsigned char)s[i++]);
-	}
-}
-
-static bool
-tag_in(const char *name, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(name, *list) == 0)
-			return true;
-	return false;
-}
-
-static const char *const block_tags[] = { "p", "div", "tr", "li", "h1",
-	"h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "dl", "dt", "dd",
-	"blockquote", "pre", "hr", "form", "center", "address",
-	"section", "article", "header", "footer", "nav", "aside", "body",
-	"html", "head", "tbody", "thead", "tfoot", "fieldset", "main",
-	"figure", "figcaption", "caption", NULL };
-static const char *const uri_attrs[] = { "href", "src", "background",
-	"action", NULL };
-
-static const char *
-find_ci(const char *s, const char *end, const char *needle)
-{
-	size_t nl = strlen(needle);
-
-	for (; s + nl <= end; s++)
-		if (strncasecmp(s, needle, nl) == 0)
-			return s;
-	return NULL;
-}
-
-static void
-html_render(const char *h, size_t n, struct buf *out, struct uriset *uris)
-{
-	const char *s = h, *end = h + n;
-
-	while (s < end) {
-		if (*s == '&') {
-			unsigned long cp;
-			size_t used = entity_decode(s, (size_t)(end - s), &cp);
-
-			if (used) {
-				buf_putu8(out, cp);
-				s += used;
-			} else
-				buf_putc(out, *s++);
-			continue;
-		}
-		if (*s != '<') {
-			int c = (unsigned char)*s++;
-
-			buf_putc(out, isspace(c) ? ' ' : c);
-			continue;
-		}
-		/* Comments, declarations, processing instructions. */
-		if (end - s >= 4 && strncmp(s, "<!--", 4) == 0) {
-			const char *e = find_ci(s + 4, end, "-->");
-
-			s = e ? e + 3 : end;
-			continue;
-		}
-		if (end - s >= 2 && (s[1] == '!' || s[1] == '?')) {
-			const char *e = memchr(s, '>', (size_t)(end - s));
-
-			s = e ? e + 1 : end;
-			continue;
-		}
-		const char *p = s + 1;
-		bool closing = false;
-		char name[16];
-		size_t nl = 0;
-
-		if (p < end && *p == '/') {
-			closing = true;
-			p++;
-		}
-		if (p >= end || !isalpha((unsigned char)*p)) {
-			buf_putc(out, *s++);	/* a lone '<' is text */
-			continue;
-		}
-		while (p < end && (isalnum((unsigned char)*p) || *p == '-' ||
-		    *p == ':')) {
-			if (nl < sizeof(name) - 1)
-				name[nl++] = (char)tolower((unsigned char)*p);
-			p++;
-		}
-		name[nl] = '\0';
-		/* Attributes, up to the closing '>' outside quotes. */
-		while (p < end && *p != '>') {
-			const char *an, *v = NULL;
-			size_t anl, vl = 0;
-
-			if (isspace((unsigned char)*p) || *p == '/') {
-				p++;
-				continue;
-			}
-			an = p;
-			while (p < end && !isspace((unsigned char)*p) &&
-			    *p != '=' && *p != '>')
-				p++;
-			anl = (size_t)(p - an);
-			while (p < end && isspace((unsigned char)*p))
-				p++;
-			if (p < end && *p == '=') {
-				p++;
-				while (p < end && isspace((unsigned char)*p))
-					p++;
-				if (p < end && (*p == '"' || *p == '\'')) {
-					char q = *p++;
-
-					v = p;
-					while (p < end && *p != q)
-						p++;
-					vl = (size_t)(p - v);
-					if (p < end)
-						p++;
-				} else {
-					v = p;
-					while (p < end &&
-					    !isspace((unsigned char)*p) &&
-					    *p != '>')
-						p++;
-					vl = (size_t)(p - v);
-				}
-			}
-			if (v != NULL && uris != NULL && !closing) {
-				char a[12];
-
-				if (anl < sizeof(a)) {
-					for (size_t i = 0; i < anl; i++)
-						a[i] = (char)tolower(
-						    (unsigned char)an[i]);
-					a[anl] = '\0';
-					if (tag_in(a, uri_attrs)) {
-						struct buf d;
-
-						buf_init(&d, URI_MAX * 2);
-						put_decoded(&d, v, vl);
-						attr_uri(d.p ? d.p : "", d.len,
-						    uris);
-						buf_free(&d);
-					}
-				}
-			}
-		}
-		s = p < end ? p + 1 : end;
-		if (!closing && (strcmp(name, "script") == 0 ||
-		    strcmp(name, "style") == 0 || strcmp(name, "title") == 0)) {
-			char close[24];
-			const char *e;
-
-			snprintf(close, sizeof(close), "</%s", name);
-			e = find_ci(s, end, close);
-
-			if (e == NULL)
-				s = end;
-			else {
-				e = memchr(e, '>', (size_t)(end - e));
-				s = e ? e + 1 : end;
-			}
-			continue;
-		}
-		if (strcmp(name, "br") == 0)
-			buf_putc(out, '\n');
-		else if (tag_in(name, block_tags))
-			buf_puts(out, "\n\n");
-		else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0 ||
-		    strcmp(name, "img") == 0)
-			buf_putc(out, ' ');
-	}
-}
-
-void
-mime_html_render(const char *h, size_t n, struct buf *out,
-    struct strlist *uris, unsigned maxuris)
-{
-	struct uriset u = { uris, NULL, maxuris, false };
-
-	html_render(h, n, out, uris != NULL ? &u : NULL);
-}
-
 /* ---- The walk ---- */
 
 struct walk {
@@ -751,19 +485,28 @@ walk_text(struct walk *w, GMimePart *part, const char *type)
 		add_lines(&w->mt->rawbody, text.p, text.len, &w->rawbudget,
 		    &spent);
 	if (strcmp(type, "text/html") == 0) {
-		struct buf r;
+		/* Rendered as SpamAssassin renders it: one analysis per
+		 * part, kept for the HTML tests when asked for. */
+		struct html *h = html_analyze(text.p, text.len);
 
-		buf_init(&r, 0);
-		html_render(text.p, text.len, &r,
-		    (w->want & MIME_URI) ? &w->uris : NULL);
-		if (r.p == NULL)
-			buf_puts(&r, "");
 		if (w->want & MIME_BODY)
-			add_paragraphs(&w->mt->body, r.p, r.len, &w->budget,
-			    &spent);
-		if (w->want & MIME_URI)
-			scan_uris(r.p, r.len, &w->uris);
-		buf_free(&r);
+			add_paragraphs(&w->mt->body, h->text.p ? h->text.p : "",
+			    h->text.len, &w->budget, &spent);
+		if (w->want & MIME_URI) {
+			for (size_t i = 0; i < h->uris.n && !w->uris.full; i++)
+				attr_uri(h->uris.v[i], strlen(h->uris.v[i]),
+				    &w->uris);
+			scan_uris(h->text.p ? h->text.p : "", h->text.len,
+			    &w->uris);
+		}
+		if (w->want & MIME_HTML) {
+			struct mime_text *mt = w->mt;
+
+			mt->html = xrealloc(mt->html, (mt->nhtml + 1) *
+			    sizeof(*mt->html));
+			mt->html[mt->nhtml++] = h;
+		} else
+			html_free(h);
 	} else {
 		if (w->want & MIME_BODY)
 			add_paragraphs(&w->mt->body, text.p, text.len,
@@ -947,7 +690,7 @@ walk(struct walk *w, GMimeObject *obj, unsigned depth, GMimeMessage *msg)
 		if (m != NULL)
 			walk(w, g_mime_message_get_mime_part(m), depth + 1, m);
 	} else if (GMIME_IS_PART(obj) && strncmp(type, "text/", 5) == 0 &&
-	    (w->want & (MIME_BODY | MIME_RAWBODY | MIME_URI)))
+	    (w->want & (MIME_BODY | MIME_RAWBODY | MIME_URI | MIME_HTML)))
 		walk_text(w, GMIME_PART(obj), type);
 	free(type);
 }
@@ -1069,6 +812,9 @@ mime_text_free(struct mime_text *mt)
 	}
 	free(mt->hdrs);
 	free(mt->parts);
+	for (size_t i = 0; i < mt->nhtml; i++)
+		html_free(mt->html[i]);
+	free(mt->html);
 	memset(mt, 0, sizeof(*mt));
 }
 

@@ -21,6 +21,8 @@
 
 #include "util.h"
 
+struct html;
+
 /* What to build: rules ask only for what the ruleset uses. */
 #define MIME_BODY	0x01	/* rendered text, one line per paragraph */
 #define MIME_RAWBODY	0x02	/* decoded text parts, not rendered */
@@ -28,7 +30,8 @@
 #define MIME_FILENAME	0x08
 #define MIME_TYPE	0x10
 #define MIME_PARTHDRS	0x20	/* the header fields of every part */
-#define MIME_ALL	0x3f
+#define MIME_HTML	0x40	/* keep each text/html part's analysis */
+#define MIME_ALL	0x7f
 
 /*
  * Bounds: hostile input is normal.  Zero fields take the defaults.  The
@@ -82,6 +85,10 @@ struct mime_text {
 	size_t  nhdrs;
 	struct mime_part_hdrs *parts;	/* MIME_PARTHDRS: one per part walked */
 	size_t  nparts;
+	struct html **html;	/* MIME_HTML: the analysis (html.c) of each
+				   text/html part, in walk order; the body
+				   text of those parts is their rendering */
+	size_t  nhtml;
 	bool    truncated;	/* some bound was reached */
 	const char *limit;	/* the first bound reached, as the limit name
 				   ("mime_depth", ...), static; or NULL */
@@ -119,9 +126,6 @@ void  mime_header_addrs(const char *raw, struct strlist *out, size_t max);
  */
 void  mime_to_utf8(const char *charset, const char *s, size_t n,
     struct buf *out);
-/* Render HTML to text (exposed for tests); appends URIs found to uris. */
-void  mime_html_render(const char *html, size_t len, struct buf *out,
-    struct strlist *uris, unsigned maxuris);
 /* The golden-test dump of everything in mt. */
 void  mime_dump(const struct mime_text *mt, struct buf *out);
 

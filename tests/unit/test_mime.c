@@ -2,7 +2,7 @@
  * test_mime.c -- golden tests for the MIME walker: each
  * tests/data/mime/NAME.eml is walked and its dump (body lines, raw body,
  * URIs, file names, types) compared with NAME.expected; plus unit tests
- * of the HTML renderer and header decoding.
+ * of HTML parts as body rules see them and of header decoding.
  *
  * "test_mime FILE.eml" prints the dump of one message instead (used to
  * write a new .expected, which is then checked by eye).
@@ -86,47 +86,76 @@ START_TEST(test_golden)
 }
 END_TEST
 
+/* Walk an HTML-only message with the body text; "" when there is none. */
+static void
+walk_html(const char *html, struct mime_text *mt)
+{
+	char *m = xasprintf("Subject: s\nMIME-Version: 1.0\n"
+	    "Content-Type: text/html; charset=utf-8\n\n%s\n", html);
+
+	mime_prepare(mt, m, strlen(m), MIME_ALL, NULL);
+	free(m);
+}
+
+/* The body paragraphs after the Subject, joined by "|". */
 static char *
-render(const char *html, struct strlist *uris)
+body_of(const struct mime_text *mt)
 {
 	struct buf b;
 
 	buf_init(&b, 0);
-	mime_html_render(html, strlen(html), &b, uris, 100);
+	for (size_t i = 1; i < mt->body.n; i++)
+		buf_printf(&b, "%s%s", i > 1 ? "|" : "", mt->body.v[i]);
 	if (b.p == NULL)
 		buf_puts(&b, "");
 	return buf_steal(&b);
 }
 
-START_TEST(test_html_render)
+/*
+ * HTML parts reach the body rules rendered as SpamAssassin renders them
+ * (html.c): every named entity, script and style dropped, block
+ * elements ending paragraphs; URIs from the elements SpamAssassin reads
+ * them from, and from the rendered text.
+ */
+START_TEST(test_html_body)
 {
-	struct strlist u = { 0 };
+	struct mime_text mt;
 	char *s;
 
-	s = render("a<b>b</b>c", &u);
-	ck_assert_str_eq(s, "abc");
+	/* The whole entity table, not a few dozen of it. */
+	walk_html("<p>I &hearts; it &Omega;</p>", &mt);
+	s = body_of(&mt);
+	ck_assert_str_eq(s, "I \xe2\x99\xa5 it \xce\xa9");
 	free(s);
-	s = render("x<script>alert('<p>')</script>y<style>p{}</style>z", &u);
+	mime_text_free(&mt);
+
+	walk_html("x<script>alert('<p>')</script>y<style>p{}</style>z", &mt);
+	s = body_of(&mt);
 	ck_assert_str_eq(s, "xyz");
 	free(s);
-	s = render("1 &lt; 2 &amp;&amp; &#65;&#x42; &bogus; & x", &u);
+	mime_text_free(&mt);
+
+	walk_html("1 &lt; 2 &amp;&amp; &#65;&#x42; &bogus; & x", &mt);
+	s = body_of(&mt);
 	ck_assert_str_eq(s, "1 < 2 && AB &bogus; & x");
 	free(s);
-	s = render("a<br>b<p>c</p>", &u);
-	ck_assert_str_eq(s, "a\nb\n\nc\n\n");
+	mime_text_free(&mt);
+
+	walk_html("<p>one</p><p>two</p>", &mt);
+	s = body_of(&mt);
+	ck_assert_str_eq(s, "one|two");
 	free(s);
-	s = render("<a href='HTTP://x.example/'>t</a><a href=mailto:a@b.c>m</a>"
-	    "<a href=\"javascript:void(0)\">j</a><unterminated", &u);
-	ck_assert_str_eq(s, "tmj");
-	ck_assert_uint_eq(u.n, 2);
-	ck_assert_str_eq(u.v[0], "HTTP://x.example/");
-	ck_assert_str_eq(u.v[1], "mailto:a@b.c");
-	free(s);
-	/* An unterminated script eats the rest; a lone '<' is text. */
-	s = render("a < b<script>no end", &u);
-	ck_assert_str_eq(s, "a < b");
-	free(s);
-	strlist_free(&u);
+	mime_text_free(&mt);
+
+	walk_html("<a href='HTTP://x.example/'>t</a><a href=mailto:a@b.c>m</a>"
+	    "<a href=\"javascript:void(0)\">j</a><img src=' http://i.example/p"
+	    ".gif '> see www.text.example/", &mt);
+	ck_assert_uint_eq(mt.uris.n, 4);
+	ck_assert_str_eq(mt.uris.v[0], "HTTP://x.example/");
+	ck_assert_str_eq(mt.uris.v[1], "mailto:a@b.c");
+	ck_assert_str_eq(mt.uris.v[2], "http://i.example/p.gif");
+	ck_assert_str_eq(mt.uris.v[3], "http://www.text.example/");
+	mime_text_free(&mt);
 }
 END_TEST
 
@@ -298,7 +327,7 @@ main(int argc, char **argv)
 	tcase_add_loop_test(tc, test_golden, 0, (int)ARRAY_LEN(golden));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("units");
-	tcase_add_test(tc, test_html_render);
+	tcase_add_test(tc, test_html_body);
 	tcase_add_test(tc, test_header_decode);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_header_addrs);
