@@ -408,12 +408,81 @@ mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	return SMFIS_CONTINUE;
 }
 
-/* Apply the end-of-message verdict. */
-static sfsistat
-mlfi_apply_verdict(SMFICTX *ctx, struct txn *t, const struct verdict *v)
+/* Would the MTA pass the message on (or hold it, to be released later)? */
+static bool
+mlfi_passes_on(enum action a)
 {
+	return a == ACT_ACCEPT || a == ACT_TAG || a == ACT_QUARANTINE;
+}
+
+/*
+ * The verdict cannot be applied as decided: make it a (reject, tempfail
+ * or discard, with the configured reply), so that what the MTA is told
+ * and the verdict line agree, and say why.
+ */
+static void
+mlfi_verdict_instead(struct verdict *v, const struct config *cfg,
+    enum action a, const char *why)
+{
+	char *was = v->why;
+
+	reply_free(&v->reply);
+	memset(&v->reply, 0, sizeof(v->reply));
+	if (a == ACT_REJECT) {
+		v->reply = cfg->reject_reply;
+		v->reply.text = xstrdup(cfg->reject_reply.text);
+	} else if (a == ACT_TEMPFAIL) {
+		v->reply = cfg->tempfail_reply;
+		v->reply.text = xstrdup(cfg->tempfail_reply.text);
+	}
+	v->why = xasprintf("%s; the verdict was %s (%s)", why,
+	    action_name(v->action), was ? was : "?");
+	free(was);
+	v->action = a;
+}
+
+/*
+ * Remove every header of our names the sender set, whatever their
+ * number: one smfi_chgheader per occurrence, from the last one of a name
+ * back, so that the MTA's count of the ones before stays valid.  -1 when
+ * the MTA would not take one.
+ */
+static int
+mlfi_remove_ours(SMFICTX *ctx, const struct txn *t)
+{
+	for (size_t i = 0; i < t->nours; i++) {
+		const struct our_name *o = &t->ours[i];
+
+		for (unsigned k = o->count; k > 0; k--)
+			if (smfi_chgheader(ctx, o->name, (int)k, NULL) !=
+			    MI_SUCCESS) {
+				log_msg(LOG_ERR, "%s: cannot remove header %s",
+				    t->queue_id, o->name);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/*
+ * Apply the end-of-message verdict.  A verdict that would pass on a
+ * header of ours the sender set (one that could not be counted, or that
+ * the MTA would not remove) is changed into a refusal first: v then says
+ * what was done, for the verdict line.
+ */
+static sfsistat
+mlfi_apply_verdict(SMFICTX *ctx, const struct conn *c, struct txn *t,
+    struct verdict *v)
+{
+	const struct config *cfg = c->snap->cfg;
 	struct stage_decision d = { 0 };
 
+	if (t->ours_lost && mlfi_passes_on(v->action))
+		mlfi_verdict_instead(v, cfg, t->ours_refuse, "more "
+		    "X-Spam-*/X-Virus-* header names than can be removed");
+	if (mlfi_passes_on(v->action) && mlfi_remove_ours(ctx, t) < 0)
+		mlfi_verdict_instead(v, cfg, t->ours_refuse, "a header "
+		    "X-Spam-*/X-Virus-* could not be removed");
 	switch (v->action) {
 	case ACT_REJECT:
 	case ACT_TEMPFAIL:
@@ -425,13 +494,6 @@ mlfi_apply_verdict(SMFICTX *ctx, struct txn *t, const struct verdict *v)
 	default:
 		break;
 	}
-	/* Remove what the sender set, from the last one back. */
-	for (size_t i = t->nhdrs; i-- > 0;)
-		if (t->hdrs[i].ours && t->hdrs[i].index > 0 &&
-		    smfi_chgheader(ctx, t->hdrs[i].name, (int)t->hdrs[i].index,
-		    NULL) != MI_SUCCESS)
-			log_msg(LOG_WARNING, "%s: cannot remove header %s",
-			    t->queue_id, t->hdrs[i].name);
 	for (size_t i = 0; i < v->hdr_names.n; i++)
 		if (smfi_addheader(ctx, v->hdr_names.v[i],
 		    v->hdr_values.v[i]) != MI_SUCCESS)
@@ -466,7 +528,7 @@ mlfi_eom(SMFICTX *ctx)
 		t->queue_id = xstrdup(m);
 	}
 	scan_eom(c, t, &v);
-	st = mlfi_apply_verdict(ctx, t, &v);
+	st = mlfi_apply_verdict(ctx, c, t, &v);
 	scan_log_verdict(c, t, &v, now_ms() - t->start_ms);
 	verdict_free(&v);
 	mlfi_txn_end(c);	/* the spool file is gone now, whatever the outcome */

@@ -95,6 +95,15 @@ txn_begin(struct conn *c, const char *envfrom)
 	t->hdr_limit = cfg->max_scan_size;
 	t->max_hdrs = cfg->max_header_count;
 	t->max_hdr_len = cfg->max_header_length;
+	/*
+	 * A header of ours that cannot be removed must not be passed on,
+	 * whatever on_limit_exceeded says: refuse with it when it refuses,
+	 * else tempfail.
+	 */
+	t->ours_refuse = cfg->on_limit_exceeded;
+	if (t->ours_refuse != ACT_REJECT && t->ours_refuse != ACT_TEMPFAIL &&
+	    t->ours_refuse != ACT_DISCARD)
+		t->ours_refuse = ACT_TEMPFAIL;
 	results_copy(&t->res, &c->res);
 	c->txn = t;
 	c->nmsgs++;
@@ -115,6 +124,8 @@ txn_end(struct conn *c)
 	free(t->hdrs);
 	for (size_t i = 0; i < t->nours; i++)
 		free(t->ours[i].name);
+	free(t->ours);
+	free(t->ours_slot);
 	spool_free(t->spool);
 	results_free(&t->res);
 	strlist_free(&t->rcpts);
@@ -154,40 +165,98 @@ spool_put_crlf(struct spool *sp, const char *s)
 	return 0;
 }
 
-/* The occurrence number of an X-Spam-* / X-Virus-* header among its namesakes. */
-static unsigned
-txn_ours_index(struct txn *t, const char *name)
+/* FNV-1a of the name folded to ASCII lower case, as strcasecmp compares. */
+static size_t
+ours_hash(const char *name)
 {
+	size_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		h ^= *p >= 'A' && *p <= 'Z' ? *p + ('a' - 'A') : *p;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* The slot of name in t->ours_slot: its entry's, or the free one to use. */
+static size_t
+ours_find(const struct txn *t, const char *name)
+{
+	size_t mask = t->ours_nslots - 1, i = ours_hash(name) & mask;
+
+	while (t->ours_slot[i] != 0 &&
+	    strcasecmp(t->ours[t->ours_slot[i] - 1].name, name) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Double the hash (or make it), keeping it over twice as big as ours. */
+static void
+ours_grow(struct txn *t)
+{
+	size_t *old = t->ours_slot, n = t->ours_nslots;
+
+	t->ours_nslots = n ? n * 2 : 16;
+	t->ours_slot = xcalloc(t->ours_nslots, sizeof(*t->ours_slot));
 	for (size_t i = 0; i < t->nours; i++)
-		if (strcasecmp(t->ours[i].name, name) == 0)
-			return ++t->ours[i].count;
-	if (t->nours == ARRAY_LEN(t->ours))
-		return 0;		/* too many distinct names: caller flags */
+		t->ours_slot[ours_find(t, t->ours[i].name)] = i + 1;
+	free(old);
+}
+
+/*
+ * Count one more header of a name of ours.  -1 when the name is new and
+ * there is no room left for it (max_header_count names, max_header_length
+ * bytes of names): it cannot be removed.  A hash keeps this cheap for a
+ * message of many thousands of such headers.
+ */
+static int
+txn_ours_count(struct txn *t, const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (t->ours_nslots > 0 && t->ours_slot[i = ours_find(t, name)] != 0) {
+		t->ours[t->ours_slot[i] - 1].count++;
+		return 0;
+	}
+	if ((t->max_hdrs > 0 && t->nours >= t->max_hdrs) ||
+	    (t->max_hdr_len > 0 && t->ours_bytes + len + 1 > t->max_hdr_len))
+		return -1;
+	if (2 * (t->nours + 1) >= t->ours_nslots)
+		ours_grow(t);
+	if (t->nours == t->ours_cap) {
+		t->ours_cap = t->ours_cap ? t->ours_cap * 2 : 8;
+		t->ours = xrealloc(t->ours, t->ours_cap * sizeof(*t->ours));
+	}
 	t->ours[t->nours].name = xstrdup(name);
 	t->ours[t->nours].count = 1;
-	return t->nours++, 1;
+	t->ours_slot[ours_find(t, name)] = ++t->nours;
+	t->ours_bytes += len + 1;
+	return 0;
 }
 
 int
 txn_header(struct txn *t, const char *name, const char *value)
 {
 	size_t n = strlen(name) + strlen(value) + 4;
-	bool ours = header_is_ours(name);
-	unsigned idx = 0;
 
-	if (ours && (idx = txn_ours_index(t, name)) == 0)
-		results_set_limit(&t->res, "header_count");
+	if (header_is_ours(name) && txn_ours_count(t, name) < 0 &&
+	    !t->ours_lost) {
+		t->ours_lost = true;
+		results_set_limit(&t->res, t->max_hdrs > 0 &&
+		    t->nours >= t->max_hdrs ? "header_count" : "header_length");
+		results_decide(&t->res, t->ours_refuse, NULL,
+		    "more X-Spam-*/X-Virus-* header names than can be removed");
+	}
 	/*
 	 * Headers are kept for the rules up to the same bound as the spool,
 	 * so a message that is all headers cannot grow memory past
-	 * max_scan_size; past it they are counted, not kept.  Our own
-	 * headers are always kept: they must be removed.
+	 * max_scan_size; past it they are counted, not kept.
 	 */
-	if (!ours && t->max_hdrs > 0 && t->nhdrs >= t->max_hdrs) {
+	if (t->max_hdrs > 0 && t->nhdrs >= t->max_hdrs) {
 		/* Counted, written to the spool, not kept for the rules. */
 		results_set_limit(&t->res, "header_count");
 		t->hdrs_truncated = true;
-	} else if (t->hdr_bytes + n <= t->hdr_limit || ours) {
+	} else if (t->hdr_bytes + n <= t->hdr_limit) {
 		struct header *h;
 		size_t vlen = strlen(value);
 
@@ -203,8 +272,6 @@ txn_header(struct txn *t, const char *name, const char *value)
 		h = &t->hdrs[t->nhdrs++];
 		h->name = xstrdup(name);
 		h->value = xstrndup(value, vlen);
-		h->ours = ours;
-		h->index = idx;
 		t->hdr_bytes += n;
 	} else
 		t->hdrs_truncated = true;

@@ -22,8 +22,17 @@ struct spool;
 struct header {
 	char   *name;
 	char   *value;		/* as received, without the final line end */
-	bool    ours;		/* X-Spam-* / X-Virus-*: removed before ours */
-	unsigned index;		/* ours: 1-based occurrence among namesakes */
+};
+
+/*
+ * A name of Warden's own (X-Spam-*, X-Virus-*) that the sender used, and
+ * how many times: all of them are removed before Warden adds its own,
+ * with one smfi_chgheader(name, i, NULL) per occurrence i (the MTA
+ * counts occurrences per name, case-insensitively).
+ */
+struct our_name {
+	char    *name;		/* owned; as first received */
+	unsigned count;
 };
 
 struct txn {
@@ -38,11 +47,20 @@ struct txn {
 	size_t  hdr_limit;	/* ... up to this (max_scan_size) */
 	unsigned max_hdrs;	/* header fields kept (max_header_count) */
 	size_t  max_hdr_len;	/* bytes of a value kept (max_header_length) */
-	struct {
-		char    *name;
-		unsigned count;
-	} ours[64];		/* X-Spam-* / X-Virus-* names seen, counted */
+	/*
+	 * The sender's names of ours, each once, whatever the header limits
+	 * did with the fields themselves: up to max_header_count names of
+	 * max_header_length bytes in all.  A name beyond that is "lost": it
+	 * could not be removed, so the message must not be passed on.
+	 */
+	struct our_name *ours;
 	size_t  nours;
+	size_t  ours_cap;
+	size_t  ours_bytes;	/* bytes of the names in ours */
+	size_t *ours_slot;	/* hash of ours: index + 1, 0 for free */
+	size_t  ours_nslots;	/* a power of two, over twice nours */
+	bool    ours_lost;	/* a name of ours could not be kept */
+	enum action ours_refuse;	/* then: reject, tempfail or discard */
 	bool    hdrs_truncated;	/* headers beyond max_scan_size dropped */
 	bool    in_body;	/* eoh seen */
 	struct spool *spool;
@@ -79,8 +97,10 @@ void txn_add_rcpt(struct txn *t, const char *rcpt);
 /*
  * One header as received: kept for the rules (up to max_header_count
  * fields of max_header_length bytes each; beyond, the limit is recorded
- * in t->res), written whole to the spool as "Name: value\r\n".  -1 on a
- * spool failure (recorded in t->res).
+ * in t->res), written whole to the spool as "Name: value\r\n".  A name
+ * of ours is also counted in t->ours; one that cannot be (see struct
+ * txn) sets t->ours_lost, records the limit and decides t->ours_refuse
+ * in t->res.  -1 on a spool failure (recorded in t->res).
  */
 int  txn_header(struct txn *t, const char *name, const char *value);
 int  txn_eoh(struct txn *t);

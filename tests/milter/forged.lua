@@ -20,8 +20,9 @@ for _, h in ipairs({ "X-Spam-Status", "X-Spam-Flag", "X-Virus-Status" }) do
 	    mt.eom_check(conn, MT_HDRCHANGE, h, ""),
 	    "forged " .. h .. " not removed")
 end
-W.check(mt.eom_check(conn, MT_HDRDELETE, "x-spam-status"),
-    "second forged X-Spam-Status (lower case) not removed")
+-- The lower-case one is removed as the second X-Spam-Status (the MTA
+-- counts occurrences of a name case-insensitively): mtraw below counts
+-- the removals, tests/e2e/forged_many.sh shows Postfix doing it.
 W.check(not mt.eom_check(conn, MT_HDRDELETE, "X-Spammer"),
     "X-Spammer removed")
 W.check(not mt.eom_check(conn, MT_HDRDELETE, "Subject"), "Subject removed")

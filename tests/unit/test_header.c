@@ -120,7 +120,7 @@ START_TEST(test_header_is_ours)
 END_TEST
 
 /*
- * A message begins with the conn's hits, keeps its headers, numbers the
+ * A message begins with the conn's hits, keeps its headers, counts the
  * sender's X-Spam-* / X-Virus-* ones per name (case-insensitively) and
  * writes "Name: value" lines with CRLF, the blank line and the body.
  */
@@ -154,16 +154,17 @@ START_TEST(test_txn_headers)
 	ck_assert_int_eq(txn_header(t, "X-Empty", ""), 0);
 	ck_assert_int_eq(txn_header(t, "subject", "Second"), 0);
 	ck_assert_uint_eq(t->nhdrs, 8);
-	ck_assert(!t->hdrs[0].ours);
-	ck_assert_uint_eq(t->hdrs[0].index, 0);
-	ck_assert(t->hdrs[1].ours);
-	ck_assert_uint_eq(t->hdrs[1].index, 1);
-	ck_assert(t->hdrs[2].ours);
-	ck_assert_uint_eq(t->hdrs[2].index, 1);
-	ck_assert(t->hdrs[3].ours);
-	ck_assert_uint_eq(t->hdrs[3].index, 2);
-	ck_assert(!t->hdrs[4].ours);
+	/* Two names of ours: X-Spam-Status twice, X-Virus-Status once. */
+	ck_assert_uint_eq(t->nours, 2);
+	ck_assert_str_eq(t->ours[0].name, "X-Spam-Status");
+	ck_assert_uint_eq(t->ours[0].count, 2);
+	ck_assert_str_eq(t->ours[1].name, "X-Virus-Status");
+	ck_assert_uint_eq(t->ours[1].count, 1);
+	ck_assert(!t->ours_lost);
 	ck_assert(!t->hdrs_truncated);
+	/* Headers of ours are seen by the rules like any other. */
+	ck_assert_str_eq(t->hdrs[1].name, "X-Spam-Status");
+	ck_assert_str_eq(t->hdrs[1].value, "No, forged");
 
 	/* The first of a name, whatever its case. */
 	h = txn_find_header(t, "SUBJECT");
@@ -192,6 +193,7 @@ START_TEST(test_txn_headers)
 	t = txn_begin(conn, "other@example.com");
 	ck_assert_uint_eq(conn->nmsgs, 2);
 	ck_assert_uint_eq(t->nhdrs, 0);
+	ck_assert_uint_eq(t->nours, 0);
 	ck_assert_uint_eq(t->rcpts.n, 0);
 	ck_assert_uint_eq(spool_total(t->spool), 0);
 	ck_assert(results_has_hit(&t->res, "CONNECT_RULE"));
@@ -203,8 +205,8 @@ END_TEST
 
 /*
  * Headers are kept for the rules only up to max_scan_size bytes; the
- * sender's X-Spam-* headers are kept beyond it (they must be removed),
- * and the spool still counts every byte.
+ * sender's X-Spam-* headers are still counted beyond it (they must be
+ * removed), and the spool still counts every byte.
  */
 START_TEST(test_header_bound)
 {
@@ -223,38 +225,119 @@ START_TEST(test_header_bound)
 	ck_assert_uint_lt(n, 100);
 	ck_assert_uint_ge(n, 5);
 	ck_assert_uint_le(t->hdr_bytes, 1024);
-	ck_assert_int_eq(txn_header(t, "X-Spam-Flag", "YES"), 0);
-	ck_assert_uint_eq(t->nhdrs, n + 1);
-	ck_assert(t->hdrs[n].ours);
-	ck_assert_uint_eq(t->hdrs[n].index, 1);
+	ck_assert_int_eq(txn_header(t, "X-Spam-Flag", value), 0);
+	ck_assert_uint_eq(t->nhdrs, n);
+	ck_assert_uint_eq(t->hdr_bytes, n * (strlen("X-Filler") + 99 + 4));
+	ck_assert_uint_eq(t->nours, 1);
+	ck_assert_str_eq(t->ours[0].name, "X-Spam-Flag");
+	ck_assert_uint_eq(t->ours[0].count, 1);
+	ck_assert(!t->ours_lost);
 	ck_assert(spool_truncated(t->spool));
 	ck_assert_uint_eq(spool_total(t->spool), 100 *
-	    (strlen("X-Filler: ") + 99 + 2) + strlen("X-Spam-Flag: YES\r\n"));
+	    (strlen("X-Filler: ") + 99 + 2) + strlen("X-Spam-Flag: ") + 99 + 2);
 }
 END_TEST
 
-/* More distinct X-Spam-* names than Warden tracks: a limit, no crash. */
+/*
+ * Many distinct X-Spam-* names, then a forged X-Spam-Status: every one
+ * is counted for removal, the fields themselves only up to
+ * max_header_count.
+ */
 START_TEST(test_many_our_names)
 {
 	struct txn *t;
 
-	conn_with("");
+	conn_with("max_header_count = 100\n");
 	t = txn_begin(conn, "a@example.com");
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < 99; i++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "X-Spam-N%d", i);
 		ck_assert_int_eq(txn_header(t, name, "x"), 0);
 	}
-	ck_assert_uint_eq(t->nhdrs, 100);
-	ck_assert_uint_eq(t->hdrs[0].index, 1);
-	ck_assert_uint_eq(t->hdrs[63].index, 1);
-	ck_assert_uint_eq(t->hdrs[64].index, 0);
-	ck_assert_ptr_nonnull(t->res.limit);
-	ck_assert_str_eq(t->res.limit, "header_count");
-	/* A name already tracked is still counted. */
+	ck_assert_int_eq(txn_header(t, "X-Spam-Status", "No, forged"), 0);
+	ck_assert_int_eq(txn_header(t, "X-Spam-Status", "No, again"), 0);
+	ck_assert_uint_eq(t->nhdrs, 100);	/* the last one is not kept */
+	ck_assert_uint_eq(t->nours, 100);
+	for (size_t i = 0; i < 99; i++)
+		ck_assert_uint_eq(t->ours[i].count, 1);
+	ck_assert_str_eq(t->ours[99].name, "X-Spam-Status");
+	ck_assert_uint_eq(t->ours[99].count, 2);
+	ck_assert(!t->ours_lost);
+	ck_assert_str_eq(t->res.limit, "header_count");	/* the fields */
+	ck_assert_int_eq(t->res.decided.action, ACT_NONE);
+	/* Names already counted go on being counted, in any case. */
 	ck_assert_int_eq(txn_header(t, "X-SPAM-N5", "y"), 0);
-	ck_assert_uint_eq(t->hdrs[100].index, 2);
+	ck_assert_int_eq(txn_header(t, "x-spam-status", "z"), 0);
+	ck_assert_uint_eq(t->ours[5].count, 2);
+	ck_assert_uint_eq(t->ours[99].count, 3);
+	ck_assert_uint_eq(t->nours, 100);
+	ck_assert(!t->ours_lost);
+}
+END_TEST
+
+/*
+ * A name of ours beyond max_header_count names cannot be removed: the
+ * message is refused (tempfail, as on_limit_exceeded = scan would pass
+ * it on), and the names kept go on being counted.
+ */
+START_TEST(test_our_names_lost)
+{
+	struct txn *t;
+
+	conn_with("max_header_count = 64\n");
+	t = txn_begin(conn, "a@example.com");
+	for (int i = 0; i < 64; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "X-Spam-Foo-%d", i);
+		ck_assert_int_eq(txn_header(t, name, "x"), 0);
+	}
+	ck_assert(!t->ours_lost);
+	ck_assert_ptr_null(t->res.limit);
+	ck_assert_int_eq(txn_header(t, "X-Spam-Status", "No"), 0);
+	ck_assert(t->ours_lost);
+	ck_assert_uint_eq(t->nours, 64);
+	ck_assert_str_eq(t->res.limit, "header_count");
+	ck_assert_int_eq(t->ours_refuse, ACT_TEMPFAIL);
+	ck_assert_int_eq(t->res.decided.action, ACT_TEMPFAIL);
+	ck_assert_ptr_nonnull(t->res.decided.source);
+	ck_assert_int_eq(txn_header(t, "X-Spam-Foo-7", "y"), 0);
+	ck_assert_uint_eq(t->ours[7].count, 2);
+	/* The spool has every header, lost or not (ten names of one digit). */
+	ck_assert_uint_eq(spool_total(t->spool),
+	    64 * strlen("X-Spam-Foo-NN: x\r\n") - 10 +
+	    strlen("X-Spam-Status: No\r\n") + strlen("X-Spam-Foo-7: y\r\n"));
+
+	/* A refusing on_limit_exceeded is taken as it is. */
+	conn->snap->cfg->on_limit_exceeded = ACT_REJECT;
+	t = txn_begin(conn, "a@example.com");
+	ck_assert_int_eq(t->ours_refuse, ACT_REJECT);
+	conn->snap->cfg->on_limit_exceeded = ACT_QUARANTINE;
+	t = txn_begin(conn, "a@example.com");
+	ck_assert_int_eq(t->ours_refuse, ACT_TEMPFAIL);
+}
+END_TEST
+
+/* The names of ours are bounded in bytes too (max_header_length). */
+START_TEST(test_our_names_bytes)
+{
+	struct txn *t;
+	char name[200];
+
+	conn_with("max_header_length = 100\n");
+	t = txn_begin(conn, "a@example.com");
+	ck_assert_int_eq(txn_header(t, "X-Spam-Status", "No"), 0);
+	/* 14 bytes kept; a name of 90 more does not fit in 100. */
+	memset(name, 'n', sizeof(name));
+	memcpy(name, "X-Spam-", 7);
+	name[90] = '\0';
+	ck_assert_int_eq(txn_header(t, name, "x"), 0);
+	ck_assert(t->ours_lost);
+	ck_assert_uint_eq(t->nours, 1);
+	ck_assert_uint_le(t->ours_bytes, 100);
+	ck_assert_str_eq(t->res.limit, "header_length");
+	ck_assert_int_eq(t->res.decided.action, ACT_TEMPFAIL);
 }
 END_TEST
 
@@ -398,6 +481,8 @@ header_suite(void)
 	tcase_add_test(tc, test_txn_headers);
 	tcase_add_test(tc, test_header_bound);
 	tcase_add_test(tc, test_many_our_names);
+	tcase_add_test(tc, test_our_names_lost);
+	tcase_add_test(tc, test_our_names_bytes);
 	tcase_add_test(tc, test_spool_failure);
 	tcase_add_test(tc, test_msgfile_split);
 	tcase_add_test(tc, test_msgfile_split_edges);
