@@ -53,7 +53,6 @@ static bool reloaded;			/* a reload freed a snapshot: trim when idle */
 static unsigned inflight;		/* messages between MAIL and their end */
 static bool draining;			/* SIGTERM: no new message, no new conn */
 static unsigned long ended;		/* messages ended, ever */
-static unsigned long negotiated_flags;	/* protocol steps agreed (SMFIP_*) */
 
 unsigned
 mlfi_active(void)
@@ -159,10 +158,31 @@ mlfi_stage(SMFICTX *ctx, struct stage_decision *d)
 	return st;
 }
 
+/*
+ * The connection's state once the MTA has said who connected, or NULL.
+ * The conn made at option negotiation has no snapshot before that, and
+ * only its negotiated steps may be read (through smfi_getpriv).
+ */
 static struct conn *
 mlfi_conn(SMFICTX *ctx)
 {
-	return smfi_getpriv(ctx);
+	struct conn *c = smfi_getpriv(ctx);
+
+	return c != NULL && c->snap != NULL ? c : NULL;
+}
+
+/*
+ * The protocol steps agreed on this connection (SMFIP_*).  Without a
+ * negotiation seen (libmilter reuses a connection after SMFIC_QUIT_NC,
+ * whose close freed the conn), 0: reply to every header, never ask to
+ * skip, which any MTA understands.
+ */
+static unsigned long
+mlfi_steps(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	return c != NULL ? c->mta_steps : 0;
 }
 
 /* Internal trouble outside the engine (no conn, no spool...). */
@@ -209,6 +229,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS |
 	    SMFIF_QUARANTINE;
 	unsigned long steps = 0;
+	struct conn *c;
 
 	(void)f2;
 	(void)f3;
@@ -224,7 +245,17 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf1 = steps;
 	*pf2 = 0;
 	*pf3 = 0;
-	negotiated_flags = steps;	/* same for every connection */
+	/*
+	 * Kept with this connection: another MTA, or Postfix's cleanup
+	 * beside its smtpd, may agree to other steps.  The conn is made
+	 * here, without a snapshot until connect; close frees it.
+	 */
+	if ((c = smfi_getpriv(ctx)) == NULL) {
+		c = conn_new(NULL);
+		smfi_setpriv(ctx, c);
+	}
+	c->mta_steps = steps;
+	c->mta_actions = *pf0;
 #ifdef HAVE_SMFI_SETSYMLIST
 	smfi_setsymlist(ctx, SMFIM_CONNECT,
 	    "j {daemon_name} {client_addr} {client_name}");
@@ -242,7 +273,7 @@ mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct snapshot *snap = snapshot_acquire();
 	struct stage_decision d;
-	struct conn *c;
+	struct conn *c = smfi_getpriv(ctx);
 	char addr[INET6_ADDRSTRLEN] = "";
 	const char *m;
 
@@ -257,9 +288,17 @@ mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		snapshot_release(snap);
 		return st;
 	}
-	c = conn_new(snap);
+	/*
+	 * libmilter passes one connect per negotiation, or per
+	 * SMFIC_QUIT_NC: then the close before it freed the conn, and
+	 * there was no negotiation since.
+	 */
+	if (c == NULL) {
+		c = conn_new(NULL);
+		smfi_setpriv(ctx, c);
+	}
+	c->snap = snap;
 	active_add(1);
-	smfi_setpriv(ctx, c);
 	if ((m = smfi_getsymval(ctx, "{client_addr}")) != NULL && *m)
 		snprintf(addr, sizeof(addr), "%s", m);
 	else if (hostaddr != NULL && hostaddr->sa_family == AF_INET)
@@ -374,7 +413,7 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	/* A spool failure is recorded in the txn and decided at EOM. */
 	if (c != NULL && c->txn != NULL)
 		txn_header(c->txn, name, value ? value : "");
-	return (negotiated_flags & SMFIP_NR_HDR) ? SMFIS_NOREPLY :
+	return (mlfi_steps(ctx) & SMFIP_NR_HDR) ? SMFIS_NOREPLY :
 	    SMFIS_CONTINUE;
 }
 
@@ -402,7 +441,7 @@ mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	/* A failure is recorded once in t->res and logged with the verdict. */
 	txn_body(t, chunk, len);
 	/* Nothing more will be kept: ask the MTA to skip the rest. */
-	if ((negotiated_flags & SMFIP_SKIP) && (t->res.internal_error ||
+	if ((mlfi_steps(ctx) & SMFIP_SKIP) && (t->res.internal_error ||
 	    spool_truncated(t->spool)))
 		return SMFIS_SKIP;
 	return SMFIS_CONTINUE;
@@ -548,14 +587,17 @@ mlfi_abort(SMFICTX *ctx)
 static sfsistat
 mlfi_close(SMFICTX *ctx)
 {
-	struct conn *c = mlfi_conn(ctx);
+	struct conn *c = smfi_getpriv(ctx);
+	bool connected;
 
 	if (c == NULL)
-		return SMFIS_CONTINUE;	/* close without connect */
+		return SMFIS_CONTINUE;	/* close without negotiation */
+	connected = c->snap != NULL;	/* else not counted as active */
 	smfi_setpriv(ctx, NULL);
 	mlfi_txn_end(c);
 	conn_free(c);
-	active_add(-1);
+	if (connected)
+		active_add(-1);
 	return SMFIS_CONTINUE;
 }
 

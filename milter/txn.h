@@ -2,8 +2,8 @@
  * txn.h -- one MTA connection (struct conn) and the message in progress
  * on it (struct txn).
  *
- * A conn lives from connect to close and pins the snapshot that was
- * current when it started.  A txn lives from MAIL FROM to end of message
+ * A conn lives from connect (for the milter, from option negotiation)
+ * to close and pins the snapshot that was current at connect.  A txn lives from MAIL FROM to end of message
  * or abort; several follow each other on one conn.  Both own every string
  * they hold: the milter layer copies what libmilter lends it.
  */
@@ -71,6 +71,14 @@ struct txn {
 
 struct conn {
 	struct snapshot *snap;	/* pinned at connect, released at close */
+	/*
+	 * What this MTA connection agreed to at option negotiation (the
+	 * milter makes the conn then, before connect; 0 when there was
+	 * none).  Per connection: two MTAs, or Postfix's smtpd and cleanup,
+	 * may agree to different steps.
+	 */
+	unsigned long mta_steps;	/* SMFIP_* */
+	unsigned long mta_actions;	/* SMFIF_* */
 	char   *client_name;	/* PTR name or "unknown" */
 	char   *client_addr;	/* text address, "" for local */
 	char   *helo;
@@ -81,6 +89,7 @@ struct conn {
 	unsigned nmsgs;
 };
 
+/* snap may be NULL until the connection is known (set it then). */
 struct conn *conn_new(struct snapshot *snap);
 void conn_free(struct conn *c);	/* frees any txn and releases snap */
 void conn_set_client(struct conn *c, const char *name, const char *addr);
