@@ -36,7 +36,7 @@ import time
 
 READY = " ready on "
 RELOAD = re.compile(r"reload failed with|reload: configuration [0-9]* installed")
-SANITIZER = re.compile(r"ERROR: [A-Za-z]+Sanitizer|SUMMARY: [A-Za-z]+Sanitizer|runtime error:")
+SANITIZER = re.compile(r"Sanitizer|runtime error:")
 
 _running = []
 
@@ -48,7 +48,7 @@ class DaemonError(Exception):
 def conf_value(conf, key):
     """The value of the config's last "KEY = VALUE" line, or None."""
     val = None
-    pat = re.compile(r"^\s*" + re.escape(key) + r"\s*=\s*(.*?)\s*$")
+    pat = re.compile(re.escape(key) + r"\s*=\s*(.*?)\s*$")
     with open(conf, errors="replace") as f:
         for line in f:
             m = pat.match(line)

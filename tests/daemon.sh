@@ -61,10 +61,42 @@ DAEMON_ERROR=
 _daemon_hook=
 _daemon_bg_pids=
 
-# _daemon_conf KEY CONF: the value of the last "KEY = VALUE" line.
+# _daemon_conf CONF: the values of CONF's last socket, log_level and
+# pid_file lines in _daemon_socket, _daemon_log_level and
+# _daemon_pid_file.  Read with builtins only: on a busy machine every
+# process started costs.
 _daemon_conf() {
-	sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$2" |
-	    tail -n 1 | sed 's/[[:space:]]*$//'
+	_daemon_socket=
+	_daemon_log_level=
+	_daemon_pid_file=
+	while IFS= read -r _dc_line || [ -n "$_dc_line" ]; do
+		case $_dc_line in
+		[[:space:]]* | "#"*) ;;
+		*=*)
+			_dc_key=${_dc_line%%=*}
+			_dc_val=${_dc_line#*=}
+			while :; do
+				case $_dc_key in
+				*[[:space:]]) _dc_key=${_dc_key%?} ;;
+				*) break ;;
+				esac
+			done
+			while :; do
+				case $_dc_val in
+				[[:space:]]*) _dc_val=${_dc_val#?} ;;
+				*[[:space:]]) _dc_val=${_dc_val%?} ;;
+				*) break ;;
+				esac
+			done
+			case $_dc_key in
+			socket) _daemon_socket=$_dc_val ;;
+			log_level) _daemon_log_level=$_dc_val ;;
+			pid_file) _daemon_pid_file=$_dc_val ;;
+			esac
+			;;
+		esac
+		_dc_line=
+	done <"$1"
 }
 
 # _daemon_timeout "$@": the value of a leading "-t SECONDS" as tenths
@@ -120,10 +152,38 @@ _daemon_is_bg() {
 	return 1
 }
 
+# _daemon_stat PID: the fields of /proc/PID/stat after the command
+# name in _daemon_stat ($1 of them is the state, ${20} the start time).
+# No process is forked: the start-up wait calls this ten times a second.
+_daemon_stat() {
+	_daemon_stat=
+	read -r _daemon_stat 2>/dev/null <"/proc/$1/stat" || return 1
+	_daemon_stat=${_daemon_stat##*) }
+}
+
+# Alive: not a zombie (a dead child stays one until this shell waits for
+# it), and the process started as PID by daemon_start, not a later one
+# given the same pid: the shell may reap a dead daemon while it waits for
+# another command, and on a busy machine its pid comes round again.
 daemon_alive() {
 	_da_p=${1:-$DAEMON_PID}
-	[ -n "$_da_p" ] && kill -0 "$_da_p" 2>/dev/null &&
-	    ! grep -q '^State:[[:space:]]*Z' "/proc/$_da_p/status" 2>/dev/null
+	[ -n "$_da_p" ] && _daemon_stat "$_da_p" || return 1
+	eval "_da_start=\${_daemon_start_$_da_p:-}"
+	# shellcheck disable=SC2086 # split into fields
+	set -- $_daemon_stat
+	case $1 in
+	Z | X | x) return 1 ;;
+	esac
+	[ -z "$_da_start" ] || [ "${20}" = "$_da_start" ]
+}
+
+# _daemon_add PID: a daemon started here.
+_daemon_add() {
+	DAEMON_PIDS="$DAEMON_PIDS $1"
+	_daemon_stat "$1"
+	# shellcheck disable=SC2086 # split into fields
+	set -- "$1" $_daemon_stat
+	eval "_daemon_start_$1=\${21:-}"
 }
 
 daemon_mem() {
@@ -132,8 +192,7 @@ daemon_mem() {
 }
 
 daemon_sanitizer_report() {
-	grep -E -q 'ERROR: [A-Za-z]+Sanitizer|SUMMARY: [A-Za-z]+Sanitizer|runtime error:' \
-	    "$1" 2>/dev/null
+	grep -E -q 'Sanitizer|runtime error:' "$1" 2>/dev/null
 }
 
 # _daemon_start_failed REASON: say why, with the end of the log.
@@ -161,17 +220,18 @@ daemon_start() {
 	DAEMON_ERROR=
 	DAEMON_STATUS=
 	WARDEN=${WARDEN:-./warden}
-	DAEMON_SOCK=$(_daemon_conf socket "$DAEMON_CONF")
-	DAEMON_SOCK=${DAEMON_SOCK:-unix:/run/warden/warden.sock}
+	_daemon_conf "$DAEMON_CONF"
+	DAEMON_SOCK=${_daemon_socket:-unix:/run/warden/warden.sock}
 	_ds_what="warden milter -c $DAEMON_CONF"
 	_ds_readyline=yes
-	case $(_daemon_conf log_level "$DAEMON_CONF") in
+	case $_daemon_log_level in
 	error | warning) _ds_readyline=no ;;
 	esac
-	_ds_before=$(grep -c ' ready on ' "$DAEMON_LOG" 2>/dev/null)
-	_ds_before=${_ds_before:-0}
+	_ds_before=0
+	[ -s "$DAEMON_LOG" ] &&
+	    _ds_before=$(grep -c ' ready on ' "$DAEMON_LOG")
 	if [ $_ds_bg = yes ]; then
-		_ds_pidfile=$(_daemon_conf pid_file "$DAEMON_CONF")
+		_ds_pidfile=$_daemon_pid_file
 		[ -n "$_ds_pidfile" ] ||
 		    _daemon_start_failed "$DAEMON_CONF names no pid_file (daemon_start -b)" ||
 		    return 1
@@ -185,14 +245,14 @@ daemon_start() {
 	else
 		"$WARDEN" milter -f -c "$DAEMON_CONF" >>"$DAEMON_LOG" 2>&1 &
 		DAEMON_PID=$!
-		DAEMON_PIDS="$DAEMON_PIDS $DAEMON_PID"
+		_daemon_add "$DAEMON_PID"
 	fi
 	_ds_i=0
 	while :; do
 		if [ $_ds_bg = yes ]; then
 			if [ -z "$DAEMON_PID" ] && [ -s "$_ds_pidfile" ]; then
 				DAEMON_PID=$(cat "$_ds_pidfile")
-				DAEMON_PIDS="$DAEMON_PIDS $DAEMON_PID"
+				_daemon_add "$DAEMON_PID"
 				_daemon_bg_pids="$_daemon_bg_pids $DAEMON_PID"
 			fi
 			if [ -n "$DAEMON_PID" ] && ! daemon_alive; then
@@ -233,8 +293,8 @@ daemon_reload() {
 	_dr_re='reload failed with|reload: configuration [0-9]* installed'
 	_dr_before=$(grep -E -c "$_dr_re" "$DAEMON_LOG" 2>/dev/null)
 	_dr_before=${_dr_before:-0}
-	if ! kill -USR1 "$DAEMON_PID" 2>/dev/null; then
-		DAEMON_ERROR="cannot send SIGUSR1 to $DAEMON_PID"
+	if ! daemon_alive || ! kill -USR1 "$DAEMON_PID" 2>/dev/null; then
+		DAEMON_ERROR="the daemon (${DAEMON_PID:-none}) is not running"
 		return 2
 	fi
 	_dr_i=0
@@ -299,9 +359,10 @@ daemon_stop() {
 	DAEMON_ERROR=
 	DAEMON_STATUS=
 	for _dst_p in $_dst_pids; do
-		kill -TERM "$_dst_p" 2>/dev/null
+		daemon_alive "$_dst_p" && kill -TERM "$_dst_p" 2>/dev/null
 	done
-	# One bound for all of them: they wind down side by side.
+	# One bound for all of them: they wind down side by side.  Once seen
+	# gone, a pid is not signalled again (it may be another process's).
 	_dst_i=0
 	while :; do
 		_dst_alive=
@@ -316,7 +377,8 @@ daemon_stop() {
 	_dst_rc=0
 	_dst_err=
 	for _dst_p in $_dst_pids; do
-		if daemon_alive "$_dst_p"; then
+		case " $_dst_alive " in
+		*" $_dst_p "*)
 			kill -KILL "$_dst_p" 2>/dev/null
 			_dst_rc=2
 			_dst_err="the daemon ($_dst_p) did not stop within $((_daemon_tenths / 10)) s of SIGTERM: killed"
@@ -325,7 +387,8 @@ daemon_stop() {
 				sleep 0.1
 				_dst_i=$((_dst_i + 1))
 			done
-		fi
+			;;
+		esac
 		_daemon_reap "$_dst_p"
 		if [ $_dst_rc = 0 ] && [ -n "$DAEMON_STATUS" ] &&
 		    [ "$DAEMON_STATUS" != 0 ]; then
@@ -339,7 +402,7 @@ daemon_stop() {
 
 daemon_cleanup() {
 	for _dc_p in $DAEMON_PIDS; do
-		kill -KILL "$_dc_p" 2>/dev/null
+		daemon_alive "$_dc_p" && kill -KILL "$_dc_p" 2>/dev/null
 		_daemon_is_bg "$_dc_p" || wait "$_dc_p" 2>/dev/null
 	done
 	DAEMON_PIDS=
