@@ -5,8 +5,9 @@
 #
 # For each script: a fresh temporary directory, a config with a unix
 # socket and a spool directory in it (antivirus off, plus the script's
-# own keys), "warden milter -c CONF -f" started and waited for, then
-# miltertest running SCRIPT with these Lua globals:
+# own keys), "warden milter -c CONF -f" started and waited for (with
+# tests/daemon.sh), then miltertest running SCRIPT with these Lua
+# globals:
 #
 #	sock		the milter socket, "unix:/.../w.sock"
 #	sockpath	the same without "unix:"
@@ -52,26 +53,24 @@ if [ ! -x "$WARDEN" ]; then
 	exit 99
 fi
 
+# shellcheck source=tests/daemon.sh
+. "$(dirname "$0")/../daemon.sh"
+
 libdir=$(cd "$(dirname "$script")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/warden-mt.XXXXXX") || exit 99
 conf=$tmp/warden.conf
 err=$tmp/warden.err
-pid=
 
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
+	daemon_cleanup
 	if [ "${WARDEN_TEST_KEEP:-0}" = 1 ]; then
 		echo "kept $tmp"
 	else
 		rm -rf "$tmp"
 	fi
 }
-trap cleanup EXIT
-trap 'exit 99' HUP INT TERM
+daemon_trap cleanup 99
 
 fail() {
 	echo "FAIL: $*"
@@ -81,12 +80,6 @@ fail() {
 		echo "---"
 	fi
 	exit 1
-}
-
-# Is the daemon running?  (A dead child stays a zombie until waited for.)
-alive() {
-	kill -0 "$pid" 2>/dev/null &&
-	    ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null
 }
 
 # Lines "-- NAME: VALUE" of the script's header.
@@ -111,15 +104,8 @@ if grep -q __asan_init "$WARDEN" 2>/dev/null; then
 	sanitized=yes
 fi
 
-"$WARDEN" milter -c "$conf" -f 2>"$err" &
-pid=$!
-i=0
-while [ ! -S "$tmp/w.sock" ]; do
-	alive || fail "Warden exited at start-up"
-	i=$((i + 1))
-	[ $i -gt 300 ] && fail "no socket after 30 s"
-	sleep 0.1
-done
+# (daemon_start shows the end of the log when it fails.)
+daemon_start "$conf" "$err" || { echo "FAIL: $DAEMON_ERROR"; exit 1; }
 
 # miltertest does not print a script's error: a wrapper does.
 cat >"$tmp/main.lua" <<'END'
@@ -130,40 +116,29 @@ if not ok then
 end
 END
 "$MILTERTEST" -D "sock=unix:$tmp/w.sock" -D "sockpath=$tmp/w.sock" \
-    -D "spool=$tmp/spool" -D "tmpdir=$tmp" -D "warden_pid=$pid" \
+    -D "spool=$tmp/spool" -D "tmpdir=$tmp" -D "warden_pid=$DAEMON_PID" \
     -D "libdir=$libdir" -D "mtraw=$MTRAW" -D "script=$script" \
     -s "$tmp/main.lua"
 rc=$?
 [ $rc -eq 0 ] || fail "miltertest exited with $rc"
-alive || fail "Warden died during the test"
+daemon_alive || fail "Warden died during the test"
 
 # Peak memory, read before the daemon stops.
-hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status" \
-    2>/dev/null)
+hwm=$(daemon_mem VmHWM)
 echo "Warden's peak RSS: ${hwm:-?} kB (sanitizers: $sanitized)"
 limit=$(directive max-rss-mb | head -n 1)
 if [ -n "$limit" ]; then
 	[ "$sanitized" = yes ] && limit=$((limit * 4))
-	[ -n "$hwm" ] || fail "cannot read VmHWM of $pid"
+	[ -n "$hwm" ] || fail "cannot read VmHWM of $DAEMON_PID"
 	[ "$hwm" -lt $((limit * 1024)) ] ||
 	    fail "peak RSS ${hwm} kB is over the bound of $limit MB"
 fi
 
-kill -TERM "$pid"
-i=0
-while alive; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && fail "Warden did not stop within 30 s of SIGTERM"
-	sleep 0.1
-done
-wait "$pid"
-status=$?
-pid=
-
-san='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:'
-san="$san|SUMMARY: (AddressSanitizer|UndefinedBehaviorSanitizer)"
-grep -E -q "$san" "$err" && fail "sanitizer report in Warden's log"
-[ $status -eq 0 ] || fail "Warden exited with status $status after SIGTERM"
+daemon_stop -t 30
+[ $? = 2 ] && fail "Warden did not stop within 30 s of SIGTERM"
+daemon_sanitizer_report "$err" && fail "sanitizer report in Warden's log"
+[ "$DAEMON_STATUS" = 0 ] ||
+    fail "Warden exited with status $DAEMON_STATUS after SIGTERM"
 grep -q 'Warden stopped' "$err" || fail "no \"Warden stopped\" in the log"
 
 left=$(ls -A "$tmp/spool")
