@@ -6,15 +6,22 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "msgfile.h"
 #include "snapshot.h"
+#include "spool.h"
 #include "txn.h"
+
+/* Body bytes converted to CRLF at a time (memory per message). */
+#define BODY_SLICE	65536
 
 /* Length of the line at p (without its end) and of its end (0-2). */
 static size_t
@@ -210,6 +217,133 @@ fail:
 	return NULL;
 }
 
+/* Read fd into mf->mem up to max bytes; count and drop the rest. */
+static int
+msgfile_read_bounded(struct msgfile *mf, int fd, size_t max)
+{
+	struct buf b;
+	char chunk[65536];
+	ssize_t n;
+
+	buf_init(&b, 0);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		size_t keep;
+
+		if (n < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			buf_free(&b);
+			errno = e;
+			return -1;
+		}
+		mf->size += (size_t)n;
+		keep = b.len < max ? max - b.len : 0;
+		if (keep > (size_t)n)
+			keep = (size_t)n;
+		if (keep > 0 && buf_append(&b, chunk, keep) < 0) {
+			buf_free(&b);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	mf->len = b.len;
+	mf->mem = buf_steal(&b);
+	mf->data = mf->mem;
+	return 0;
+}
+
+int
+msgfile_open(struct msgfile *mf, const char *path, size_t max)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int rc = -1, e;
+
+	memset(mf, 0, sizeof(*mf));
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto out;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto out;
+	}
+	/*
+	 * A regular file is read in place.  One that says it is empty may
+	 * not be (/proc): it is read like a pipe.
+	 */
+	if (S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size <= SIZE_MAX) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ,
+		    MAP_PRIVATE, fd, 0);
+
+		if (m != MAP_FAILED) {
+			mf->map = m;
+			mf->map_len = (size_t)st.st_size;
+			mf->data = m;
+			mf->len = mf->size = mf->map_len;
+			rc = 0;
+			goto out;
+		}
+	}
+	rc = msgfile_read_bounded(mf, fd, max);
+out:
+	e = errno;
+	if (!is_stdin)
+		close(fd);
+	errno = e;
+	return rc;
+}
+
+void
+msgfile_close(struct msgfile *mf)
+{
+	if (mf->map != NULL)
+		munmap(mf->map, mf->map_len);
+	free(mf->mem);
+	memset(mf, 0, sizeof(*mf));
+}
+
+/*
+ * Give t the body with CRLF line ends, a slice at a time so that memory
+ * stays bounded whatever the size.  A slice ends just after a line end
+ * when it can, and never between a CR and its LF.  0, or -1 when the
+ * spool failed (recorded in t->res).
+ */
+static int
+msgfile_feed_body(struct txn *t, const char *body, size_t len)
+{
+	struct buf b;
+	size_t off = 0;
+	int rc = 0;
+
+	buf_init(&b, 0);
+	while (off < len && rc == 0) {
+		size_t n = len - off;
+
+		if (n > BODY_SLICE) {
+			const char *nl = memrchr(body + off, '\n', BODY_SLICE);
+
+			if (nl != NULL)
+				n = (size_t)(nl - (body + off)) + 1;
+			else {
+				n = BODY_SLICE;
+				if (body[off + n - 1] == '\r')
+					n--;
+			}
+		}
+		buf_reset(&b);
+		msgfile_body_crlf(body + off, n, &b);
+		rc = txn_body(t, b.p ? b.p : "", b.len);
+		off += n;
+	}
+	buf_free(&b);
+	return rc;
+}
+
 /* The first address in the first header of that name, or NULL. */
 static char *
 msgfile_header_addr(const struct strlist *names, const struct strlist *values,
@@ -231,12 +365,17 @@ msgfile_header_addr(const struct strlist *names, const struct strlist *values,
 	return NULL;
 }
 
-void
-msgfile_scan(struct snapshot *snap, const struct msgfile_envelope *env,
-    const char *data, size_t len, struct msgfile_outcome *out)
+/*
+ * Every stage for data[0..len), followed by "unread" bytes of the
+ * message that were never read (counted as cut).
+ */
+static void
+msgfile_run(struct snapshot *snap, const struct msgfile_envelope *env,
+    const char *data, size_t len, size_t unread, struct msgfile_outcome *out)
 {
 	struct strlist names = { 0 }, values = { 0 }, rcpts = { 0 };
 	struct stage_decision *d = &out->d;
+	size_t max = snap->cfg->max_scan_size;
 	struct txn *t = NULL;
 	struct conn *c;
 	char *from;
@@ -246,7 +385,12 @@ msgfile_scan(struct snapshot *snap, const struct msgfile_envelope *env,
 	snapshot_ref(snap);
 	c = out->conn = conn_new(snap);
 	conn_set_client(c, "unknown", env->client ? env->client : "127.0.0.1");
-	off = msgfile_split(data, len, &names, &values);
+	/*
+	 * Header fields past max_scan_size would not be kept anyway; not
+	 * looking for them bounds the copies made here by that size too.
+	 * What follows is given as body, and dropped by the spool.
+	 */
+	off = msgfile_split(data, len < max ? len : max, &names, &values);
 
 	if (env->from != NULL)
 		from = xstrdup(env->from);
@@ -271,6 +415,9 @@ msgfile_scan(struct snapshot *snap, const struct msgfile_envelope *env,
 	if (d->action == ACT_NONE) {
 		stage_decision_free(d);
 		t = txn_begin(c, from ? from : "");
+		/* A stored message needs no spool file: keep it in memory. */
+		spool_free(t->spool);
+		t->spool = spool_new(NULL, 0, max);
 		scan_envfrom(c, t, d);
 	}
 	if (d->action == ACT_NONE) {
@@ -294,15 +441,12 @@ msgfile_scan(struct snapshot *snap, const struct msgfile_envelope *env,
 		stage_decision_free(&rd);
 	}
 	if (d->action == ACT_NONE) {
-		struct buf body;
-
+		/* A failure is recorded once in t->res and decided at EOM. */
 		for (size_t i = 0; i < names.n; i++)
 			txn_header(t, names.v[i], values.v[i]);
 		txn_eoh(t);
-		buf_init(&body, 0);
-		msgfile_body_crlf(data + off, len - off, &body);
-		txn_body(t, body.p ? body.p : "", body.len);
-		buf_free(&body);
+		if (msgfile_feed_body(t, data + off, len - off) == 0)
+			spool_skip(t->spool, unread);
 		scan_eom(c, t, &out->v);
 		out->reached_eom = true;
 		out->action = out->v.action;
@@ -314,6 +458,21 @@ msgfile_scan(struct snapshot *snap, const struct msgfile_envelope *env,
 	strlist_free(&values);
 	strlist_free(&rcpts);
 	free(from);
+}
+
+void
+msgfile_scan(struct snapshot *snap, const struct msgfile_envelope *env,
+    const char *data, size_t len, struct msgfile_outcome *out)
+{
+	msgfile_run(snap, env, data, len, 0, out);
+}
+
+void
+msgfile_scan_file(struct snapshot *snap, const struct msgfile_envelope *env,
+    const struct msgfile *mf, struct msgfile_outcome *out)
+{
+	msgfile_run(snap, env, mf->data != NULL ? mf->data : "", mf->len,
+	    mf->size - mf->len, out);
 }
 
 void

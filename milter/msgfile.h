@@ -3,6 +3,11 @@
  * an MTA would hand it to the milter: header fields one by one, then the
  * body with CRLF line ends.  Also the small address parsing that the
  * envelope defaults of "warden scan" need.
+ *
+ * A stored message needs no spool directory: the file is mapped, not
+ * copied, and what the engine keeps of it (up to max_scan_size) stays in
+ * memory, so "warden scan" works the same in a build tree or a user's
+ * shell as on a configured mail server.
  */
 #ifndef WARDEN_MSGFILE_H
 #define WARDEN_MSGFILE_H
@@ -29,6 +34,34 @@ void msgfile_addrs(const char *value, struct strlist *out);
 /* Read a whole file ("-" is stdin).  NULL with errno on failure. */
 char *msgfile_read(const char *path, size_t *len);
 
+/*
+ * A stored message opened for scanning.  A regular file (stdin too, when
+ * it is redirected from one) is mapped read-only and read in place,
+ * whatever its size.  Anything else (a pipe, a terminal) is read into
+ * memory up to max bytes; the rest is read, counted in size, and
+ * dropped, as the spool drops what lies past max_scan_size.
+ */
+struct msgfile {
+	const char *data;	/* the bytes, borrowed from map or mem */
+	size_t  len;
+	size_t  size;		/* bytes the input had: > len when cut */
+	void   *map;		/* owned: the mapping, or NULL */
+	size_t  map_len;
+	char   *mem;		/* owned: the bytes read, or NULL */
+};
+
+/*
+ * Open path ("-" is stdin, which is left open).  0, or -1 with errno.
+ * msgfile_close() releases what msgfile_open() made, and may be called
+ * on a zeroed struct.
+ *
+ * XXX A mapped file that another process shortens while it is scanned
+ * raises SIGBUS; "warden scan" reads files an administrator chose, and
+ * copying each one instead would cost its size in memory.
+ */
+int  msgfile_open(struct msgfile *mf, const char *path, size_t max);
+void msgfile_close(struct msgfile *mf);
+
 /* The envelope of a stored message; NULL or empty takes the default. */
 struct msgfile_envelope {
 	const char *from;		/* NULL: Return-Path, then From */
@@ -54,11 +87,17 @@ struct msgfile_outcome {
  * Run a stored message through every stage exactly as the milter does:
  * connect, HELO (only when given), MAIL FROM, each RCPT TO (a refused
  * recipient drops out; all refused refuses the message), the headers, the
- * body with CRLF line ends, end of message.  The caller keeps its
- * reference to snap; the conn takes one of its own.
+ * body with CRLF line ends, end of message.  The message is kept in
+ * memory up to max_scan_size (no spool file); its header fields are
+ * looked for in that much of it only.  The caller keeps its reference to
+ * snap; the conn takes one of its own.
  */
 void msgfile_scan(struct snapshot *snap, const struct msgfile_envelope *env,
     const char *data, size_t len, struct msgfile_outcome *out);
+/* The same for an opened file, counting what was not read as cut. */
+void msgfile_scan_file(struct snapshot *snap,
+    const struct msgfile_envelope *env, const struct msgfile *mf,
+    struct msgfile_outcome *out);
 void msgfile_outcome_free(struct msgfile_outcome *out);
 
 #endif

@@ -15,13 +15,15 @@
 #include "util.h"
 
 struct spool {
-	char   *dir;		/* where the temp file goes */
+	char   *dir;		/* where the temp file goes; NULL: none */
 	size_t  mem_limit;	/* bytes kept in memory before the file */
 	size_t  max_scan;	/* bytes kept at all */
 	char   *mem;		/* memory copy, until the file exists */
 	size_t  mem_cap;
 	size_t  kept;		/* bytes in mem or in the file */
 	size_t  total;		/* bytes offered */
+	bool    cut;		/* bytes dropped at max_scan, or skipped */
+	int     err;		/* errno of the write that failed, or 0 */
 	int     fd;		/* -1 until spilled */
 	void   *map;		/* mapping of the file (spool_data) */
 	size_t  map_len;
@@ -32,8 +34,9 @@ spool_new(const char *dir, size_t mem_limit, size_t max_scan)
 {
 	struct spool *sp = xcalloc(1, sizeof(*sp));
 
-	sp->dir = xstrdup(dir);
-	sp->mem_limit = mem_limit;
+	/* No directory: everything that is kept stays in memory. */
+	sp->dir = dir != NULL ? xstrdup(dir) : NULL;
+	sp->mem_limit = dir != NULL ? mem_limit : max_scan;
 	sp->max_scan = max_scan;
 	sp->fd = -1;
 	return sp;
@@ -115,24 +118,43 @@ spool_spill(struct spool *sp)
 	return 0;
 }
 
+/* Remember the first failure: the spool no longer holds the message. */
+static int
+spool_fail(struct spool *sp)
+{
+	sp->err = errno != 0 ? errno : EIO;
+	return -1;
+}
+
 int
 spool_write(struct spool *sp, const void *data, size_t n)
 {
 	size_t room = sp->max_scan - sp->kept;
 
+	if (sp->err != 0) {
+		errno = sp->err;
+		return -1;
+	}
 	sp->total += n;
-	if (n > room)
+	if (n > room) {
 		n = room;
+		sp->cut = true;
+	}
 	if (n == 0)
 		return 0;
 	spool_unmap(sp);
-	if (sp->fd < 0 && sp->kept + n > sp->mem_limit) {
+	if (sp->fd < 0 && sp->dir != NULL && sp->kept + n > sp->mem_limit) {
 		if (spool_spill(sp) < 0)
-			return -1;
+			return spool_fail(sp);
 	}
 	if (sp->fd >= 0) {
+		/*
+		 * XXX A short write leaves part of n in the file that kept
+		 * does not count; harmless, as the spool is failed for good
+		 * and its data is never read again.
+		 */
 		if (write_all(sp->fd, data, n) < 0)
-			return -1;
+			return spool_fail(sp);
 	} else {
 		if (sp->kept + n > sp->mem_cap) {
 			size_t cap = sp->mem_cap ? sp->mem_cap : 16384;
@@ -144,7 +166,7 @@ spool_write(struct spool *sp, const void *data, size_t n)
 				cap = sp->mem_limit;
 			if ((p = realloc(sp->mem, cap)) == NULL) {
 				errno = ENOMEM;
-				return -1;
+				return spool_fail(sp);
 			}
 			sp->mem = p;
 			sp->mem_cap = cap;
@@ -182,10 +204,22 @@ spool_total(const struct spool *sp)
 	return sp->total;
 }
 
+void
+spool_skip(struct spool *sp, size_t n)
+{
+	sp->total += n;
+	if (n > 0)
+		sp->cut = true;
+}
+
+/*
+ * Not total > kept: a failed write counts its bytes in total without
+ * keeping them, and that is an error, not a message cut at max_scan.
+ */
 bool
 spool_truncated(const struct spool *sp)
 {
-	return sp->total > sp->kept;
+	return sp->cut && sp->err == 0;
 }
 
 bool

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Fault: the spool directory is full, then unwritable, then gone.  A
 # message too large for memory must get on_internal_error (tempfail) from
-# the milter and from "warden scan", with no protocol error and no crash;
-# small messages, which stay in memory, are still judged as usual.
+# the milter, with no protocol error and no crash, and the log must name
+# the spool failure, never max_scan_size; small messages, which stay in
+# memory, are still judged as usual.  "warden scan", which needs no spool
+# for a stored message, judges the large one all the same.
 #
 # "Full" and "read-only" need a small tmpfs mounted on the spool
 # directory (root); without it only the "gone" case runs.
@@ -29,9 +31,13 @@ check() {	# $1 = what
 	echo "ok: $1: 20 small messages judged: $out"
 	big=$(ls "$tmp"/big/* | head -n 1)
 	"$WARDEN" scan -c "$tmp/warden.conf" --json "$big" >"$tmp/scan.out" 2>&1
-	grep -q '"action":"tempfail"' "$tmp/scan.out" ||
-	    fail "$1: warden scan did not tempfail: $(cat "$tmp/scan.out")"
-	echo "ok: $1: warden scan tempfails too"
+	grep -q '"action":"tempfail"' "$tmp/scan.out" &&
+	    fail "$1: warden scan tempfailed: $(cat "$tmp/scan.out")"
+	grep -q '"action":' "$tmp/scan.out" ||
+	    fail "$1: warden scan judged nothing: $(cat "$tmp/scan.out")"
+	echo "ok: $1: warden scan, which needs no spool, judges it"
+	grep -q "larger than max_scan_size" "$tmp/warden.log" &&
+	    fail "$1: a spool failure logged as a message past max_scan_size"
 	kill -0 "$dpid" 2>/dev/null || fail "$1: the daemon died"
 }
 

@@ -2,7 +2,12 @@
  * test_spool.c -- the message spool: bytes stay in memory below the
  * limit, move to an unlinked file above it (nothing left in the
  * directory, a valid fd, the data intact), are truncated at max_scan
- * with the total still counted, and an unusable directory fails with -1.
+ * with the total still counted, and an unusable directory fails with -1
+ * (for good) without passing for truncation.  Without a directory
+ * everything kept stays in memory; bytes never read count as cut.  A
+ * message whose spool cannot be
+ * written gets on_internal_error with the spool's own error, never
+ * "scan=partial" or a note that it is larger than max_scan_size.
  */
 #include "autoconfig.h"
 
@@ -14,7 +19,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "scan.h"
+#include "snapshot.h"
 #include "spool.h"
+#include "txn.h"
 #include "util.h"
 #include "unit.h"
 
@@ -248,6 +257,13 @@ START_TEST(test_bad_directory)
 	ck_assert_int_eq(spool_write(sp, buf, 1), -1);
 	ck_assert_int_ne(errno, 0);
 	ck_assert(!spool_on_disk(sp));
+	/* A failed write is a failure, not bytes dropped at max_scan. */
+	ck_assert(!spool_truncated(sp));
+	/* And it stays failed: the spool no longer holds the message. */
+	errno = 0;
+	ck_assert_int_eq(spool_write(sp, buf, 1), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert(!spool_truncated(sp));
 	spool_free(sp);
 
 	fd = open(file, O_CREAT | O_WRONLY, 0600);
@@ -291,6 +307,136 @@ START_TEST(test_zero_limit)
 }
 END_TEST
 
+/*
+ * No directory (a stored message): everything kept stays in memory, far
+ * past mem_limit, and is still cut at max_scan.
+ */
+START_TEST(test_no_directory)
+{
+	struct spool *sp = spool_new(NULL, 16, 1 << 20);
+	const char *p;
+	size_t len;
+
+	write_pattern(sp, 300000, 4096);
+	ck_assert(!spool_on_disk(sp));
+	ck_assert_int_eq(spool_fd(sp), -1);
+	ck_assert(!spool_truncated(sp));
+	p = spool_data(sp, &len);
+	ck_assert_uint_eq(len, 300000);
+	check_pattern(p, len);
+	spool_free(sp);
+
+	sp = spool_new(NULL, 16, 1000);
+	write_pattern(sp, 5000, 333);
+	ck_assert(!spool_on_disk(sp));
+	ck_assert(spool_truncated(sp));
+	ck_assert_uint_eq(spool_total(sp), 5000);
+	p = spool_data(sp, &len);
+	ck_assert_uint_eq(len, 1000);
+	check_pattern(p, len);
+	spool_free(sp);
+	ck_assert_int_eq(dir_entries(dir), 0);
+}
+END_TEST
+
+/* Bytes the caller never read count as cut; none counts as nothing. */
+START_TEST(test_skip)
+{
+	struct spool *sp = spool_new(NULL, 0, 1 << 20);
+
+	write_pattern(sp, 100, 100);
+	spool_skip(sp, 0);
+	ck_assert(!spool_truncated(sp));
+	ck_assert_uint_eq(spool_total(sp), 100);
+	spool_skip(sp, 50);
+	ck_assert(spool_truncated(sp));
+	ck_assert_uint_eq(spool_total(sp), 150);
+	spool_free(sp);
+}
+END_TEST
+
+/*
+ * The daemon's path: headers and a body larger than spool_memory_limit
+ * with a spool directory that does not exist.  The failure must be the
+ * verdict's reason (on_internal_error, "spool write failed" in the
+ * verdict's log line), and nothing may say the message was cut at
+ * max_scan_size: it was not.
+ */
+START_TEST(test_txn_spool_failure)
+{
+	char *missing = xasprintf("%s/missing", dir);
+	char *text = xasprintf("spool_directory = %s\n"
+	    "spool_memory_limit = 1k\nmax_scan_size = 1m\n"
+	    "on_internal_error = reject\nclamav = off\n", missing);
+	char *logpath = xasprintf("%s/log", dir);
+	struct snapshot snap;
+	struct verdict v;
+	struct diag d;
+	struct conn *c;
+	struct txn *t;
+	char body[4096], logbuf[8192];
+	int fd, saved;
+	ssize_t n;
+
+	diag_init(&d);
+	memset(&snap, 0, sizeof(snap));
+	snap.refcnt = 1;
+	snap.cfg = config_load_string("spool.conf", text, &d);
+	ck_assert_msg(snap.cfg != NULL, "%s", d.errors.n ? d.errors.v[0] : "?");
+	diag_free(&d);
+	c = conn_new(&snap);
+	conn_set_client(c, "unknown", "192.0.2.1");
+	t = txn_begin(c, "<a@example.org>");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(txn_header(t, "Subject", "spool"), 0);
+	ck_assert_int_eq(txn_eoh(t), 0);
+	memset(body, 'x', sizeof(body));
+	ck_assert_int_eq(txn_body(t, body, sizeof(body)), -1);
+	ck_assert(t->res.internal_error);
+
+	/* What scan_eom logs goes to stderr (no log_open): catch it. */
+	fd = open(logpath, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	saved = dup(2);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(dup2(fd, 2), 0);
+	scan_eom(c, t, &v);
+	scan_log_verdict(c, t, &v, 0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, logbuf, sizeof(logbuf) - 1, 0);
+	close(fd);
+	unlink(logpath);
+	ck_assert_int_ge(n, 0);
+	logbuf[n] = '\0';
+
+	ck_assert_int_eq(v.action, ACT_REJECT);	/* on_internal_error */
+	ck_assert(!t->res.partial);
+	ck_assert(!spool_truncated(t->spool));
+	ck_assert_ptr_nonnull(t->res.error);
+	ck_assert_msg(strstr(t->res.error, "spool write failed") != NULL,
+	    "error: %s", t->res.error);
+	ck_assert_msg(strstr(logbuf, "error=\"spool write failed") != NULL,
+	    "log: %s", logbuf);
+	ck_assert_msg(strstr(logbuf, "max_scan_size") == NULL,
+	    "log: %s", logbuf);
+	ck_assert_msg(strstr(logbuf, "scan=partial") == NULL, "log: %s", logbuf);
+	ck_assert_msg(strstr(v.status, "scan=partial") == NULL,
+	    "status: %s", v.status);
+
+	verdict_free(&v);
+	txn_end(c);
+	c->snap = NULL;		/* not refcounted: freed here */
+	conn_free(c);
+	config_free(snap.cfg);
+	free(text);
+	free(missing);
+	free(logpath);
+}
+END_TEST
+
 static Suite *
 spool_suite(void)
 {
@@ -306,6 +452,9 @@ spool_suite(void)
 	tcase_add_test(tc, test_exact_max);
 	tcase_add_test(tc, test_bad_directory);
 	tcase_add_test(tc, test_zero_limit);
+	tcase_add_test(tc, test_no_directory);
+	tcase_add_test(tc, test_skip);
+	tcase_add_test(tc, test_txn_spool_failure);
 	suite_add_tcase(s, tc);
 	return s;
 }
