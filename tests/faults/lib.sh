@@ -7,12 +7,14 @@
 #	faults_conf [KEY = VALUE ...]	write $tmp/warden.conf (socket,
 #					spool, antivirus off, shipped rules,
 #					plus the lines given)
-#	faults_start			start "warden milter -f", wait for the
-#					socket; $dpid, log in $tmp/warden.log
-#	faults_wait_exit TENTHS MSG	wait for the daemon to end, exit 0
+#	faults_start			start "warden milter -f", wait until
+#					it is ready; $dpid, log in
+#					$tmp/warden.log
+#	faults_wait_exit SECONDS MSG	wait for the daemon to end, exit 0
 #	faults_stop			SIGTERM, wait; fails if it does not
 #					stop cleanly or a sanitizer reported
 #	faults_rss			the daemon's VmRSS in kB
+#	daemon_alive, daemon_reload, ...	see tests/daemon.sh
 #	faults_msgs DIR [COUNT]		generate the varied message set
 #	json_get JSON KEY		a number from wdload's JSON line
 #	fail MESSAGE			print, show the log tail, exit 1
@@ -23,6 +25,8 @@
 # daemon at exit instead).
 
 srcdir=${srcdir:-.}
+# shellcheck source=tests/daemon.sh
+. "$srcdir/tests/daemon.sh"
 WARDEN=${WARDEN:-./warden}
 WDLOAD=${WDLOAD:-./tests/load/wdload}
 sanitized=no
@@ -46,10 +50,7 @@ dpid=
 faults_mounts=
 
 faults_cleanup() {
-	if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
-		kill -KILL "$dpid" 2>/dev/null
-		wait "$dpid" 2>/dev/null
-	fi
+	daemon_cleanup
 	for m in $faults_mounts; do
 		umount "$m" 2>/dev/null
 	done
@@ -59,8 +60,7 @@ faults_cleanup() {
 		rm -rf "$tmp"
 	fi
 }
-trap faults_cleanup EXIT
-trap 'exit 99' HUP INT TERM
+daemon_trap faults_cleanup 99
 
 fail() {
 	echo "FAIL: $*"
@@ -90,47 +90,41 @@ faults_conf() {
 	fi
 }
 
+# (daemon_start shows the end of the log when it fails.)
 faults_start() {
-	rm -f "$sock"
-	"$WARDEN" milter -c "$tmp/warden.conf" -f >>"$tmp/warden.log" 2>&1 &
-	dpid=$!
-	i=0
-	while [ ! -S "$sock" ]; do
-		i=$((i + 1))
-		if [ $i -gt 300 ] || ! kill -0 "$dpid" 2>/dev/null; then
-			fail "the daemon did not start"
-		fi
-		sleep 0.1
-	done
+	daemon_start "$tmp/warden.conf" "$tmp/warden.log" ||
+	    { echo "FAIL: the daemon did not start: $DAEMON_ERROR"; exit 1; }
+	dpid=$DAEMON_PID
 }
 
-# faults_wait_exit TENTHS MESSAGE: wait for the daemon to end (failing
-# with MESSAGE after TENTHS tenths of a second); it must exit with 0.
+# faults_wait_exit SECONDS MESSAGE: wait for the daemon to end (failing
+# with MESSAGE after SECONDS); it must exit with 0.
 faults_wait_exit() {
-	i=0
-	while kill -0 "$dpid" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt "$1" ] && fail "$2"
-		sleep 0.1
-	done
-	wait "$dpid"
-	rc=$?
+	daemon_wait -t "$1" "$dpid"
+	case $? in
+	2) fail "$2" ;;
+	1) fail "the daemon exited with status $DAEMON_STATUS" ;;
+	esac
 	dpid=
-	[ $rc -eq 0 ] || fail "the daemon exited with status $rc"
 }
 
 faults_stop() {
-	kill -TERM "$dpid" 2>/dev/null || fail "the daemon is not running"
-	faults_wait_exit 600 "the daemon did not stop within 60 s of SIGTERM"
-	if grep -q "Sanitizer\|runtime error:" "$tmp/warden.log"; then
-		fail "sanitizer report from the daemon"
-	fi
+	daemon_alive "$dpid" || fail "the daemon is not running"
+	daemon_stop -t 60 "$dpid"
+	case $? in
+	2) fail "the daemon did not stop within 60 s of SIGTERM" ;;
+	1) fail "the daemon exited with status $DAEMON_STATUS" ;;
+	esac
+	dpid=
+	daemon_sanitizer_report "$tmp/warden.log" &&
+	    fail "sanitizer report from the daemon"
 	left=$(ls -A "$spool" 2>/dev/null)
 	[ -z "$left" ] || fail "the spool directory is not empty: $left"
 }
 
 faults_rss() {
-	awk '/^VmRSS:/ { print $2 }' "/proc/$dpid/status" 2>/dev/null || echo 0
+	rss=$(daemon_mem VmRSS "$dpid")
+	echo "${rss:-0}"
 }
 
 faults_msgs() {

@@ -25,17 +25,8 @@ faults_start
 reloads=0
 reload() {
 	reloads=$((reloads + 1))
-	kill -USR1 "$dpid"
-	i=0
-	while [ "$(grep -c "reload failed with\|reload: configuration [0-9]* installed" \
-	    "$tmp/warden.log")" -lt $reloads ]; do
-		# Dead, or a zombie not yet waited for (kill -0 succeeds).
-		grep -qs '^State:[[:space:]]*[RSD]' "/proc/$dpid/status" ||
-		    fail "the daemon died on SIGUSR1 number $reloads"
-		i=$((i + 1))
-		[ $i -gt 600 ] && fail "reload $reloads not done within 30 s"
-		sleep 0.05
-	done
+	daemon_reload -t 30
+	[ $? = 2 ] && fail "SIGUSR1 number $reloads: $DAEMON_ERROR"
 }
 
 "$WDLOAD" -s "unix:$sock" -c 8 -m 20 -n $n -j "$tmp/mix" >"$tmp/load.out" &

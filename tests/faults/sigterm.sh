@@ -39,12 +39,12 @@ for k in accept tag quarantine reject discard tempfail_early; do
 done
 [ $judged = $n ] || fail "messages neither judged nor refused at MAIL FROM"
 [ "$(json_get "$out" tempfail)" = 0 ] || fail "messages tempfailed at the end"
-faults_wait_exit 400 "the daemon did not stop after its connections closed"
+faults_wait_exit 40 "the daemon did not stop after its connections closed"
 grep -q "Warden stopped" "$tmp/warden.log" || fail "no clean stop in the log"
 grep -q "every message in flight has finished" "$tmp/warden.log" ||
     fail "the daemon did not wait for the messages in flight"
 grep "SIGTERM: stopping" "$tmp/warden.log"
-grep -q "Sanitizer\|runtime error:" "$tmp/warden.log" &&
+daemon_sanitizer_report "$tmp/warden.log" &&
     fail "sanitizer report from the daemon"
 left=$(ls -A "$spool")
 [ -z "$left" ] || fail "spool files left behind: $left"

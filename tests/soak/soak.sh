@@ -80,7 +80,7 @@ echo "  after $n messages: $final"
 reloads=$(grep -c "reload: configuration [0-9]* installed" "$tmp/warden.log")
 echo "reloads installed during the run: $reloads"
 [ "$reloads" -ge 1 ] || fail "no reload took place"
-kill -0 "$dpid" 2>/dev/null || fail "the daemon died"
+daemon_alive "$dpid" || fail "the daemon died"
 if [ "$sanitized" = no ]; then
 	# The target is 10% (plus 1 MB for pages a busy machine leaves
 	# touched in thread stacks and malloc pools).  On a shared, loaded
