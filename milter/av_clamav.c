@@ -203,6 +203,14 @@ engine_release(struct engine *e)
 }
 
 /*
+ * What a first user with no ClamAV database can do about it, said where
+ * the problem is reported (lint, scan, the daemon's start-up).
+ */
+#define NO_DATABASE_HINT "; to get ClamAV's database, install " \
+	"clamav-freshclam; to scan without one, set clamav = optional or " \
+	"clamav = off in warden.conf"
+
+/*
  * Load and compile the database.  Returns an engine with one reference,
  * or NULL with the reason in err.
  */
@@ -235,8 +243,10 @@ engine_load(const struct db_settings *s, struct buf *err)
 		goto done;
 	}
 	if (stat(s->dir, &sb) < 0) {
-		buf_printf(err, "cannot open the database directory: %s",
-		    strerror(errno));
+		int serr = errno;
+
+		buf_printf(err, "cannot open the database directory: %s%s",
+		    strerror(serr), serr == ENOENT ? NO_DATABASE_HINT : "");
 		goto done;
 	}
 	clamav_capture = &msgs;
@@ -255,7 +265,8 @@ engine_load(const struct db_settings *s, struct buf *err)
 	}
 	if (sigs == 0) {
 		buf_puts(err, "no signatures: the directory holds no "
-		    "database files (.cvd .cld .hdb .hsb .ndb .ldb .yar ...)");
+		    "database files (.cvd .cld .hdb .hsb .ndb .ldb .yar ...)"
+		    NO_DATABASE_HINT);
 		goto done;
 	}
 	e = xcalloc(1, sizeof(*e));

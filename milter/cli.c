@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "av.h"
 #include "cli.h"
@@ -71,6 +72,102 @@ static const char usage_lint[] =
 "\n"
 "Checks the configuration, the rule files and the antivirus database it\n"
 "names; prints every problem as file:line: message; exits 1 if any.\n";
+
+/* Make dir and every missing parent with mode 0700; 0 or -1 with errno. */
+static int
+mkdir_private(const char *dir)
+{
+	char *p = xstrdup(dir);
+	int rc = 0;
+
+	for (char *s = p + 1; rc == 0; s++) {
+		char c = *s;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			rc = -1;
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+/*
+ * The per-user cache of the command line: $XDG_CACHE_HOME/warden, else
+ * $HOME/.cache/warden (the XDG base directory rules: a relative
+ * XDG_CACHE_HOME is ignored).  NULL when there is no home to put it in.
+ */
+static char *
+cli_user_cache(void)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+
+	if (x != NULL && x[0] == '/')
+		return xasprintf("%s/warden", x);
+	if (h != NULL && h[0] == '/')
+		return xasprintf("%s/.cache/warden", h);
+	return NULL;
+}
+
+/*
+ * Without a usable regex_prefilter_cache every run of scan or lint
+ * compiles the prefilter again, which takes seconds with SpamAssassin's
+ * rules against a fraction of one with a cache, and a first user would
+ * only see a slow command.  So: fall back to a per-user cache (made
+ * 0700), and return the one line that says which directory is unusable,
+ * why, and what to do (the caller frees it); NULL when all is well.
+ * The daemon never falls back: its cache is the administrator's choice.
+ */
+static char *
+cli_cache(const char *path)
+{
+	struct config *cfg;
+	struct diag d;
+	char *user, *line = NULL;
+	int e, ue;
+
+	diag_init(&d);
+	cfg = config_load(path, &d);
+	diag_free(&d);
+	if (cfg == NULL)
+		return NULL;	/* reported by the load that follows */
+	if (!cfg->regex_prefilter || cfg->rules.n == 0 ||
+	    cfg->regex_prefilter_cache[0] == '\0' ||
+	    (e = rules_hs_cache_check(cfg->regex_prefilter_cache)) == 0) {
+		config_free(cfg);
+		return NULL;
+	}
+	if ((user = cli_user_cache()) == NULL)
+		ue = -1;
+	else if (mkdir_private(user) < 0)
+		ue = errno;
+	else
+		ue = rules_hs_cache_check(user);
+	if (ue == 0) {
+		rules_hs_cache_fallback(user);
+		line = xasprintf("regex_prefilter_cache %s: %s; using %s "
+		    "instead (to use the configured cache, make %s a "
+		    "directory you can write, or set regex_prefilter_cache "
+		    "in %s)", cfg->regex_prefilter_cache, strerror(e), user,
+		    cfg->regex_prefilter_cache, path);
+	} else
+		line = xasprintf("regex_prefilter_cache %s: %s, and %s%s%s: "
+		    "the regex prefilter is compiled again on every run "
+		    "(seconds with a large rule set); make %s a directory "
+		    "you can write, or set regex_prefilter_cache in %s",
+		    cfg->regex_prefilter_cache, strerror(e),
+		    user != NULL ? user : "no per-user cache",
+		    user != NULL ? ": " : " (neither XDG_CACHE_HOME nor HOME "
+		    "is an absolute path)", user != NULL ? strerror(ue) : "",
+		    cfg->regex_prefilter_cache, path);
+	free(user);
+	config_free(cfg);
+	return line;
+}
 
 /* Load the config into a snapshot, printing every problem. */
 static struct snapshot *
@@ -157,6 +254,7 @@ cli_lint(int argc, char **argv)
 	const char *path = DEFAULT_CONFIG;
 	struct snapshot *s;
 	struct diag d;
+	char *cache;
 	int c, rc;
 	static const struct option lo[] = {
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
@@ -174,6 +272,10 @@ cli_lint(int argc, char **argv)
 	}
 	log_set_level(LOG_WARNING);
 	diag_init(&d);
+	if ((cache = cli_cache(path)) != NULL) {
+		diag_warn(&d, NULL, 0, "%s", cache);
+		free(cache);
+	}
 	s = snapshot_build(path, NULL, &d);
 	if (s != NULL) {
 		rules_summary(s->rules, &d);
@@ -192,6 +294,7 @@ cli_lint(int argc, char **argv)
 		printf("%s: %zu error(s)\n", path, diag_nerrors(&d));
 	diag_free(&d);
 	snapshot_release(s);
+	rules_hs_cache_fallback(NULL);
 	return rc;
 }
 
@@ -207,7 +310,7 @@ struct scan_opts {
 /* One stored message through every stage; prints its line. */
 static void
 cli_scan_one(struct snapshot *snap, const struct scan_opts *o,
-    const char *file, const char *data, size_t len)
+    const char *file, const struct msgfile *mf)
 {
 	const struct config *cfg = snap->cfg;
 	struct msgfile_envelope env = { o->from, &o->rcpts, o->client, o->helo };
@@ -219,7 +322,7 @@ cli_scan_one(struct snapshot *snap, const struct scan_opts *o,
 	struct buf out;
 	double start = now_ms();
 
-	msgfile_scan(snap, &env, data, len, &oc);
+	msgfile_scan_file(snap, &env, mf, &oc);
 	act = oc.action;
 	res = oc.res;
 	vp = &oc.v;
@@ -321,6 +424,7 @@ cli_scan(int argc, char **argv)
 	struct scan_opts o = { 0 };
 	const char *path = DEFAULT_CONFIG;
 	struct snapshot *snap;
+	char *cache;
 	int c, rc = EXIT_JUDGED;
 	enum { O_JSON = 256, O_EXPLAIN, O_FROM, O_RCPT, O_CLIENT, O_HELO };
 	static const struct option lo[] = {
@@ -372,25 +476,31 @@ cli_scan(int argc, char **argv)
 	}
 	/* The per-message log line is for --explain readers; quiet otherwise. */
 	log_set_level(o.explain ? LOG_INFO : LOG_WARNING);
+	/* Said first: it explains the wait for the load that follows. */
+	if ((cache = cli_cache(path)) != NULL) {
+		fprintf(stderr, "warden scan: %s\n", cache);
+		free(cache);
+	}
 	if ((snap = cli_load(path)) == NULL) {
+		rules_hs_cache_fallback(NULL);
 		strlist_free(&o.rcpts);
 		return EXIT_USAGE;
 	}
 	for (int i = optind; i < argc; i++) {
-		size_t len;
-		char *data = msgfile_read(argv[i], &len);
+		struct msgfile mf;
 
-		if (data == NULL) {
+		if (msgfile_open(&mf, argv[i], snap->cfg->max_scan_size) < 0) {
 			fprintf(stderr, "warden scan: %s: %s\n", argv[i],
 			    strerror(errno));
 			rc = EXIT_UNREADABLE;
 			continue;
 		}
-		cli_scan_one(snap, &o, argv[i], data, len);
-		free(data);
+		cli_scan_one(snap, &o, argv[i], &mf);
+		msgfile_close(&mf);
 		fflush(stdout);
 	}
 	snapshot_release(snap);
+	rules_hs_cache_fallback(NULL);
 	strlist_free(&o.rcpts);
 	return rc;
 }

@@ -69,4 +69,15 @@ int rules_run(const struct ruleset *rs, const struct rules_input *in,
  */
 void rules_hs_background(bool on);
 
+/*
+ * The prefilter's cache directory: rules_hs_cache_check() is 0 when dir
+ * can hold the compiled databases (or there is no prefilter to cache:
+ * built without Hyperscan, a CPU without the instructions it needs),
+ * else the errno that says why not.  rules_hs_cache_fallback() names a
+ * directory (copied) to use instead when regex_prefilter_cache cannot
+ * be used; only the command line sets one, once, before loading rules.
+ */
+int  rules_hs_cache_check(const char *dir);
+void rules_hs_cache_fallback(const char *dir);
+
 #endif

@@ -25,11 +25,13 @@
  */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -89,6 +91,44 @@ void
 rules_hs_background(bool on)
 {
 	bg_mode = on;
+}
+
+/*
+ * The command line's own cache, used when the configured one cannot be
+ * (NULL: none, the daemon's case).  Set once at start-up, before any
+ * rules are loaded.
+ */
+static char *cache_fallback;
+
+void
+rules_hs_cache_fallback(const char *dir)
+{
+	free(cache_fallback);
+	cache_fallback = dir != NULL ? xstrdup(dir) : NULL;
+}
+
+/* 0 when dir is a directory Warden can write, else the errno why not. */
+static int
+cache_dir_check(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return errno;
+	if (!S_ISDIR(st.st_mode))
+		return ENOTDIR;
+	if (access(dir, W_OK | X_OK) < 0)
+		return errno;
+	return 0;
+}
+
+int
+rules_hs_cache_check(const char *dir)
+{
+	/* Without the instructions there is nothing to cache. */
+	if (hs_valid_platform() != HS_SUCCESS)
+		return 0;
+	return cache_dir_check(dir);
 }
 
 /* One compiled database and the rules its ids stand for. */
@@ -686,8 +726,7 @@ void
 rules_hs_build(struct ruleset *rs, bool enabled, const char *cachedir)
 {
 	size_t ngroups = assign_groups(rs);
-	bool cache_ok = cachedir != NULL && cachedir[0] != '\0' &&
-	    access(cachedir, W_OK | X_OK) == 0;
+	bool cache_ok;
 	struct hs_job *j;
 	unsigned *pergroup;
 	pthread_t tid;
@@ -699,6 +738,12 @@ rules_hs_build(struct ruleset *rs, bool enabled, const char *cachedir)
 	}
 	if (rs->n == 0)
 		return;
+	/* "" is no cache by choice: no fallback for that. */
+	if (cachedir != NULL && cachedir[0] != '\0' &&
+	    cache_dir_check(cachedir) != 0 && cache_fallback != NULL)
+		cachedir = cache_fallback;
+	cache_ok = cachedir != NULL && cachedir[0] != '\0' &&
+	    cache_dir_check(cachedir) == 0;
 	if (hs_valid_platform() != HS_SUCCESS) {
 		rs->hs_off_reason = "the CPU lacks the instructions Hyperscan "
 		    "needs";
@@ -918,6 +963,19 @@ void
 rules_hs_background(bool on)
 {
 	(void)on;
+}
+
+void
+rules_hs_cache_fallback(const char *dir)
+{
+	(void)dir;
+}
+
+int
+rules_hs_cache_check(const char *dir)
+{
+	(void)dir;
+	return 0;		/* no prefilter, nothing to cache */
 }
 
 void
