@@ -185,20 +185,30 @@ mlfi_steps(SMFICTX *ctx)
 	return c != NULL ? c->mta_steps : 0;
 }
 
+/*
+ * on_internal_error as it can be taken at any stage (tempfail without a
+ * config): tag and quarantine need a whole message, so tempfail.
+ */
+static enum action
+mlfi_internal_action(const struct config *cfg)
+{
+	enum action a = cfg ? cfg->on_internal_error : ACT_TEMPFAIL;
+
+	if (a == ACT_REJECT || a == ACT_TEMPFAIL || a == ACT_ACCEPT ||
+	    a == ACT_DISCARD)
+		return a;
+	return ACT_TEMPFAIL;
+}
+
 /* Internal trouble outside the engine (no conn, no spool...). */
 static sfsistat
 mlfi_internal(SMFICTX *ctx, const struct config *cfg, const char *what)
 {
 	struct stage_decision d = { 0 };
-	enum action a = cfg ? cfg->on_internal_error : ACT_TEMPFAIL;
 
+	d.action = mlfi_internal_action(cfg);
 	log_msg(LOG_ERR, "internal error: %s: taking on_internal_error=%s",
-	    what, action_name(a));
-	if (a == ACT_REJECT || a == ACT_TEMPFAIL || a == ACT_ACCEPT ||
-	    a == ACT_DISCARD)
-		d.action = a;
-	else
-		d.action = ACT_TEMPFAIL;
+	    what, action_name(d.action));
 	if (d.action == ACT_TEMPFAIL && cfg != NULL) {
 		d.reply = cfg->tempfail_reply;
 		d.reply.text = xstrdup(cfg->tempfail_reply.text);
@@ -226,22 +236,27 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS |
-	    SMFIF_QUARANTINE;
+	unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
 	unsigned long steps = 0;
 	struct conn *c;
 
 	(void)f2;
 	(void)f3;
-	if ((f0 & want_actions) != want_actions) {
+	/* Without them a forged X-Spam-Status could not be replaced. */
+	if ((f0 & need) != need) {
 		log_msg(LOG_ERR, "the MTA does not offer the actions Warden "
-		    "needs (add/change headers, quarantine): offered 0x%lx", f0);
+		    "needs (add and change headers): offered 0x%lx", f0);
 		return SMFIS_REJECT;
 	}
 	/* Skip the steps Warden never uses; no reply needed per header. */
 	steps |= f1 & (SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_SKIP |
 	    SMFIP_NR_HDR);
-	*pf0 = want_actions;
+	/*
+	 * Quarantine when the MTA offers it (Postfix and Sendmail do).
+	 * Without it a quarantine verdict is refused by libmilter, and
+	 * takes on_internal_error (mlfi_apply_verdict).
+	 */
+	*pf0 = need | (f0 & SMFIF_QUARANTINE);
 	*pf1 = steps;
 	*pf2 = 0;
 	*pf3 = 0;
@@ -455,9 +470,10 @@ mlfi_passes_on(enum action a)
 }
 
 /*
- * The verdict cannot be applied as decided: make it a (reject, tempfail
- * or discard, with the configured reply), so that what the MTA is told
- * and the verdict line agree, and say why.
+ * The verdict cannot be applied as decided: make it a (reject or
+ * tempfail with the configured reply, discard, or accept with the
+ * headers the verdict has), so that what the MTA is told and the
+ * verdict line agree, and say why.
  */
 static void
 mlfi_verdict_instead(struct verdict *v, const struct config *cfg,
@@ -504,10 +520,32 @@ mlfi_remove_ours(SMFICTX *ctx, const struct txn *t)
 }
 
 /*
+ * Hold the message.  When the MTA refuses (libmilter does when the MTA
+ * did not offer quarantine; or the connection failed), the verdict
+ * becomes on_internal_error, with its reply: the message is not passed
+ * on as if it had been held, and the verdict line says what was done.
+ */
+static void
+mlfi_quarantine(SMFICTX *ctx, const struct conn *c, const struct txn *t,
+    struct verdict *v)
+{
+	const struct config *cfg = c->snap->cfg;
+	enum action a = mlfi_internal_action(cfg);
+
+	if (smfi_quarantine(ctx, v->quarantine_reason) == MI_SUCCESS)
+		return;
+	log_msg(LOG_ERR, "%s: the MTA refused to quarantine the message%s: "
+	    "taking on_internal_error=%s", t->queue_id,
+	    (c->mta_actions & SMFIF_QUARANTINE) ? "" :
+	    " (it did not offer quarantine)", action_name(a));
+	mlfi_verdict_instead(v, cfg, a, "quarantine refused by the MTA");
+}
+
+/*
  * Apply the end-of-message verdict.  A verdict that would pass on a
  * header of ours the sender set (one that could not be counted, or that
- * the MTA would not remove) is changed into a refusal first: v then says
- * what was done, for the verdict line.
+ * the MTA would not remove), or a quarantine the MTA refuses, is changed
+ * first: v then says what was done, for the verdict line.
  */
 static sfsistat
 mlfi_apply_verdict(SMFICTX *ctx, const struct conn *c, struct txn *t,
@@ -519,6 +557,9 @@ mlfi_apply_verdict(SMFICTX *ctx, const struct conn *c, struct txn *t,
 	if (t->ours_lost && mlfi_passes_on(v->action))
 		mlfi_verdict_instead(v, cfg, t->ours_refuse, "more "
 		    "X-Spam-*/X-Virus-* header names than can be removed");
+	/* Before any header change, which a refusal would make moot. */
+	if (v->action == ACT_QUARANTINE)
+		mlfi_quarantine(ctx, c, t, v);
 	if (mlfi_passes_on(v->action) && mlfi_remove_ours(ctx, t) < 0)
 		mlfi_verdict_instead(v, cfg, t->ours_refuse, "a header "
 		    "X-Spam-*/X-Virus-* could not be removed");
@@ -541,12 +582,6 @@ mlfi_apply_verdict(SMFICTX *ctx, const struct conn *c, struct txn *t,
 	if (v->new_subject != NULL &&
 	    smfi_chgheader(ctx, "Subject", 1, v->new_subject) != MI_SUCCESS)
 		log_msg(LOG_WARNING, "%s: cannot tag the Subject", t->queue_id);
-	if (v->action == ACT_QUARANTINE &&
-	    smfi_quarantine(ctx, v->quarantine_reason) != MI_SUCCESS) {
-		log_msg(LOG_ERR, "%s: the MTA refused to quarantine the message",
-		    t->queue_id);
-		return mlfi_internal(ctx, NULL, "quarantine refused");
-	}
 	return SMFIS_ACCEPT;
 }
 
