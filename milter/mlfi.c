@@ -859,7 +859,7 @@ mlfi_run(const char *config_path, bool foreground)
 	char *pid_file = xstrdup(cfg->pid_file);
 	const char *path = NULL;
 	mode_t old_umask;
-	int rc = 0;
+	int rc = 0, err;
 
 	reload_path = config_path;
 	if (root && !cfg->run_as_root && mlfi_lookup_ids(cfg, &uid, &gid) < 0) {
@@ -954,7 +954,15 @@ mlfi_run(const char *config_path, bool foreground)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	signal(SIGPIPE, SIG_IGN);
-	pthread_create(&sigthr, NULL, mlfi_signal_thread, &set);
+	/* Without it SIGUSR1, blocked everywhere, would never reload. */
+	if ((err = pthread_create(&sigthr, NULL, mlfi_signal_thread,
+	    &set)) != 0) {
+		log_msg(LOG_ERR, "cannot start the reload thread: %s",
+		    strerror(err));
+		snapshot_release(snap);
+		rc = 2;
+		goto stop;
+	}
 	pthread_detach(sigthr);
 
 	log_msg(LOG_INFO, "Warden %s ready on %s", PACKAGE_VERSION, sock);
@@ -967,10 +975,12 @@ mlfi_run(const char *config_path, bool foreground)
 		bool done = false;
 		unsigned long trimmed = 0;
 
-		if (pthread_create(&mthr, NULL, mlfi_main_thread, NULL) != 0) {
-			log_msg(LOG_ERR, "cannot start the milter thread");
+		if ((err = pthread_create(&mthr, NULL, mlfi_main_thread,
+		    NULL)) != 0) {
+			log_msg(LOG_ERR, "cannot start the milter thread: %s",
+			    strerror(err));
 			rc = 2;
-			goto done;
+			goto stop;
 		}
 		/*
 		 * Linux hands a signal sent to the process to its main
@@ -1010,6 +1020,7 @@ mlfi_run(const char *config_path, bool foreground)
 		if (milter_rc != MI_SUCCESS)
 			rc = 1;
 	}
+stop:
 	if (path != NULL)
 		unlink(path);
 	if (pid_file[0] != '\0')
