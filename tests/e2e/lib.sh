@@ -33,11 +33,16 @@
 # directory is removed afterwards unless E2E_KEEP=1; on failure the tails of
 # the logs go to stdout first, so they end up in the test's .log file.
 #
+# Warden is started, reloaded and stopped with tests/daemon.sh (its
+# daemon_* functions are there for the tests too).
+#
 # Needs: root, Postfix (postfix, postconf, postqueue, postsuper), swaks and
 # python3 (the sink).  Without them a test exits 77 (skipped) and says why.
 
 E2E_SRC=$(cd "$(dirname "$0")" && pwd)
 E2E_TOP_SRC=$(cd "$E2E_SRC/../.." && pwd)
+# shellcheck source=tests/daemon.sh
+. "$E2E_TOP_SRC/tests/daemon.sh"
 E2E_FAILED=0
 E2E_CHECKS=0
 E2E_PIDS=
@@ -205,8 +210,7 @@ e2e_init() {
 	E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/warden-e2e-$E2E_NAME.XXXXXX") ||
 	    e2e_bail "mktemp failed"
 	chmod 755 "$E2E_DIR"	# Postfix's smtpd (user postfix) reaches the socket
-	trap e2e_cleanup EXIT
-	trap 'exit 1' HUP INT TERM
+	daemon_trap e2e_cleanup 1
 	mkdir -p "$E2E_DIR/pf" "$E2E_DIR/queue" "$E2E_DIR/data" "$E2E_DIR/w/spool" \
 	    "$E2E_DIR/w/db" "$E2E_DIR/sink" "$E2E_DIR/out" || e2e_bail "mkdir"
 	chmod 755 "$E2E_DIR/w"
@@ -393,68 +397,40 @@ e2e_start_sink() {
 }
 
 # e2e_start_warden: start Warden in the foreground (logging to its file)
-# and wait until its socket is there.
+# and wait until it is ready (daemon_start shows the end of its log when
+# it is not).
 e2e_start_warden() {
-	"$WARDEN" milter -c "$E2E_WCONF" -f >>"$E2E_WLOG" 2>&1 &
-	E2E_WARDEN_PID=$!
-	_i=0
-	while [ $_i -lt 300 ]; do
-		if ! kill -0 "$E2E_WARDEN_PID" 2>/dev/null; then
-			E2E_WARDEN_PID=
-			tail -20 "$E2E_WLOG"
-			e2e_bail "warden exited at start (log above)"
-		fi
-		[ -S "$E2E_SOCK" ] && grep -q "ready on" "$E2E_WLOG" && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	e2e_bail "warden did not open $E2E_SOCK within 30 s"
+	if ! daemon_start "$E2E_WCONF" "$E2E_WLOG"; then
+		E2E_WARDEN_PID=
+		e2e_bail "warden did not start: $DAEMON_ERROR (log above)"
+	fi
+	E2E_WARDEN_PID=$DAEMON_PID
 }
 
 # e2e_stop_warden: SIGTERM, wait for it (shutdown_timeout is 5 s here).
 e2e_stop_warden() {
 	[ -n "$E2E_WARDEN_PID" ] || return 0
-	kill -TERM "$E2E_WARDEN_PID" 2>/dev/null
-	_i=0
-	while kill -0 "$E2E_WARDEN_PID" 2>/dev/null && [ $_i -lt 100 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	if kill -0 "$E2E_WARDEN_PID" 2>/dev/null; then
-		e2e_notok "warden $E2E_WARDEN_PID stops within 10 s of SIGTERM" \
-		    "(shutdown_timeout = 5s): sent SIGKILL"
-		kill -KILL "$E2E_WARDEN_PID" 2>/dev/null
-	fi
-	wait "$E2E_WARDEN_PID" 2>/dev/null
-	_st=$?
+	daemon_stop -t 10 "$E2E_WARDEN_PID"
+	[ $? = 2 ] &&
+	    e2e_notok "warden $E2E_WARDEN_PID stops within 10 s of SIGTERM" \
+		"(shutdown_timeout = 5s): sent SIGKILL"
 	E2E_WARDEN_PID=
 	# A crash, or a sanitizer report (ASan/UBSan/LSan builds), fails the test.
-	[ $_st = 0 ] || e2e_notok "warden exited with status $_st after SIGTERM"
-	if grep -Eq 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$E2E_WLOG"; then
+	[ "$DAEMON_STATUS" = 0 ] ||
+	    e2e_notok "warden exited with status $DAEMON_STATUS after SIGTERM"
+	if daemon_sanitizer_report "$E2E_WLOG"; then
 		e2e_notok "warden's log has a sanitizer report:"
-		grep -E -A30 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$E2E_WLOG" |
+		grep -E -A30 'Sanitizer|runtime error:' "$E2E_WLOG" |
 		    head -60 | sed 's/^/#   /'
 	fi
 	return 0
 }
 
 # e2e_reload_warden: SIGUSR1, then wait for the log to say the new
-# configuration is installed (returns 1 if it says the reload failed).
+# configuration is installed (returns non-zero if it says the reload
+# failed, or nothing within 30 s).
 e2e_reload_warden() {
-	_n=$(grep -c "reload: configuration .* installed\|reload failed" "$E2E_WLOG")
-	kill -USR1 "$E2E_WARDEN_PID"
-	_i=0
-	while [ $_i -lt 300 ]; do
-		_m=$(grep -c "reload: configuration .* installed\|reload failed" "$E2E_WLOG")
-		if [ "$_m" -gt "$_n" ]; then
-			grep "reload: configuration .* installed\|reload failed" \
-			    "$E2E_WLOG" | tail -1 | grep -q installed
-			return
-		fi
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
+	daemon_reload -t 30
 }
 
 e2e_postfix() {
@@ -510,9 +486,9 @@ e2e_start() {
 
 e2e_cleanup() {
 	_rc=$?
-	trap - EXIT
 	e2e_stop_postfix
 	e2e_stop_warden
+	daemon_cleanup
 	for _p in $E2E_PIDS; do
 		kill "$_p" 2>/dev/null
 		wait "$_p" 2>/dev/null

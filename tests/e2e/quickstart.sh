@@ -63,7 +63,7 @@ Ctrl-C stops Warden and this Postfix instance.
 MSG
 tail -n 0 -f "$E2E_WLOG" &
 E2E_PIDS="$E2E_PIDS $!"
-while kill -0 "$E2E_WARDEN_PID" 2>/dev/null; do
+while daemon_alive "$E2E_WARDEN_PID"; do
 	sleep 1
 done
 echo "quickstart: Warden stopped; shutting down" >&2
