@@ -2,9 +2,13 @@
  * fuzz_message -- the whole pipeline on one stored message, as
  * "warden scan" runs it: header split, every stage, the MIME walk, text
  * preparation, every rule kind (the shipped rules plus fuzz.rules, which
- * has at least one rule of each kind), meta rules and the verdict.  Every
- * message is judged twice, with the regex prefilter and without it: the
- * hits must be the same (the prefilter may only save work).
+ * has at least one rule of each kind), every eval: test and pseudo-header
+ * (eval_head.cf and eval_mime.cf, made by gen_eval_rules.py: the relay
+ * chain, dates, the MIME, body and HTML tests, FreeMail), meta rules and
+ * the verdict.  Every rule of those files must load: a rule skipped or
+ * warned about would silently leave its code unfuzzed.  Every message is
+ * judged twice, with the regex prefilter and without it: the hits must be
+ * the same (the prefilter may only save work).
  */
 #include "autoconfig.h"
 
@@ -16,6 +20,7 @@
 #include "fuzz.h"
 #include "log.h"
 #include "msgfile.h"
+#include "rules_int.h"
 #include "snapshot.h"
 
 static struct snapshot *snap, *snap_off;
@@ -33,16 +38,23 @@ build(bool prefilter)
 		abort();
 	fprintf(fp, "spool_directory = /tmp\nclamav = off\n"
 	    "spool_memory_limit = 64k\nsubject_tag = [SPAM]\n"
-	    "rules = %s/rules/*.rules %s/tests/fuzz/fuzz.rules\n"
+	    "rules = %s/rules/*.rules %s/tests/fuzz/fuzz.rules "
+	    "%s/tests/fuzz/eval_head.cf %s/tests/fuzz/eval_mime.cf\n"
 	    "regex_prefilter = %s\nregex_prefilter_cache =\n",
-	    fuzz_srcdir(), fuzz_srcdir(), prefilter ? "yes" : "no");
+	    fuzz_srcdir(), fuzz_srcdir(), fuzz_srcdir(), fuzz_srcdir(),
+	    prefilter ? "yes" : "no");
 	fclose(fp);
 	diag_init(&d);
 	s = snapshot_build(conf, NULL, &d);
 	unlink(conf);
-	if (s == NULL) {
+	if (s == NULL || d.warnings.n > 0 || s->rules->nskips > 0) {
 		for (size_t i = 0; i < d.errors.n; i++)
 			fprintf(stderr, "%s\n", d.errors.v[i]);
+		for (size_t i = 0; i < d.warnings.n; i++)
+			fprintf(stderr, "%s\n", d.warnings.v[i]);
+		for (size_t i = 0; s != NULL && i < s->rules->nskips; i++)
+			fprintf(stderr, "fuzz_message: skipped %u %s\n",
+			    s->rules->skips[i].n, s->rules->skips[i].what);
 		abort();
 	}
 	diag_free(&d);
