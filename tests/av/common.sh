@@ -15,14 +15,18 @@ WARDEN=$BUILD/warden
 TESTFILES=${WARDEN_CLAMAV_TESTFILES:-/usr/share/clamav-testfiles}
 EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 
+# shellcheck source=tests/daemon.sh
+. "$srcdir/tests/daemon.sh"
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/warden-av-test.XXXXXX")
 CLEANUP=""
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
+	daemon_cleanup
 	eval "$CLEANUP"
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+daemon_trap cleanup 1
 
 fail=0
 pass() { echo "ok: $*"; }

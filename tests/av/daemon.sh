@@ -28,9 +28,9 @@ send() {
 }
 
 # start NAME INTERVAL: a daemon with its own socket and database
-# directory $T/NAME.db; sets D.  Both daemons are stopped at the end
-# (Warden takes a few seconds to wind down, so they run side by side).
-pids=
+# directory $T/NAME.db, started as a site starts it (it forks); sets D
+# and wpid.  Both daemons are stopped at the end (Warden takes a few
+# seconds to wind down, so they run side by side).
 start() {
 	D=$1
 	mkdir -p "$T/$D.spool"
@@ -44,33 +44,15 @@ clamav_database = $T/$D.db
 clamav_check_interval = $2
 EOT
 	[ "$(id -u)" = 0 ] && echo "run_as_root = yes" >> "$T/$D.conf"
-	"$WARDEN" milter -c "$T/$D.conf" > "$T/$D.out" 2>&1 ||
-	    { bad "warden milter did not start"; cat "$T/$D.out"; exit 1; }
-	i=0
-	until [ -S "$T/$D.sock" ] && [ -s "$T/$D.pid" ]; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && { bad "no socket after 30 s"; exit 1; }
-		sleep 0.1
-	done
-	wpid=$(cat "$T/$D.pid")
-	pids="$pids $wpid"
-	CLEANUP="kill $pids 2> /dev/null"
+	daemon_start -b "$T/$D.conf" "$T/$D.out" ||
+	    { bad "warden milter did not start: $DAEMON_ERROR"; exit 1; }
+	wpid=$DAEMON_PID
 }
 
 stop_all() {
-	kill $pids 2> /dev/null
-	i=0
-	while [ $i -lt 150 ]; do
-		alive=
-		for p in $pids; do
-			kill -0 "$p" 2> /dev/null && alive=1
-		done
-		[ -z "$alive" ] && break
-		i=$((i + 1))
-		sleep 0.1
-	done
-	[ -n "$alive" ] && bad "a daemon did not stop within 15 s"
-	CLEANUP=
+	# shellcheck disable=SC2086 # a list of pids
+	daemon_stop -t 15 $DAEMON_PIDS ||
+	    bad "a daemon did not stop within 15 s: $DAEMON_ERROR"
 }
 
 # stream SECONDS: clam.eml and clean.eml in turn until clam.eml is

@@ -35,15 +35,8 @@ clamav_check_interval = 0
 clamav_max_recursion = 18
 EOT
 [ "$(id -u)" = 0 ] && echo "run_as_root = yes" >> "$T/w.conf"
-"$WARDEN" milter -c "$T/w.conf" -f > "$T/w.log" 2>&1 &
-wpid=$!
-CLEANUP="kill $wpid 2> /dev/null"
-i=0
-until [ -S "$T/w.sock" ]; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && { bad "no socket after 30 s"; cat "$T/w.log"; exit 1; }
-	sleep 0.1
-done
+daemon_start "$T/w.conf" "$T/w.log" ||
+    { bad "warden milter did not start: $DAEMON_ERROR"; exit 1; }
 
 # count JSON KEY
 count() { printf '%s\n' "$1" | sed -n "s/.*\"$2\":\\([0-9]*\\).*/\\1/p"; }
@@ -73,10 +66,8 @@ for kind in bad good; do
 	fi
 done
 
-kill "$wpid"
-wait "$wpid" 2> /dev/null
-CLEANUP=""
-if grep -q "Sanitizer\|runtime error" "$T/w.log"; then
+daemon_stop || bad "$DAEMON_ERROR"
+if daemon_sanitizer_report "$T/w.log"; then
 	bad "sanitizer report:"
 	cat "$T/w.log"
 fi
