@@ -21,13 +21,15 @@ import re
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
 warden, wdload, srcdir = sys.argv[1:4]
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(srcdir, "tests"))
+import daemon  # noqa: E402
 small = "--small" in sys.argv
 # Bounds per message: (seconds, peak resident MB) for "warden scan" in a
 # plain build; the time bound also holds for the milter.  The times leave
@@ -146,14 +148,13 @@ try:
 
     # The milter: one daemon for every message.
     logpath = os.path.join(tmp, "warden.log")
-    log = open(logpath, "w")
-    d = subprocess.Popen([warden, "milter", "-c", conf, "-f"], stderr=log)
-    for _ in range(100):
-        if os.path.exists(sock):
-            break
-        time.sleep(0.05)
     mrows = {}
-    for name in sorted(os.listdir(msgdir)):
+    try:
+        d = daemon.start(conf, logpath, warden)
+    except daemon.DaemonError as e:
+        d = None
+        failures.append(f"milter: {e}")
+    for name in (sorted(os.listdir(msgdir)) if d else []):
         t0 = time.monotonic()
         logpos = os.path.getsize(logpath)
         r = subprocess.run([wdload, "-s", f"unix:{sock}", "-c", "1", "-n", "1", "-j",
@@ -188,30 +189,24 @@ try:
             failures.append(f"milter {name}: limit {ml}, expected "
                             f"{LIMITS[base] or 'none'}")
         mrows[name] = (v, ml, elapsed)
-        if d.poll() is not None:
+        if not d.alive():
             failures.append(f"milter: the daemon died on {name}")
             break
-    hwm = 0.0
-    try:
-        with open(f"/proc/{d.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    hwm = int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    if d.poll() is None:
-        d.send_signal(signal.SIGTERM)
-        d.wait(timeout=60)
-    log.close()
+    hwm = d.mem_kb("VmHWM") / 1024.0 if d else 0.0
+    if d:
+        status = d.stop(60)
+        if d.killed:
+            failures.append("milter: the daemon did not stop within 60 s of SIGTERM")
+        elif status != 0:
+            failures.append(f"milter: the daemon exited with status {status} after SIGTERM")
     if hwm > MEM_MB:
         failures.append(f"milter: peak resident memory {hwm:.0f} MB > {MEM_MB:.0f} MB")
     left = os.listdir(spool)
     if left:
         failures.append(f"spool directory not empty: {left}")
-    with open(os.path.join(tmp, "warden.log")) as f:
-        text = f.read()
-        if "Sanitizer" in text or "runtime error" in text:
-            failures.append("sanitizer report from the daemon:\n" + text[-3000:])
+    if daemon.sanitizer_report(logpath):
+        with open(logpath, errors="replace") as f:
+            failures.append("sanitizer report from the daemon:\n" + f.read()[-3000:])
 
     print(f"{'message':28} {'scan':>8} {'limit':>17} {'time s':>7} {'peak MB':>8}"
           f" {'milter':>8} {'limit':>17} {'time s':>7} {'bound s':>7} {'bound MB':>8}")
