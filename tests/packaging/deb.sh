@@ -20,6 +20,8 @@
 # missing: apt-get install debhelper dpkg-dev lintian).
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/daemon.sh
+. "$top/tests/daemon.sh"
 start=$(date +%s)
 pass=0
 fail=0
@@ -60,9 +62,9 @@ had_user=no
 getent passwd warden >/dev/null && had_user=yes
 had_group=no
 getent group warden >/dev/null && had_group=yes
-smoke_pid=
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
-	[ -n "$smoke_pid" ] && kill "$smoke_pid" 2>/dev/null
+	daemon_cleanup
 	if dpkg-query -W -f='${Status}' warden 2>/dev/null |
 	    grep -q -e ' installed$' -e ' config-files$'; then
 		apt-get purge -y -qq warden >/dev/null 2>&1
@@ -79,8 +81,7 @@ cleanup() {
 		rm -rf "$work"
 	fi
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+daemon_trap cleanup 1
 
 # --- The copy ------------------------------------------------------------
 mkdir "$src"
@@ -207,44 +208,33 @@ elif ! command -v setpriv >/dev/null 2>&1; then
 	echo "note: setpriv missing; the daemon smoke test is skipped"
 else
 	install -d -o warden -g warden -m 0750 /run/warden
-	setpriv --reuid=warden --regid=warden --init-groups \
-	    /usr/sbin/warden milter -f -c /etc/warden/warden.conf \
-	    >"$work/milter.log" 2>&1 &
-	smoke_pid=$!
-	i=0
-	while [ ! -S /run/warden/warden.sock ] && [ $i -lt 600 ] &&
-	    kill -0 "$smoke_pid" 2>/dev/null; do
-		sleep 0.5
-		i=$((i + 1))
-	done
-	sock=$(stat -c '%U:%G %a' /run/warden/warden.sock 2>/dev/null)
-	if [ "$sock" = "warden:warden 660" ]; then
-		ok "warden milter as user warden: socket /run/warden/warden.sock warden:warden 0660"
+	# tests/daemon.sh runs "$WARDEN milter -f -c CONF": here setpriv,
+	# which execs the installed daemon as user warden (same pid).
+	printf '#!/bin/sh\nexec setpriv --reuid=warden --regid=warden --init-groups /usr/sbin/warden "$@"\n' \
+	    >"$work/warden-as-warden"
+	chmod 755 "$work/warden-as-warden"
+	WARDEN=$work/warden-as-warden
+	if daemon_start -t 300 /etc/warden/warden.conf "$work/milter.log"; then
+		sock=$(stat -c '%U:%G %a' /run/warden/warden.sock 2>/dev/null)
+		if [ "$sock" = "warden:warden 660" ]; then
+			ok "warden milter as user warden: socket /run/warden/warden.sock warden:warden 0660"
+		else
+			no "warden milter: socket is \"$sock\""
+		fi
+		if daemon_reload -t 30; then
+			ok "SIGUSR1 reloads"
+		else
+			no "SIGUSR1 did not reload: $DAEMON_ERROR"
+		fi
+		daemon_stop -t 40
+		case $? in
+		0) ok "SIGTERM stops it (exit 0)" ;;
+		1) no "warden milter exited non-zero: $DAEMON_ERROR" ;;
+		*) no "warden milter did not stop on SIGTERM: $DAEMON_ERROR" ;;
+		esac
 	else
-		no "warden milter: socket is \"$sock\""
+		no "warden milter as user warden: $DAEMON_ERROR"
 	fi
-	kill -USR1 "$smoke_pid" 2>/dev/null
-	sleep 2
-	if kill -0 "$smoke_pid" 2>/dev/null && grep -q 'reload' "$work/milter.log"; then
-		ok "SIGUSR1 reloads"
-	else
-		no "SIGUSR1 did not reload"
-	fi
-	kill -TERM "$smoke_pid" 2>/dev/null
-	i=0
-	while kill -0 "$smoke_pid" 2>/dev/null && [ $i -lt 80 ]; do
-		sleep 0.5
-		i=$((i + 1))
-	done
-	if kill -0 "$smoke_pid" 2>/dev/null; then
-		no "warden milter did not stop on SIGTERM"
-		kill -KILL "$smoke_pid" 2>/dev/null
-	elif wait "$smoke_pid"; then
-		ok "SIGTERM stops it (exit 0)"
-	else
-		no "warden milter exited non-zero"
-	fi
-	smoke_pid=
 	sed 's/^/    /' "$work/milter.log"
 	rm -rf /run/warden
 fi
