@@ -34,6 +34,9 @@ W.check(string.find(log, "cannot start the reload thread", 1, true),
     "the log does not say why Warden stopped")
 W.check(not string.find(log, " ready on ", 1, true),
     "Warden said it was ready")
+W.check(not string.find(log, "Sanitizer", 1, true) and
+    not string.find(log, "runtime error", 1, true),
+    "sanitizer report in the second Warden's log")
 W.check(not W.run("ls " .. dir):find("w.sock", 1, true),
     "the socket is left behind")
 W.check(not W.run("ls " .. dir):find("w.pid", 1, true),
