@@ -22,7 +22,8 @@
  * text counts as obfuscated when it starts with a letter or digit right
  * after a piece of text that ended with one.  The regular expressions
  * HTML.pm uses are transcribed as small scanners, except the font-face
- * check, which is compiled once with PCRE2.
+ * check, a built-in regex of rx.c (compiled once, run under the PCRE2
+ * limits of the message being judged).
  *
  * Bounds: the output text is at most twice the input plus a little;
  * the text-style stack keeps MAX_STYLE entries (deeper nesting is
@@ -35,17 +36,15 @@
 #include "autoconfig.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include "html.h"
+#include "rx.h"
+#include "util.h"
 
 #define MAX_STYLE	65536
 #define MAX_NAME	128	/* bytes of a tag or attribute name kept */
@@ -1166,36 +1165,27 @@ html_uri(struct an *a, const char *tag, const struct attrs *at)
 	/* meta refresh URIs carry no result HTMLEval reads. */
 }
 
-/* HTML.pm's font face check. */
-static pcre2_code *face_rx;
-static pthread_once_t face_once = PTHREAD_ONCE_INIT;
-
-static void
-face_init(void)
-{
-	int err;
-	PCRE2_SIZE off;
-
-	face_rx = pcre2_compile((PCRE2_SPTR)
-	    "^\\s*[\"'.]?[a-z ][a-z -]*[a-z]\\d?[\"']?"
+/*
+ * HTML.pm's font face check, the one built-in regex here (rx.h): it
+ * runs under the limits of the message being judged, and a face that
+ * reaches them is as bad as one that does not match.
+ */
+static const struct rx_builtin face_src[] = {
+	{ "font face", "^\\s*[\"'.]?[a-z ][a-z -]*[a-z]\\d?[\"']?"
 	    "(?:,\\s*[\"']?[a-z][a-z -]*[a-z]\\d?[\"']?)*;?$",
-	    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &err, &off, NULL);
-}
+	    PCRE2_CASELESS },
+};
+static pcre2_code *face_code[ARRAY_LEN(face_src)];
+const struct rx_set html_rx = { "html", face_src, ARRAY_LEN(face_src),
+	face_code };
 
 static bool
 face_bad(const char *face)
 {
-	pcre2_match_data *md;
-	int rc;
+	const pcre2_code *re = rx_builtin(&html_rx, 0);
 
-	pthread_once(&face_once, face_init);
-	if (face_rx == NULL)
-		return false;
-	md = pcre2_match_data_create_from_pattern(face_rx, NULL);
-	rc = pcre2_match(face_rx, (PCRE2_SPTR)face, strlen(face), 0, 0, md,
-	    NULL);
-	pcre2_match_data_free(md);
-	return rc < 0;
+	return re != NULL && rx_search(re, face_src[0].name, face,
+	    strlen(face), 0, 0, NULL, 0) <= 0;
 }
 
 /* /^(\d+)(\%)?$/ ("$" also before a final newline) */

@@ -24,15 +24,12 @@
 #include <sys/socket.h>
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include "relays.h"
+#include "rx.h"
 #include "util.h"
 
 #define MAX_RELAYS 64
@@ -56,47 +53,32 @@
 	"(?:" H4 ":){5}(?::" H4 "){1,2}|(?:" H4 ":){6}:" H4 "|::)" \
 	"(?![a-f0-9:]))"
 
-static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
-static pcre2_code *rx_ip;	/* IP_ADDRESS, anywhere */
-static pcre2_code *rx_orig;	/* the synthetic Received line */
+/* The built-in regexes (rx.h): compiled once for the process. */
+enum { RX_IP, RX_ORIG, NRX };
 
-/* A built-in regex; NULL (it then never matches) only without memory. */
-static pcre2_code *
-rx_compile(const char *pat)
-{
-	int err;
-	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-	    0, &err, &off, NULL);
+static const struct rx_builtin rx_src[NRX] = {
+	/* IP_ADDRESS, anywhere */
+	[RX_IP] = { "IP_ADDRESS", IP_ADDRESS, 0 },
+	/* the synthetic Received line */
+	[RX_ORIG] = { "X-Originating-IP line",
+	    "^from X-Originating-IP: (" IP_ADDRESS ")$", 0 },
+};
+static pcre2_code *rx_code[NRX];
+const struct rx_set relays_rx = { "relays", rx_src, NRX, rx_code };
 
-	if (re != NULL)
-		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-	return re;
-}
-
-static void
-rx_init(void)
-{
-	rx_ip = rx_compile(IP_ADDRESS);
-	rx_orig = rx_compile("^from X-Originating-IP: (" IP_ADDRESS ")$");
-}
-
-/* Capture group g of re in s[0..n) as a new string; NULL: no match. */
+/*
+ * Capture group g (0 or 1) of built-in regex id in s[0..n) as a new
+ * string; NULL: no match (a PCRE2 limit included: rx.c reports it).
+ */
 static char *
-rx_capture(const pcre2_code *re, const char *s, size_t n, int g)
+rx_capture(int id, const char *s, size_t n, int g)
 {
-	pcre2_match_data *md;
-	char *r = NULL;
+	size_t ov[4];
 
-	if (re == NULL || (md = pcre2_match_data_create(2, NULL)) == NULL)
+	if (rx_search(rx_builtin(&relays_rx, id), rx_src[id].name, s, n, 0, 0,
+	    ov, 2) <= 0 || ov[2 * g] == (size_t)-1)
 		return NULL;
-	if (pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL) > g) {
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-
-		r = xstrndup(s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
-	}
-	pcre2_match_data_free(md);
-	return r;
+	return xstrndup(s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
 }
 
 static const char *const private_blocks[] = {
@@ -313,8 +295,7 @@ relays_originating_line(const char *value)
 
 	if (value == NULL)
 		return NULL;
-	pthread_once(&rx_once, rx_init);
-	ip = rx_capture(rx_ip, value, strnlen(value, MAX_ORIG_SCAN), 0);
+	ip = rx_capture(RX_IP, value, strnlen(value, MAX_ORIG_SCAN), 0);
 	if (ip == NULL)
 		return NULL;
 	line = xasprintf("from X-Originating-IP: %s", ip);
@@ -335,8 +316,7 @@ originating_form(const char *s, struct relay *r)
 
 	if (strncmp(s, "from X-Originating-IP: ", 23) != 0)
 		return false;
-	pthread_once(&rx_once, rx_init);
-	if ((ip = rx_capture(rx_orig, s, strlen(s), 1)) == NULL)
+	if ((ip = rx_capture(RX_ORIG, s, strlen(s), 1)) == NULL)
 		return false;
 	if (strncasecmp(ip, "IPv6:", 5) == 0)
 		memmove(ip, ip + 5, strlen(ip + 5) + 1);

@@ -20,6 +20,11 @@
  *
  * Ownership: struct relays owns every string in it; relays_free() frees
  * them.  Inputs are borrowed for the call only.
+ *
+ * Regexes (finding an address in a field, the synthetic line) run
+ * through rx.c: called from rules_run(), under the message's PCRE2
+ * limits, a limit reached recorded in its results and counted as no
+ * address.  Safe to call from any number of threads.
  */
 #ifndef WARDEN_RELAYS_H
 #define WARDEN_RELAYS_H

@@ -6,10 +6,17 @@
  * Ownership: rules_load() returns a ruleset the caller frees with
  * rules_free(); it is then only read, by any number of threads at once.
  * rules_run() borrows everything in struct rules_input; all per-message
- * state (PCRE2 match data and match context, decoded headers, the MIME
- * text, meta values) lives for the one call and is freed before it
- * returns.  Hits go into the caller's results with their name, kind and
- * description borrowed from the ruleset, which outlives every message.
+ * state (decoded headers, the MIME text, meta values) lives for the one
+ * call and is freed before it returns.  Hits go into the caller's
+ * results with their name, kind and description borrowed from the
+ * ruleset, which outlives every message.
+ *
+ * Regexes: every match made for one call -- by the rules, or by what
+ * they read (eval: tests and their arguments, the relay chain, the HTML
+ * analysis) -- runs through rx.c inside the call's scope: under the
+ * ruleset's PCRE2 limits (the configuration's), with the thread's match
+ * state, a limit reached recorded in the caller's results as
+ * limit=pcre2 and logged once.
  */
 #include "autoconfig.h"
 
@@ -26,6 +33,7 @@
 #include "mime.h"
 #include "relays.h"
 #include "rules_int.h"
+#include "rx.h"
 
 #define MAX_HITS_MULTIPLE 1000	/* bound on hits counted per rule */
 #define MAX_SPLIT_HEADERS 1000
@@ -50,8 +58,8 @@ rules_new(const struct config *cfg)
 	rs->byname = g_hash_table_new(g_str_hash, g_str_equal);
 	rs->skipnames = g_hash_table_new_full(g_str_hash, g_str_equal, free,
 	    NULL);
-	rs->match_limit = 100000;
-	rs->depth_limit = 10000;
+	rs->match_limit = RX_MATCH_LIMIT;
+	rs->depth_limit = RX_DEPTH_LIMIT;
 	if (cfg != NULL) {
 		if (cfg->pcre2_match_limit > 0)
 			rs->match_limit = cfg->pcre2_match_limit > UINT32_MAX ?
@@ -73,11 +81,27 @@ has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+/*
+ * The built-in regexes compile (once for the process): without them
+ * nothing is judged as it should be, so every start, reload and lint
+ * that loads rules stops here.
+ */
+static void
+builtin_check(struct diag *d)
+{
+	char err[512];
+
+	if (rx_builtin_init(err, sizeof(err)) > 0)
+		diag_error(d, NULL, 0, "%s", err);
+}
+
 struct ruleset *
 rules_load(const struct config *cfg, struct diag *d)
 {
 	struct ruleset *rs = rules_new(cfg);
 	size_t before = diag_nerrors(d);
+
+	builtin_check(d);
 
 	for (size_t i = 0; cfg != NULL && i < cfg->rules.n; i++) {
 		const char *pat = cfg->rules.v[i];
@@ -115,6 +139,7 @@ rules_load_text(const struct config *cfg, const char *name, const char *text,
 	struct ruleset *rs = rules_new(cfg);
 	size_t before = diag_nerrors(d);
 
+	builtin_check(d);
 	rules_parse_text(rs, name, text, 0, d);
 	rules_finish(rs, d);
 	if (diag_nerrors(d) > before) {
@@ -228,11 +253,13 @@ rules_summary(const struct ruleset *rs, struct diag *d)
 
 /* ---- Matching ---- */
 
+/*
+ * One call of rules_run(): the rx.c scope its regexes run in (the
+ * ruleset's limits, the caller's results; sc.rule follows the rule
+ * being run, for the log line).
+ */
 struct mctx {
-	pcre2_match_data *md;
-	pcre2_match_context *mc;
-	bool    limit_logged;
-	struct results *res;	/* where a PCRE2 limit is recorded */
+	struct rx_scope sc;
 };
 
 static bool
@@ -253,39 +280,20 @@ rule_max(const struct rule *r)
 
 /*
  * Count the matches of r in s[0..n), at most max.  The first one is put
- * in *mo and *ml.  A PCRE2 limit counts as no further match and is logged
- * once per call of rules_run().
+ * in *mo and *ml.  A PCRE2 limit counts as no further match; rx.c
+ * records it in the call's results and logs it once per call of
+ * rules_run(), naming the rule of the scope (r).
  */
 static unsigned
 re_count(const struct rule *r, const char *s, size_t n, unsigned max,
-    struct mctx *m, size_t *mo, size_t *ml)
+    size_t *mo, size_t *ml)
 {
-	PCRE2_SIZE off = 0;
+	size_t off = 0, ov[2];
 	unsigned cnt = 0;
 
 	while (cnt < max && off <= n) {
-		int rc = pcre2_match(r->re, (PCRE2_SPTR)s, n, off, 0, m->md,
-		    m->mc);
-		PCRE2_SIZE *ov;
-
-		if (rc == PCRE2_ERROR_NOMATCH)
+		if (rx_search(r->re, NULL, s, n, off, 0, ov, 1) <= 0)
 			break;
-		if (rc < 0) {
-			if ((rc == PCRE2_ERROR_MATCHLIMIT ||
-			    rc == PCRE2_ERROR_DEPTHLIMIT ||
-			    rc == PCRE2_ERROR_HEAPLIMIT) && m->res != NULL)
-				results_set_limit(m->res, "pcre2");
-			if (!m->limit_logged) {
-				PCRE2_UCHAR msg[128];
-
-				pcre2_get_error_message(rc, msg, sizeof(msg));
-				log_msg(LOG_WARNING, "rule %s: %s; counted as "
-				    "no match", r->name, (const char *)msg);
-				m->limit_logged = true;
-			}
-			break;
-		}
-		ov = pcre2_get_ovector_pointer(m->md);
 		if (cnt == 0) {
 			*mo = ov[0];
 			*ml = ov[1] - ov[0];
@@ -321,11 +329,10 @@ take_hit(const struct rule *r, unsigned count, const char *m, size_t ml,
 
 /* One subject string for rule r. */
 static void
-run_one(const struct rule *r, const char *s, size_t n, struct mctx *m,
-    struct results *res)
+run_one(const struct rule *r, const char *s, size_t n, struct results *res)
 {
 	size_t mo = 0, ml = 0;
-	unsigned c = re_count(r, s, n, rule_max(r), m, &mo, &ml);
+	unsigned c = re_count(r, s, n, rule_max(r), &mo, &ml);
 
 	take_hit(r, c, s + mo, ml, res);
 }
@@ -333,7 +340,7 @@ run_one(const struct rule *r, const char *s, size_t n, struct mctx *m,
 /* Every string of a list for rule r (body lines, URIs, ...). */
 static void
 run_list(const struct rule *r, const struct strlist *l, size_t from,
-    struct mctx *m, struct results *res)
+    struct results *res)
 {
 	unsigned max = rule_max(r), total = 0;
 	const char *first = NULL;
@@ -342,7 +349,7 @@ run_list(const struct rule *r, const struct strlist *l, size_t from,
 	for (size_t i = from; i < l->n && total < max; i++) {
 		size_t mo = 0, ml = 0;
 		unsigned c = re_count(r, l->v[i], strlen(l->v[i]), max - total,
-		    m, &mo, &ml);
+		    &mo, &ml);
 
 		if (c > 0 && first == NULL) {
 			first = l->v[i] + mo;
@@ -767,8 +774,7 @@ hdr_group(const struct rule *r, struct hctx *hc)
 }
 
 static void
-run_header(const struct rule *r, struct hctx *hc, struct mctx *m,
-    struct results *res)
+run_header(const struct rule *r, struct hctx *hc, struct results *res)
 {
 	const struct hgval *g;
 	const char *t;
@@ -796,7 +802,7 @@ run_header(const struct rule *r, struct hctx *hc, struct mctx *m,
 		t = g->v.p;
 		tl = g->v.len;
 	}
-	c = re_count(r, t, tl, rule_max(r), m, &mo, &ml);
+	c = re_count(r, t, tl, rule_max(r), &mo, &ml);
 	if (r->negate) {
 		if (c == 0)
 			take_hit(r, 1, t, tl, res);
@@ -937,8 +943,7 @@ mh_value(const struct rule *r, struct hctx *hc, size_t k, struct buf *out)
  * no value matches.
  */
 static void
-run_mimeheader(const struct rule *r, struct hctx *hc, struct mctx *m,
-    struct results *res)
+run_mimeheader(const struct rule *r, struct hctx *hc, struct results *res)
 {
 	const struct mime_text *mt = hc->mt;
 	unsigned max = r->negate ? 1 : rule_max(r), c;
@@ -963,7 +968,7 @@ run_mimeheader(const struct rule *r, struct hctx *hc, struct mctx *m,
 			buf_free(&v);
 			continue;
 		}
-		c = re_count(r, v.p ? v.p : "", v.len, max, m, &mo, &ml);
+		c = re_count(r, v.p ? v.p : "", v.len, max, &mo, &ml);
 		if (c > 0) {
 			if (!r->negate)
 				take_hit(r, c, v.p + mo, ml, res);
@@ -974,7 +979,7 @@ run_mimeheader(const struct rule *r, struct hctx *hc, struct mctx *m,
 		buf_free(&v);
 	}
 	if (concat) {
-		c = re_count(r, cat.p ? cat.p : "", cat.len, max, m, &mo, &ml);
+		c = re_count(r, cat.p ? cat.p : "", cat.len, max, &mo, &ml);
 		if (c > 0) {
 			if (!r->negate)
 				take_hit(r, c, cat.p + mo, ml, res);
@@ -1326,6 +1331,9 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 		}
 		if (!rule_enabled(r))
 			continue;
+		/* Named in the log line if one of its regexes, or one
+		 * run for what it reads, reaches a PCRE2 limit. */
+		m->sc.rule = r->name;
 		if (r->eval != NULL) {
 			take_hit(r, rules_eval_run(r, &ec), NULL, 0, res);
 			continue;
@@ -1335,29 +1343,29 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 			continue;
 		switch (r->kind) {
 		case RK_HEADER:
-			run_header(r, &hc, m, res);
+			run_header(r, &hc, res);
 			break;
 		case RK_BODY:
 			run_list(r, &mt.body, (r->tflags & TF_NOSUBJECT) ? 1 : 0,
-			    m, res);
+			    res);
 			break;
 		case RK_RAWBODY:
-			run_list(r, &mt.rawbody, 0, m, res);
+			run_list(r, &mt.rawbody, 0, res);
 			break;
 		case RK_URI:
-			run_list(r, hdr_uris(&hc), 0, m, res);
+			run_list(r, hdr_uris(&hc), 0, res);
 			break;
 		case RK_FILENAME:
-			run_list(r, &mt.filenames, 0, m, res);
+			run_list(r, &mt.filenames, 0, res);
 			break;
 		case RK_MIMETYPE:
-			run_list(r, &mt.types, 0, m, res);
+			run_list(r, &mt.types, 0, res);
 			break;
 		case RK_MIMEHEADER:
-			run_mimeheader(r, &hc, m, res);
+			run_mimeheader(r, &hc, res);
 			break;
 		case RK_FULL:
-			run_one(r, msg, msglen, m, res);
+			run_one(r, msg, msglen, res);
 			break;
 		default:
 			break;
@@ -1430,18 +1438,10 @@ rules_run(const struct ruleset *rs, const struct rules_input *in,
 	if (kind != RK_NONE && (subject == NULL || rs->nkind[kind] == 0))
 		return 0;
 
-	memset(&m, 0, sizeof(m));
-	m.res = res;
-	m.md = pcre2_match_data_create(1, NULL);
-	m.mc = pcre2_match_context_create(NULL);
-	if (m.md == NULL || m.mc == NULL) {
-		pcre2_match_data_free(m.md);
-		pcre2_match_context_free(m.mc);
+	if (rx_scope_enter(&m.sc, rs->match_limit, rs->depth_limit, res) < 0) {
 		results_set_error(res, "rules: out of memory for match data");
 		return -1;
 	}
-	pcre2_set_match_limit(m.mc, rs->match_limit);
-	pcre2_set_depth_limit(m.mc, rs->depth_limit);
 
 	if (kind == RK_NONE)
 		run_eom(rs, in, &m, res);
@@ -1451,6 +1451,7 @@ rules_run(const struct ruleset *rs, const struct rules_input *in,
 
 			if (r->kind != kind || !rule_enabled(r))
 				continue;
+			m.sc.rule = r->name;
 			if (kind == RK_CONNECT && r->re == NULL) {
 				const char *ca = in->client_addr ?
 				    in->client_addr : "";
@@ -1458,10 +1459,9 @@ rules_run(const struct ruleset *rs, const struct rules_input *in,
 				if (connect_match(r, in))
 					take_hit(r, 1, ca, strlen(ca), res);
 			} else
-				run_one(r, subject, strlen(subject), &m, res);
+				run_one(r, subject, strlen(subject), res);
 		}
 
-	pcre2_match_data_free(m.md);
-	pcre2_match_context_free(m.mc);
+	rx_scope_leave(&m.sc);
 	return 0;
 }

@@ -15,7 +15,8 @@
  * MAX_HDR bytes, the MIME walk at MAX_PARTS parts and MAX_LINES lines.
  *
  * Ownership: rules_eval_define() stores in the rule a pointer to a
- * static table entry and the arguments it owns (freed with the rule).
+ * static table entry, the arguments and the regexes made of them, which
+ * the rule owns (freed with it).
  * rules_eval_run() reads the message through struct eval_ctx, which it
  * borrows for the one call; per-message state goes in ec->cache, freed
  * by rules_eval_done().
@@ -24,7 +25,6 @@
 
 #include <ctype.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +37,7 @@
 #include "html.h"
 #include "mime.h"
 #include "relays.h"
+#include "rx.h"
 #include "util.h"
 
 #define MAX_ARGS	4
@@ -54,6 +55,8 @@
 
 struct eval_ctx;
 typedef unsigned (*eval_fn)(const struct rule *r, struct eval_ctx *ec);
+/* Compile what the test needs of its na arguments into r->ere. */
+typedef void (*eval_prep)(struct rule *r, int na);
 
 struct eval_def {
 	const char *name;
@@ -61,6 +64,7 @@ struct eval_def {
 	int     minargs, maxargs;
 	unsigned want;		/* MIME_* it needs */
 	eval_fn fn;
+	eval_prep prep;		/* NULL: no regex made of its arguments */
 };
 
 /* ---- Per-message cache ---- */
@@ -158,7 +162,15 @@ cache_get(struct eval_ctx *ec)
 	return c;
 }
 
-/* ---- Regexes used by the tests (compiled once for the process) ---- */
+/*
+ * ---- Regexes used by the tests (compiled once for the process) ----
+ *
+ * The fixed patterns are built-in regexes (rx.h), compiled with the
+ * others at start; those made of a rule's arguments are compiled when
+ * the rule is defined (r->ere).  Every match runs through rx.c under
+ * the limits of the message being judged: a limit reached counts as no
+ * match and is recorded in the results, as for rule regexes.
+ */
 
 enum {
 	RX_AOL_RLY, RX_AOL_VIA, RX_AOL_ID,
@@ -180,117 +192,131 @@ enum {
 	RX_ISO_BAD, RX_ISO_OK, RX_UNICODE_ENT, RX_HDR_FIELD,
 	RX_HDR_FIELD_WS, RX_BOUNDARY, RX_CHARSET, RX_UPPER_B64,
 	RX_JIS, RX_BULK_ENVFROM, RX_EMAIL_WL, RX_RCVD_IGNORE, RX_RCVD_IP,
-	RX_GW05, NRX
+	RX_GW05, RX_FM_EMAIL, RX_FM_STRIP_URL, RX_FM_STRIP_LABEL,
+	RX_STOCK_ITEM, RX_STOCK_WORD, NRX
 };
 
-static const char *const rx_src[NRX] = {
-	[RX_AOL_RLY] = "(?i) rly-[a-z][a-z]\\d\\d\\.",
-	[RX_AOL_VIA] = "/AOL-\\d+\\.\\d+\\.\\d+\\)",
-	[RX_AOL_ID] = "ESMTP id (?:RELAY|MAILRELAY|MAILIN)",
-	[RX_EZMLM] = "(?m)^contact \\S+\\@\\S+\\; run by ezmlm$",
-	[RX_ML_DLTO] = "(?m)^mailing list \\S+\\@\\S+",
-	[RX_QMAIL_INVOKED] = "qmail \\d+ invoked (?:from network|by .{3,20})"
-	    "\\); \\d+ ... \\d+",
-	[RX_MSN_GROUPS] = "from groups\\.msn\\.com \\(\\S+\\.msn\\.com ",
-	[RX_HM_PICKUP] = "from mail pickup service by hotmail\\.com with "
-	    "Microsoft SMTPSVC;",
-	[RX_IPADDR] = "(?:\\b(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
+#define RXS(id, src)	[id] = { #id, src, 0 }
+
+/* FreeMail's address pattern (_parse_body), without its "(?i)". */
+#define FM_EMAIL "(?=.{0,64}\\@)" \
+	"(?<![a-z0-9!#\\$%&'*+/=?^_`{|}~-])" \
+	"([a-z0-9!#\\$%&'*+/=?^_`{|}~-]+(?:\\.[a-z0-9!#\\$%&'*+/=?^_`{|}~-]+)*" \
+	"\\@(?:[a-z0-9](?:[a-z0-9-]{0,59}[a-z0-9])?\\.){1,4}" \
+	"[a-z]{2,24}(?![a-z0-9-]|\\.[a-z0-9]))"
+
+static const struct rx_builtin rx_src[NRX] = {
+	RXS(RX_AOL_RLY, "(?i) rly-[a-z][a-z]\\d\\d\\."),
+	RXS(RX_AOL_VIA, "/AOL-\\d+\\.\\d+\\.\\d+\\)"),
+	RXS(RX_AOL_ID, "ESMTP id (?:RELAY|MAILRELAY|MAILIN)"),
+	RXS(RX_EZMLM, "(?m)^contact \\S+\\@\\S+\\; run by ezmlm$"),
+	RXS(RX_ML_DLTO, "(?m)^mailing list \\S+\\@\\S+"),
+	RXS(RX_QMAIL_INVOKED, "qmail \\d+ invoked (?:from network|by .{3,20})"
+	    "\\); \\d+ ... \\d+"),
+	RXS(RX_MSN_GROUPS, "from groups\\.msn\\.com \\(\\S+\\.msn\\.com "),
+	RXS(RX_HM_PICKUP, "from mail pickup service by hotmail\\.com with "
+	    "Microsoft SMTPSVC;"),
+	RXS(RX_IPADDR, "(?:\\b(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
 	    "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\b|"
-	    "(?<![0-9a-f:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![0-9a-f:]))",
-	[RX_HM_ORIG] = "hotmail\\.com|msonline\\-outlook",
-	[RX_HM_1] = "from (?:\\S*\\.)?hotmail.com \\(\\S+\\.hotmail"
-	    "(?:\\.msn)?\\.com[ \\)]",
-	[RX_HM_2] = "from \\S*\\.outbound\\.protection\\.outlook\\.com "
-	    "\\(\\S+\\.outbound\\.protection\\.outlook\\.com[ \\)]",
-	[RX_HM_3] = "from \\S*\\.(?:eur|nam)prd\\d+\\.prod\\.outlook\\.com "
-	    "\\((?:[\\d.]+|[0-9a-f:]+)\\)",
-	[RX_HM_4] = "from \\S*\\.hotmail.com \\(\\[(?:[\\d.]+|[0-9a-f:]+)"
-	    "\\][ \\):]",
-	[RX_HM_5] = "from \\S+ by \\S+\\.hotmail(?:\\.msn)?\\.com with HTTP\\;",
-	[RX_HM_6] = "from \\[66\\.218.\\S+\\] by \\S+\\.yahoo\\.com",
-	[RX_HM_FORGED] = "(?:from |HELO |helo=)\\S*hotmail\\.com\\b",
-	[RX_HM_FROM] = "(?i)\\bhotmail\\.com$",
-	[RX_MSN_TO] = "(?i)<(\\S+)\\@groups\\.msn\\.com>",
-	[RX_MSN_PICKUP] = "from mail pickup service by ((?:p\\d\\d\\.)"
-	    "groups\\.msn\\.com)\\b",
-	[RX_EUDORA_FROM] = "(?i)\\beudoramail\\.com$",
-	[RX_EUDORA_RCVD] = "by \\S*whowhere.com\\;",
-	[RX_YH_FROM] = "(?i)\\byahoo\\.com$",
-	[RX_YH_RDNS_T] = " rdns=\\S+\\.yahoo\\.com ",
-	[RX_YH_RDNS_U] = "^[^\\]]+ rdns=\\S+\\.yahoo\\.com ",
-	[RX_YH_1] = "by web\\S+\\.mail\\S*\\.yahoo\\.com via HTTP",
-	[RX_YH_2] = "by sonic\\S+\\.consmr\\.mail\\S*\\.yahoo\\.com with HTTP",
-	[RX_YH_3] = "by smtp\\S+\\.yahoo\\.com with SMTP",
-	[RX_YH_4] = "from \\[(?:[\\d.]+|[0-9a-f:]+)\\] by \\S+\\."
-	    "(?:groups|scd|dcn)\\.yahoo\\.com with NNFMP",
-	[RX_YH_5] = "\\bmailer\\d+\\.bulk\\.scd\\.yahoo\\.com\\b",
-	[RX_YH_REPLY] = "(?i)\\@reply\\.yahoo\\.com$",
-	[RX_YH_6] = "by \\w+\\.\\w+\\.yahoo\\.com \\(\\d+\\.\\d+\\.\\d+/\\d+"
-	    "\\.\\d+\\.\\d+\\)(?: with ESMTP)? id \\w+",
-	[RX_JUNO_FROM] = "(?i)\\bjuno\\.com$",
-	[RX_JUNO_1] = "from.*\\b(?:juno|untd)\\.com.*[\\[\\(](?:[\\d.]+|"
-	    "[0-9a-f:]+)[\\]\\)].*by",
-	[RX_JUNO_2] = " cookie\\.(?:juno|untd)\\.com ",
-	[RX_JUNO_3] = "from.*\\bmail\\.com.*\\[(?:[\\d.]+|[0-9a-f:]+)\\].*by",
-	[RX_JUNO_4] = "from (webmail\\S+\\.untd\\.com) \\(\\1 \\[(?:[\\d.]+|"
-	    "[0-9a-f:]+)\\]\\) by",
-	[RX_JUNO_5] = "^Webmail Version \\d",
-	[RX_JUNO_MAILCOM] = "\\bmail\\.com",
-	[RX_GM_FROM] = "(?i)\\bgmail\\.com$",
-	[RX_GM_1] = "by 10\\.\\S+ with SMTP id \\S+",
-	[RX_GM_2] = "by 2002\\:a\\d\\d\\:\\w+\\:\\S+ with SMTP id \\S+",
-	[RX_GM_3] = "by smtp\\.googlemail\\.com with ESMTPSA id \\S+",
-	[RX_RCVD_DATE] = "(\\s.?\\d+ \\S\\S\\S \\d+ \\d+:\\d+:\\d+ \\S+)",
-	[RX_RCVD_LOCAL] = "\\bfrom (?:localhost\\s|(?:\\S+ ){1,2}\\S*\\b"
-	    "127\\.0\\.0\\.1\\b)|qmail \\d+ invoked by uid \\d+",
-	[RX_RCVD_FETCHMAIL] = "\\bby localhost with \\w+ \\(fetchmail-[\\d.]+",
-	[RX_RCVD_LASTDATE] = "(\\s.?\\d+ \\S\\S\\S \\d+ \\d+:\\d+:\\d+ \\S+)"
-	    ".*?$",
-	[RX_OUTLOOK_MSGID] = "^<[0-9a-f]{4}([0-9a-f]{8})\\$[0-9a-f]{8}\\$"
-	    "[0-9a-f]{8}\\@",
-	[RX_SUBJ_PREFIX] = "(?i)^(?:(?:Re|Fwd|Fw|Aw|Antwort|WG|SV|VB|VS|VL):"
-	    "\\s*)+",
-	[RX_CAPS_CHARSET] = "(?i)=\\?[-_a-z0-9]*(?:koi|jp|jis|euc|gb|big5|"
-	    "isoir|cp1251|windows-1251|georgianps|pt154|tis)[-_a-z0-9]*\\?",
-	[RX_CAPS_FP] = "(?i)^[-_a-z0-9]*(?:koi|jp|jis|euc|gb|big5|isoir|"
-	    "cp1251|windows-1251|georgianps|pt154|tis)[-_a-z0-9]*$",
-	[RX_LISTUNSUB] = "(?i)<mailto:(?:leave-\\S+|\\S+-unsubscribe)\\@\\S+>$",
-	[RX_CWT] = "/CWT/DCE\\)",
-	[RX_IPLANET] = "iPlanet Messaging Server",
-	[RX_TEMPLATE] = "%[A-Z][A-Z_-]",
-	[RX_TEMPLATE_OK] = "(?i)^(?:X-VMS-To|X-UIDL|X-Face|To|Cc|From|Subject|"
-	    "References|In-Reply-To|(?:X-|Resent-|X-Original-)?Message-Id):",
-	[RX_RATWARE_MID] = "<[A-Z]{28}\\.([^>]+?)>",
-	[RX_SRS] = "(?i)^SRS\\d[=+-]",
-	[RX_NO_RDNS_HELO] = "(?i)(?:\\.|^)(lycos\\.com|lycos\\.co\\.uk|"
+	    "(?<![0-9a-f:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![0-9a-f:]))"),
+	RXS(RX_HM_ORIG, "hotmail\\.com|msonline\\-outlook"),
+	RXS(RX_HM_1, "from (?:\\S*\\.)?hotmail.com \\(\\S+\\.hotmail"
+	    "(?:\\.msn)?\\.com[ \\)]"),
+	RXS(RX_HM_2, "from \\S*\\.outbound\\.protection\\.outlook\\.com "
+	    "\\(\\S+\\.outbound\\.protection\\.outlook\\.com[ \\)]"),
+	RXS(RX_HM_3, "from \\S*\\.(?:eur|nam)prd\\d+\\.prod\\.outlook\\.com "
+	    "\\((?:[\\d.]+|[0-9a-f:]+)\\)"),
+	RXS(RX_HM_4, "from \\S*\\.hotmail.com \\(\\[(?:[\\d.]+|[0-9a-f:]+)"
+	    "\\][ \\):]"),
+	RXS(RX_HM_5, "from \\S+ by \\S+\\.hotmail(?:\\.msn)?\\.com with "
+	    "HTTP\\;"),
+	RXS(RX_HM_6, "from \\[66\\.218.\\S+\\] by \\S+\\.yahoo\\.com"),
+	RXS(RX_HM_FORGED, "(?:from |HELO |helo=)\\S*hotmail\\.com\\b"),
+	RXS(RX_HM_FROM, "(?i)\\bhotmail\\.com$"),
+	RXS(RX_MSN_TO, "(?i)<(\\S+)\\@groups\\.msn\\.com>"),
+	RXS(RX_MSN_PICKUP, "from mail pickup service by ((?:p\\d\\d\\.)"
+	    "groups\\.msn\\.com)\\b"),
+	RXS(RX_EUDORA_FROM, "(?i)\\beudoramail\\.com$"),
+	RXS(RX_EUDORA_RCVD, "by \\S*whowhere.com\\;"),
+	RXS(RX_YH_FROM, "(?i)\\byahoo\\.com$"),
+	RXS(RX_YH_RDNS_T, " rdns=\\S+\\.yahoo\\.com "),
+	RXS(RX_YH_RDNS_U, "^[^\\]]+ rdns=\\S+\\.yahoo\\.com "),
+	RXS(RX_YH_1, "by web\\S+\\.mail\\S*\\.yahoo\\.com via HTTP"),
+	RXS(RX_YH_2, "by sonic\\S+\\.consmr\\.mail\\S*\\.yahoo\\.com with "
+	    "HTTP"),
+	RXS(RX_YH_3, "by smtp\\S+\\.yahoo\\.com with SMTP"),
+	RXS(RX_YH_4, "from \\[(?:[\\d.]+|[0-9a-f:]+)\\] by \\S+\\."
+	    "(?:groups|scd|dcn)\\.yahoo\\.com with NNFMP"),
+	RXS(RX_YH_5, "\\bmailer\\d+\\.bulk\\.scd\\.yahoo\\.com\\b"),
+	RXS(RX_YH_REPLY, "(?i)\\@reply\\.yahoo\\.com$"),
+	RXS(RX_YH_6, "by \\w+\\.\\w+\\.yahoo\\.com \\(\\d+\\.\\d+\\.\\d+/\\d+"
+	    "\\.\\d+\\.\\d+\\)(?: with ESMTP)? id \\w+"),
+	RXS(RX_JUNO_FROM, "(?i)\\bjuno\\.com$"),
+	RXS(RX_JUNO_1, "from.*\\b(?:juno|untd)\\.com.*[\\[\\(](?:[\\d.]+|"
+	    "[0-9a-f:]+)[\\]\\)].*by"),
+	RXS(RX_JUNO_2, " cookie\\.(?:juno|untd)\\.com "),
+	RXS(RX_JUNO_3, "from.*\\bmail\\.com.*\\[(?:[\\d.]+|[0-9a-f:]+)\\].*by"),
+	RXS(RX_JUNO_4, "from (webmail\\S+\\.untd\\.com) \\(\\1 \\[(?:[\\d.]+|"
+	    "[0-9a-f:]+)\\]\\) by"),
+	RXS(RX_JUNO_5, "^Webmail Version \\d"),
+	RXS(RX_JUNO_MAILCOM, "\\bmail\\.com"),
+	RXS(RX_GM_FROM, "(?i)\\bgmail\\.com$"),
+	RXS(RX_GM_1, "by 10\\.\\S+ with SMTP id \\S+"),
+	RXS(RX_GM_2, "by 2002\\:a\\d\\d\\:\\w+\\:\\S+ with SMTP id \\S+"),
+	RXS(RX_GM_3, "by smtp\\.googlemail\\.com with ESMTPSA id \\S+"),
+	RXS(RX_RCVD_DATE, "(\\s.?\\d+ \\S\\S\\S \\d+ \\d+:\\d+:\\d+ \\S+)"),
+	RXS(RX_RCVD_LOCAL, "\\bfrom (?:localhost\\s|(?:\\S+ ){1,2}\\S*\\b"
+	    "127\\.0\\.0\\.1\\b)|qmail \\d+ invoked by uid \\d+"),
+	RXS(RX_RCVD_FETCHMAIL, "\\bby localhost with \\w+ "
+	    "\\(fetchmail-[\\d.]+"),
+	RXS(RX_RCVD_LASTDATE, "(\\s.?\\d+ \\S\\S\\S \\d+ \\d+:\\d+:\\d+ \\S+)"
+	    ".*?$"),
+	RXS(RX_OUTLOOK_MSGID, "^<[0-9a-f]{4}([0-9a-f]{8})\\$[0-9a-f]{8}\\$"
+	    "[0-9a-f]{8}\\@"),
+	RXS(RX_SUBJ_PREFIX, "(?i)^(?:(?:Re|Fwd|Fw|Aw|Antwort|WG|SV|VB|VS|VL):"
+	    "\\s*)+"),
+	RXS(RX_CAPS_CHARSET, "(?i)=\\?[-_a-z0-9]*(?:koi|jp|jis|euc|gb|big5|"
+	    "isoir|cp1251|windows-1251|georgianps|pt154|tis)[-_a-z0-9]*\\?"),
+	RXS(RX_CAPS_FP, "(?i)^[-_a-z0-9]*(?:koi|jp|jis|euc|gb|big5|isoir|"
+	    "cp1251|windows-1251|georgianps|pt154|tis)[-_a-z0-9]*$"),
+	RXS(RX_LISTUNSUB, "(?i)<mailto:(?:leave-\\S+|\\S+-unsubscribe)"
+	    "\\@\\S+>$"),
+	RXS(RX_CWT, "/CWT/DCE\\)"),
+	RXS(RX_IPLANET, "iPlanet Messaging Server"),
+	RXS(RX_TEMPLATE, "%[A-Z][A-Z_-]"),
+	RXS(RX_TEMPLATE_OK, "(?i)^(?:X-VMS-To|X-UIDL|X-Face|To|Cc|From|Subject|"
+	    "References|In-Reply-To|(?:X-|Resent-|X-Original-)?Message-Id):"),
+	RXS(RX_RATWARE_MID, "<[A-Z]{28}\\.([^>]+?)>"),
+	RXS(RX_SRS, "(?i)^SRS\\d[=+-]"),
+	RXS(RX_NO_RDNS_HELO, "(?i)(?:\\.|^)(lycos\\.com|lycos\\.co\\.uk|"
 	    "hotmail\\.com|localhost\\.com|excite\\.com|caramail\\.com|"
-	    "cs\\.com|aol\\.com|msn\\.com|yahoo\\.com|drizzle\\.com)$",
-	[RX_QP_ESC] = "=(?:09|3[0-9ABCEF]|[2456][0-9A-F]|7[0-9A-E])",
-	[RX_QP_TRAIL] = "((?:=09|=20)+)\\s*$",
-	[RX_B64_CHARSET] = "(?:us-ascii|ansi_x3\\.4-1968|iso-ir-6|"
+	    "cs\\.com|aol\\.com|msn\\.com|yahoo\\.com|drizzle\\.com)$"),
+	RXS(RX_QP_ESC, "=(?:09|3[0-9ABCEF]|[2456][0-9A-F]|7[0-9A-E])"),
+	RXS(RX_QP_TRAIL, "((?:=09|=20)+)\\s*$"),
+	RXS(RX_B64_CHARSET, "(?:us-ascii|ansi_x3\\.4-1968|iso-ir-6|"
 	    "ansi_x3\\.4-1986|iso_646\\.irv:1991|ascii|iso646-us|us|ibm367|"
-	    "cp367|csascii)",
-	[RX_ISO_BAD] = "(?i)iso-\\S+-\\S+\\b",
-	[RX_ISO_OK] = "(?i)iso-(?:8859-\\d{1,2}|2022-(?:jp|kr))\\b",
-	[RX_UNICODE_ENT] = "&#x[0-9A-F]{4};",
-	[RX_HDR_FIELD] = "^[\\x21-\\x39\\x3b-\\x7e]+:",
-	[RX_HDR_FIELD_WS] = "^[\\x21-\\x39\\x3b-\\x7e]+[ \\t]*:",
-	[RX_BOUNDARY] = "(?i)\\bboundary\\s*=\\s*(\"[^\"]+|[^\\s\";]+"
-	    "(?=[\\s;]|$))",
-	[RX_CHARSET] = "(?i)\\bcharset\\s*=\\s*[\"']?(.*?)[\"']?(?:;|$)",
-	[RX_UPPER_B64] = "^(?:[A-Za-z0-9+/=]{60,76} ){2}",
-	[RX_JIS] = "(?s)\\x1b\\$B.*\\x1b\\(B",
-	[RX_BULK_ENVFROM] = "(?i)(?:^(?:post|host|domain)master|"
+	    "cp367|csascii)"),
+	RXS(RX_ISO_BAD, "(?i)iso-\\S+-\\S+\\b"),
+	RXS(RX_ISO_OK, "(?i)iso-(?:8859-\\d{1,2}|2022-(?:jp|kr))\\b"),
+	RXS(RX_UNICODE_ENT, "&#x[0-9A-F]{4};"),
+	RXS(RX_HDR_FIELD, "^[\\x21-\\x39\\x3b-\\x7e]+:"),
+	RXS(RX_HDR_FIELD_WS, "^[\\x21-\\x39\\x3b-\\x7e]+[ \\t]*:"),
+	RXS(RX_BOUNDARY, "(?i)\\bboundary\\s*=\\s*(\"[^\"]+|[^\\s\";]+"
+	    "(?=[\\s;]|$))"),
+	RXS(RX_CHARSET, "(?i)\\bcharset\\s*=\\s*[\"']?(.*?)[\"']?(?:;|$)"),
+	RXS(RX_UPPER_B64, "^(?:[A-Za-z0-9+/=]{60,76} ){2}"),
+	RXS(RX_JIS, "(?s)\\x1b\\$B.*\\x1b\\(B"),
+	RXS(RX_BULK_ENVFROM, "(?i)(?:^(?:post|host|domain)master|"
 	    "^double-bounce|^(?:sentto|owner|return|(?:gr)?bounced?)-.+|"
 	    "-(?:request|bounces?|admin|owner)|"
-	    "\\b(?:do[._-t]?)?no[._-t]?repl(?:y|ies)|.+=.+)\\@",
-	[RX_EMAIL_WL] = "(?i)^(?:abuse|support|sales|info|helpdesk|contact|"
+	    "\\b(?:do[._-t]?)?no[._-t]?repl(?:y|ies)|.+=.+)\\@"),
+	RXS(RX_EMAIL_WL, "(?i)^(?:abuse|support|sales|info|helpdesk|contact|"
 	    "kontakt|(?:post|host|domain)master|undisclosed.*|"
 	    "request-[a-f0-9]{16}|bounced?-|[a-f0-9]{8}(?:\\.[a-f0-9]{8}|"
-	    "-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})|.+=.+=.+)\\@",
+	    "-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})|.+=.+=.+)\\@"),
 	/* Received forms SpamAssassin ignores rather than counting them
 	 * unparseable (Received.pm's "return 0" cases, the common ones). */
-	[RX_RCVD_IGNORE] = "(?i)^(?!\\(?from )|\\bwith local for\\b|"
+	RXS(RX_RCVD_IGNORE, "(?i)^(?!\\(?from )|\\bwith local for\\b|"
 	    "^from (?!\\[[\\d.]+\\] )\\S+ by [^\\s;]+ ?;|"
 	    "^\\(?from \\S+ by \\S+ (?:with|via|for|\\()|"
 	    "^\\(?from \\S+ (?:(?:with|via|for) \\S+|\\(unverified\\)) by\\b|"
@@ -305,59 +331,43 @@ static const char *const rx_src[NRX] = {
 	    "\\bwith local(?:-\\S+)? |^\\(?from \\S+ by \\S+ with BSMTP|"
 	    "^\\(?from Unknown/Local \\(|^\\(?from \\(AUTH: \\S+\\) by |"
 	    "^\\(?from \\S+ \\(\\S+\\@\\S+ \\[(?:localhost|127\\.0\\.0\\.1)\\]\\) |"
-	    "^\\(?from \\S+ named \\S+ by gmailapi\\.google\\.com ",
-	[RX_RCVD_IP] = "\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b[\\s\\S]* by |"
-	    "\\[[0-9a-fA-F:.]+\\]",
-	[RX_GW05] = "(?s)\\nfrom\\s(\\S+)\\sby\\s(\\S+)\\swith\\sESMTP\\;\\s+"
+	    "^\\(?from \\S+ named \\S+ by gmailapi\\.google\\.com "),
+	RXS(RX_RCVD_IP, "\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b[\\s\\S]* by |"
+	    "\\[[0-9a-fA-F:.]+\\]"),
+	RXS(RX_GW05, "(?s)\\nfrom\\s(\\S+)\\sby\\s(\\S+)\\swith\\sESMTP\\;\\s+"
 	    "\\S\\S\\S,\\s+\\d+\\s+\\S\\S\\S\\s+\\d{4}\\s+\\d\\d:\\d\\d:\\d\\d\\s+"
-	    "[-+]*\\d{4}\\n$",
+	    "[-+]*\\d{4}\\n$"),
+	/* FreeMail's _parse_body(): addresses, URLs with an @, and
+	 * addresses used as labels ("x@y.example fax:") */
+	RXS(RX_FM_EMAIL, "(?i)" FM_EMAIL),
+	RXS(RX_FM_STRIP_URL, "(?i)<?https?://\\S{0,255}(?:\\@|%40)\\S{0,255}"),
+	RXS(RX_FM_STRIP_LABEL, "(?i)<?(?<!mailto:)" FM_EMAIL "(?:>|\\s{1,10}"
+	    "(?!(?:fa(?:x|csi)|tel|phone|e?-?mail))[a-z]{2,11}:)"),
+	/* BodyEval's check_stock_info(): "item: value" lines, and the
+	 * items that count */
+	RXS(RX_STOCK_ITEM, "(?m)^\\s*([^:\\s][^:\\n]{2,29})\\s*:\\s*\\S"),
+	RXS(RX_STOCK_WORD, "^(trad(?:e|ing)date|company(?:name)?|"
+	    "s\\w?(?:t\\w?o\\w?c\\w?k|y\\w?m(?:\\w?b\\w?o\\w?l)?)|"
+	    "t(?:arget|icker)|(?:opening|current)p(?:rice)?|"
+	    "p(?:rojected|osition)|expectations|weeks?high|"
+	    "marketperformance|(?:year|week|month|day|price)"
+	    "(?:target|estimates?)|sector|r(?:ecommendation|ating))$"),
 };
 
-static pcre2_code *rx[NRX];
-static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
-
-static void
-rx_init(void)
-{
-	for (int i = 0; i < NRX; i++) {
-		int err;
-		PCRE2_SIZE off;
-
-		rx[i] = pcre2_compile((PCRE2_SPTR)rx_src[i],
-		    PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
-		if (rx[i] != NULL)
-			(void)pcre2_jit_compile(rx[i], PCRE2_JIT_COMPLETE);
-	}
-}
+static pcre2_code *rx_code[NRX];
+const struct rx_set rules_eval_rx = { "rules_eval", rx_src, NRX, rx_code };
 
 /*
  * Match regex id against s[0..n) from offset start.  Up to ncap capture
  * pairs go to ov (ov[0], ov[1] the whole match).  Returns true on a
- * match.  The match limit keeps a hostile header from costing much.
+ * match; the limits keep a hostile header from costing much, and one
+ * reached counts as no match.
  */
 static bool
 rx_exec(int id, const char *s, size_t n, size_t start, size_t *ov, int ncap)
 {
-	pcre2_match_data *md;
-	pcre2_match_context *mc;
-	int rc;
-
-	pthread_once(&rx_once, rx_init);
-	if (rx[id] == NULL || start > n)
-		return false;
-	md = pcre2_match_data_create_from_pattern(rx[id], NULL);
-	mc = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(mc, 100000);
-	rc = pcre2_match(rx[id], (PCRE2_SPTR)s, n, start, 0, md, mc);
-	if (rc > 0 && ov != NULL) {
-		PCRE2_SIZE *o = pcre2_get_ovector_pointer(md);
-
-		for (int i = 0; i < ncap * 2; i++)
-			ov[i] = i < rc * 2 ? (size_t)o[i] : (size_t)-1;
-	}
-	pcre2_match_context_free(mc);
-	pcre2_match_data_free(md);
-	return rc > 0;
+	return rx_search(rx_builtin(&rules_eval_rx, (size_t)id),
+	    rx_src[id].name, s, n, start, 0, ov, ncap) > 0;
 }
 
 static bool
@@ -1569,27 +1579,33 @@ quote_meta(struct buf *b, const char *s)
 	buf_puts(b, "\\E");
 }
 
+/*
+ * Whether re, made of a rule's arguments (r->ere), matches s; NULL (it
+ * did not compile) never does.
+ */
+static bool
+arg_match(const pcre2_code *re, const char *s)
+{
+	return rx_search(re, NULL, s, strlen(s), 0, 0, NULL, 0) > 0;
+}
+
+/*
+ * Whether pat, made of the message (an address quoted into it), matches
+ * s: compiled for the one use, without the JIT, which costs more than
+ * it saves on one short subject.
+ */
 static bool
 match_dynamic(const char *pat, const char *s)
 {
-	pcre2_code *re;
-	pcre2_match_data *md;
-	pcre2_match_context *mc;
-	int err, rc;
-	PCRE2_SIZE off;
+	pcre2_code *re = rx_compile(pat, PCRE2_ZERO_TERMINATED, 0, false,
+	    NULL, 0);
+	bool hit;
 
-	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &err,
-	    &off, NULL);
 	if (re == NULL)
 		return false;
-	md = pcre2_match_data_create_from_pattern(re, NULL);
-	mc = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(mc, 100000);
-	rc = pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, md, mc);
-	pcre2_match_context_free(mc);
-	pcre2_match_data_free(md);
+	hit = arg_match(re, s);
 	pcre2_code_free(re);
-	return rc > 0;
+	return hit;
 }
 
 static unsigned
@@ -3681,7 +3697,7 @@ ev_freemail_from(const struct rule *r, struct eval_ctx *ec)
 		*w = '\0';
 		if (!is_freemail(r, a.v[i]))
 			continue;
-		if (r->neargs > 1 && !match_dynamic(r->eargs[0], a.v[i]))
+		if (r->neargs > 1 && !arg_match(r->ere[0], a.v[i]))
 			continue;
 		hit = 1;
 	}
@@ -3699,7 +3715,7 @@ ev_freemail_header(const struct rule *r, struct eval_ctx *ec)
 	for (size_t i = 0; i < a.n && !hit; i++) {
 		if (!is_freemail(r, a.v[i]))
 			continue;
-		if (r->neargs > 2 && !match_dynamic(r->eargs[1], a.v[i]))
+		if (r->neargs > 2 && !arg_match(r->ere[0], a.v[i]))
 			continue;
 		hit = 1;
 	}
@@ -3716,46 +3732,22 @@ static bool
 body_freemails(const struct rule *r, struct eval_ctx *ec,
     struct strlist *out)
 {
-	static const char email_re[] = "(?i)(?=.{0,64}\\@)"
-	    "(?<![a-z0-9!#\\$%&'*+/=?^_`{|}~-])"
-	    "([a-z0-9!#\\$%&'*+/=?^_`{|}~-]+(?:\\.[a-z0-9!#\\$%&'*+/=?^_`{|}~-]+)*"
-	    "\\@(?:[a-z0-9](?:[a-z0-9-]{0,59}[a-z0-9])?\\.){1,4}"
-	    "[a-z]{2,24}(?![a-z0-9-]|\\.[a-z0-9]))";
 	const struct strlist *uris = rules_uris(ec);
 	const struct strlist *body = &ec->mt->body;
 	struct strlist all = { 0 };
-	pcre2_code *re, *strip1, *strip2;
-	pcre2_match_data *md;
-	int err;
-	PCRE2_SIZE off;
 	unsigned count_all = 0, count_fm = 0;
 	bool ok = true;
-	char *p2;
+	size_t ov[4];
 
-	re = pcre2_compile((PCRE2_SPTR)email_re, PCRE2_ZERO_TERMINATED, 0,
-	    &err, &off, NULL);
-	strip1 = pcre2_compile((PCRE2_SPTR)"(?i)<?https?://\\S{0,255}"
-	    "(?:\\@|%40)\\S{0,255}", PCRE2_ZERO_TERMINATED, 0, &err, &off,
-	    NULL);
-	p2 = xasprintf("(?i)<?(?<!mailto:)%s(?:>|\\s{1,10}(?!(?:fa(?:x|"
-	    "csi)|tel|phone|e?-?mail))[a-z]{2,11}:)", email_re + 4);
-	strip2 = pcre2_compile((PCRE2_SPTR)p2, PCRE2_ZERO_TERMINATED, 0,
-	    &err, &off, NULL);
-	free(p2);
-	if (re == NULL || strip1 == NULL || strip2 == NULL) {
-		ok = false;
-		goto out;
-	}
-	md = pcre2_match_data_create_from_pattern(re, NULL);
 	for (size_t i = 0; i < uris->n && all.n < 20; i++) {
 		const char *u = uris->v[i];
 
 		if (strncasecmp(u, "mailto:", 7) != 0)
 			continue;
-		if (pcre2_match(re, (PCRE2_SPTR)u + 7, strlen(u + 7), 0,
-		    PCRE2_ANCHORED, md, NULL) > 0) {
-			PCRE2_SIZE *o = pcre2_get_ovector_pointer(md);
-			char *e = lower(xstrndup(u + 7 + o[2], o[3] - o[2]));
+		if (rx_search(rx_builtin(&rules_eval_rx, RX_FM_EMAIL),
+		    rx_src[RX_FM_EMAIL].name, u + 7, strlen(u + 7), 0,
+		    PCRE2_ANCHORED, ov, 2) > 0) {
+			char *e = lower(xstrndup(u + 7 + ov[2], ov[3] - ov[2]));
 
 			if (!strlist_contains(&all, e))
 				strlist_add(&all, e);
@@ -3763,8 +3755,8 @@ body_freemails(const struct rule *r, struct eval_ctx *ec,
 		}
 	}
 	for (size_t i = 0; i < body->n && all.n < 40; i++) {
-		PCRE2_UCHAR *t1 = NULL, *t2 = NULL;
-		PCRE2_SIZE l1 = 0, l2 = 0;
+		char *t1 = NULL, *t2 = NULL;
+		size_t l1 = 0, l2 = 0;
 		size_t at = 0;
 		const char *l = body->v[i];
 
@@ -3773,36 +3765,33 @@ body_freemails(const struct rule *r, struct eval_ctx *ec,
 		/* Drop URLs with an @ and addresses used as labels. */
 		l1 = strlen(l) * 2 + 64;
 		t1 = xmalloc(l1);
-		if (pcre2_substitute(strip1, (PCRE2_SPTR)l, PCRE2_ZERO_TERMINATED,
-		    0, PCRE2_SUBSTITUTE_GLOBAL, NULL, NULL, (PCRE2_SPTR)" ", 1,
-		    t1, &l1) < 0) {
+		if (rx_substitute(rx_builtin(&rules_eval_rx, RX_FM_STRIP_URL),
+		    rx_src[RX_FM_STRIP_URL].name, l, strlen(l),
+		    PCRE2_SUBSTITUTE_GLOBAL, " ", 1, t1, &l1) < 0) {
 			free(t1);
 			continue;
 		}
 		l2 = l1 * 2 + 64;
 		t2 = xmalloc(l2);
-		if (pcre2_substitute(strip2, t1, l1, 0,
-		    PCRE2_SUBSTITUTE_GLOBAL, NULL, NULL, (PCRE2_SPTR)" ", 1,
-		    t2, &l2) < 0) {
+		if (rx_substitute(rx_builtin(&rules_eval_rx,
+		    RX_FM_STRIP_LABEL), rx_src[RX_FM_STRIP_LABEL].name, t1, l1,
+		    PCRE2_SUBSTITUTE_GLOBAL, " ", 1, t2, &l2) < 0) {
 			free(t1);
 			free(t2);
 			continue;
 		}
-		while (at < l2 && all.n < 40 && pcre2_match(re, t2, l2, at, 0,
-		    md, NULL) > 0) {
-			PCRE2_SIZE *o = pcre2_get_ovector_pointer(md);
-			char *e = lower(xstrndup((char *)t2 + o[2],
-			    o[3] - o[2]));
+		while (at < l2 && all.n < 40 && rx_exec(RX_FM_EMAIL, t2, l2,
+		    at, ov, 2)) {
+			char *e = lower(xstrndup(t2 + ov[2], ov[3] - ov[2]));
 
 			if (!strlist_contains(&all, e))
 				strlist_add(&all, e);
 			free(e);
-			at = o[1] > o[0] ? o[1] : o[0] + 1;
+			at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 		}
 		free(t1);
 		free(t2);
 	}
-	pcre2_match_data_free(md);
 	for (size_t i = 0; i < all.n; i++) {
 		if (++count_all == 5) {
 			ok = false;
@@ -3816,14 +3805,7 @@ body_freemails(const struct rule *r, struct eval_ctx *ec,
 		}
 		strlist_add(out, all.v[i]);
 	}
-out:
 	strlist_free(&all);
-	if (re)
-		pcre2_code_free(re);
-	if (strip1)
-		pcre2_code_free(strip1);
-	if (strip2)
-		pcre2_code_free(strip2);
 	return ok;
 }
 
@@ -3887,8 +3869,7 @@ ev_freemail_body(const struct rule *r, struct eval_ctx *ec)
 
 	if (body_freemails(r, ec, &body))
 		for (size_t i = 0; i < body.n && !hit; i++)
-			if (r->neargs < 2 || match_dynamic(r->eargs[0],
-			    body.v[i]))
+			if (r->neargs < 2 || arg_match(r->ere[0], body.v[i]))
 				hit = 1;
 	strlist_free(&body);
 	return hit;
@@ -3897,23 +3878,11 @@ ev_freemail_body(const struct rule *r, struct eval_ctx *ec)
 static unsigned
 ev_stock_info(const struct rule *r, struct eval_ctx *ec)
 {
-	static const char item_re[] = "(?m)^\\s*([^:\\s][^:\\n]{2,29})\\s*:"
-	    "\\s*\\S";
-	static const char word_re[] = "^(trad(?:e|ing)date|company(?:name)?|"
-	    "s\\w?(?:t\\w?o\\w?c\\w?k|y\\w?m(?:\\w?b\\w?o\\w?l)?)|"
-	    "t(?:arget|icker)|(?:opening|current)p(?:rice)?|"
-	    "p(?:rojected|osition)|expectations|weeks?high|"
-	    "marketperformance|(?:year|week|month|day|price)"
-	    "(?:target|estimates?)|sector|r(?:ecommendation|ating))$";
 	struct mime_state *m = &cache_get(ec)->m;
-	pcre2_code *ire, *wre;
-	pcre2_match_data *md, *wmd;
 	struct strlist seen = { 0 };
 	struct buf d;
 	double min;
-	int err;
-	PCRE2_SIZE off, at = 0;
-	size_t i;
+	size_t i, at = 0, ov[4];
 
 	if (!arg_num(r->eargs[0], &min))
 		return 0;
@@ -3924,25 +3893,11 @@ ev_stock_info(const struct rule *r, struct eval_ctx *ec)
 			break;
 	if (i == m->nparts)
 		return min <= 0;
-	ire = pcre2_compile((PCRE2_SPTR)item_re, PCRE2_ZERO_TERMINATED, 0,
-	    &err, &off, NULL);
-	wre = pcre2_compile((PCRE2_SPTR)word_re, PCRE2_ZERO_TERMINATED, 0,
-	    &err, &off, NULL);
-	if (ire == NULL || wre == NULL) {
-		if (ire)
-			pcre2_code_free(ire);
-		if (wre)
-			pcre2_code_free(wre);
-		return 0;
-	}
 	buf_init(&d, 1024 * 1024);
 	part_decode(m, &m->parts[i], &d);
-	md = pcre2_match_data_create_from_pattern(ire, NULL);
-	wmd = pcre2_match_data_create_from_pattern(wre, NULL);
-	while (d.p != NULL && at < d.len && pcre2_match(ire, (PCRE2_SPTR)d.p,
-	    d.len, at, 0, md, NULL) > 0) {
-		PCRE2_SIZE *o = pcre2_get_ovector_pointer(md);
-		char *w = xstrndup(d.p + o[2], o[3] - o[2]), *q = w;
+	while (d.p != NULL && at < d.len && rx_exec(RX_STOCK_ITEM, d.p, d.len,
+	    at, ov, 2)) {
+		char *w = xstrndup(d.p + ov[2], ov[3] - ov[2]), *q = w;
 
 		for (char *p = w; *p; p++) {
 			char c = (char)tolower((unsigned char)*p);
@@ -3951,16 +3906,11 @@ ev_stock_info(const struct rule *r, struct eval_ctx *ec)
 				*q++ = c;
 		}
 		*q = '\0';
-		if (pcre2_match(wre, (PCRE2_SPTR)w, strlen(w), 0, 0, wmd,
-		    NULL) > 0 && !strlist_contains(&seen, w))
+		if (rx_match(RX_STOCK_WORD, w) && !strlist_contains(&seen, w))
 			strlist_add(&seen, w);
 		free(w);
-		at = o[1] > o[0] ? o[1] : o[0] + 1;
+		at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 	}
-	pcre2_match_data_free(md);
-	pcre2_match_data_free(wmd);
-	pcre2_code_free(ire);
-	pcre2_code_free(wre);
 	buf_free(&d);
 	i = seen.n;
 	strlist_free(&seen);
@@ -3977,31 +3927,40 @@ ev_stock_info(const struct rule *r, struct eval_ctx *ec)
 static unsigned
 ev_from_domain_in_received(const struct rule *r, struct eval_ctx *ec)
 {
-	const char *dom = r->eargs[0];
 	bool want = strcmp(r->eargs[1], "true") == 0, hit;
 	char *from = hget_addr(ec, "From"), *tr, *un, *all;
-	struct buf p;
 
-	buf_init(&p, 0);
-	buf_puts(&p, "(?i)\\b");
-	quote_meta(&p, dom);
-	hit = match_dynamic(p.p, from);
+	hit = arg_match(r->ere[0], from);
 	free(from);
-	if (!hit) {
-		buf_free(&p);
+	if (!hit)
 		return 0;
-	}
-	buf_reset(&p);
-	buf_printf(&p, " rdns=\\S*\\b%s [^\\]]*by=\\S*\\b%s ", dom, dom);
 	tr = relays_str(ec, true);
 	un = relays_str(ec, false);
 	all = xasprintf("%s\n%s", tr, un);
-	hit = match_dynamic(p.p, all);
+	hit = arg_match(r->ere[1], all);
 	free(tr);
 	free(un);
 	free(all);
-	buf_free(&p);
 	return hit == want;
+}
+
+/* Its two regexes, made of DOMAIN when the rule is defined. */
+static void
+prep_from_domain(struct rule *r, int na)
+{
+	const char *dom = r->eargs[0];
+	struct buf p;
+
+	(void)na;
+	r->ere = xcalloc(EVAL_NRE, sizeof(*r->ere));
+	buf_init(&p, 0);
+	buf_puts(&p, "(?i)\\b");
+	quote_meta(&p, dom);
+	r->ere[0] = rx_compile(p.p, p.len, 0, true, NULL, 0);
+	buf_reset(&p);
+	buf_printf(&p, " rdns=\\S*\\b%s [^\\]]*by=\\S*\\b%s ", dom, dom);
+	r->ere[1] = rx_compile(p.p, p.len, 0, true, NULL, 0);
+	buf_free(&p);
 }
 
 /* ---- HTMLEval ---- */
@@ -4223,31 +4182,35 @@ ev_html_image_ratio(const struct rule *r, struct eval_ctx *ec)
  * string of the list (comment, title, anchor, script) matches (does not
  * match) the regex, taken whole as SpamAssassin's compile_regexp($re, 0)
  * takes it (no delimiters, no flags) and compiled once, when the rule is
- * defined (r->ere).  An invalid regex never hits.
+ * defined (r->ere[0], prep_text_match()).  An invalid regex never hits.
+ * The text is the sender's HTML: a regex that reaches the PCRE2 limits
+ * on it counts as not matching.
  */
 static unsigned
 text_match(const struct rule *r, struct eval_ctx *ec, bool want)
 {
 	struct cache *c = html_work(ec);
-	pcre2_match_data *md;
 	unsigned hit = 0;
 
-	if (c->nhtml == 0 || r->ere == NULL)
+	if (c->nhtml == 0 || r->ere == NULL || r->ere[0] == NULL)
 		return 0;
-	md = pcre2_match_data_create_from_pattern(r->ere, NULL);
 	for (size_t i = 0; i < c->nhtml && !hit; i++) {
 		const struct strlist *l = html_list(c->html[i], r->eargs[0]);
 
-		for (size_t k = 0; l != NULL && k < l->n && !hit; k++) {
-			int rc = pcre2_match(r->ere, (PCRE2_SPTR)l->v[k],
-			    strlen(l->v[k]), 0, 0, md, NULL);
-
-			if ((rc >= 0) == want)
+		for (size_t k = 0; l != NULL && k < l->n && !hit; k++)
+			if (arg_match(r->ere[0], l->v[k]) == want)
 				hit = 1;
-		}
 	}
-	pcre2_match_data_free(md);
 	return hit;
+}
+
+static void
+prep_text_match(struct rule *r, int na)
+{
+	(void)na;
+	r->ere = xcalloc(EVAL_NRE, sizeof(*r->ere));
+	r->ere[0] = rx_compile(r->eargs[1], PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+	    true, NULL, 0);
 }
 
 static unsigned
@@ -4318,8 +4281,34 @@ ev_iframe_src(const struct rule *r, struct eval_ctx *ec)
 
 /* Flags above the kind bits (1u << RK_*) in struct eval_def's kinds. */
 #define FM	0x10000u	/* FreeMail: gets the domain list */
-#define RX1	0x20000u	/* argument 1 is a regex, compiled once */
 _Static_assert((1u << RK_NKINDS) <= FM, "eval flags overlap rule kinds");
+
+/*
+ * FreeMail's optional regex argument (the first of check_freemail_from()
+ * and _body(), the second of _header()), compiled once, when the rule is
+ * defined; an invalid one never matches, as before any address.
+ */
+static void
+prep_fm_regex(struct rule *r, int na, int k)
+{
+	if (na <= k)
+		return;
+	r->ere = xcalloc(EVAL_NRE, sizeof(*r->ere));
+	r->ere[0] = rx_compile(r->eargs[k], PCRE2_ZERO_TERMINATED, 0, true,
+	    NULL, 0);
+}
+
+static void
+prep_fm_arg0(struct rule *r, int na)
+{
+	prep_fm_regex(r, na, 0);
+}
+
+static void
+prep_fm_arg1(struct rule *r, int na)
+{
+	prep_fm_regex(r, na, 1);
+}
 
 static const struct eval_def evals[] = {
 	/* HeaderEval */
@@ -4368,7 +4357,7 @@ static const struct eval_def evals[] = {
 	{ "check_no_relays", K_ANY, 0, 0, 0, ev_no_relays },
 	{ "check_relays_unparseable", K_ANY, 0, 0, 0, ev_relays_unparseable },
 	{ "check_for_from_domain_in_received_headers", K_ANY, 2, 2, 0,
-	  ev_from_domain_in_received },
+	  ev_from_domain_in_received, prep_from_domain },
 	{ "check_for_no_rdns_dotcom_helo", K_ANY, 0, 0, 0,
 	  ev_no_rdns_dotcom_helo },
 	{ "helo_ip_mismatch", K_ANY, 0, 0, 0, ev_helo_ip_mismatch },
@@ -4409,12 +4398,13 @@ static const struct eval_def evals[] = {
 	{ "plaintext_body_sig_ratio", K_ANY, 1, 2, 0, ev_plaintext },
 	/* FreeMail */
 	{ "check_freemail_from", K_ANY | FM, 0, 1, MIME_BODY | MIME_URI,
-	  ev_freemail_from },
-	{ "check_freemail_header", K_ANY | FM, 1, 2, 0, ev_freemail_header },
+	  ev_freemail_from, prep_fm_arg0 },
+	{ "check_freemail_header", K_ANY | FM, 1, 2, 0, ev_freemail_header,
+	  prep_fm_arg1 },
 	{ "check_freemail_replyto", K_ANY | FM, 0, 1, MIME_BODY | MIME_URI,
 	  ev_freemail_replyto },
 	{ "check_freemail_body", K_ANY | FM, 0, 1, MIME_BODY | MIME_URI,
-	  ev_freemail_body },
+	  ev_freemail_body, prep_fm_arg0 },
 	/* HTMLEval.  html_charset_faraway() is ev_never: SpamAssassin's
 	 * results never carry the charsets it reads, and ok_locales is
 	 * "all" in the stock configuration anyway. */
@@ -4425,14 +4415,15 @@ static const struct eval_def evals[] = {
 	{ "html_tag_exists", K_BODY, 1, 1, 0, ev_html_tag_exists },
 	{ "html_image_only", K_BODY, 2, 2, 0, ev_html_image_only },
 	{ "html_image_ratio", K_BODY, 2, 2, 0, ev_html_image_ratio },
-	{ "html_text_match", K_BODY | RX1, 2, 2, 0, ev_html_text_match },
-	{ "html_text_not_match", K_BODY | RX1, 2, 2, 0,
-	  ev_html_text_not_match },
+	{ "html_text_match", K_BODY, 2, 2, 0, ev_html_text_match,
+	  prep_text_match },
+	{ "html_text_not_match", K_BODY, 2, 2, 0, ev_html_text_not_match,
+	  prep_text_match },
 	{ "html_title_subject_ratio", K_BODY, 1, 1, 0,
 	  ev_html_title_subject_ratio },
 	{ "html_charset_faraway", K_BODY, 0, 0, 0, ev_never },
 	{ "check_iframe_src", K_BODY, 0, 0, 0, ev_iframe_src },
-	{ NULL, 0, 0, 0, 0, NULL }
+	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
 /*
@@ -4542,16 +4533,11 @@ rules_eval_define(struct ruleset *rs, struct rule *r, enum rule_kind kind,
 	for (int i = 0; i < na; i++)
 		r->eargs[i] = xstrdup(args[i]);
 	r->neargs = (size_t)na;
+	/* An invalid regex: defined, never hits (as SpamAssassin). */
+	if (d->prep != NULL)
+		d->prep(r, na);
 	if (d->kinds & FM)
 		r->eargs[r->neargs++] = xstrdup("\n\x01\n");
-	if (d->kinds & RX1) {
-		int err;
-		PCRE2_SIZE off;
-
-		/* An invalid regex: defined, never hits (as SpamAssassin). */
-		r->ere = pcre2_compile((PCRE2_SPTR)r->eargs[1],
-		    PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &off, NULL);
-	}
 	r->eval = d;
 	rs->want |= d->want;
 	return true;
@@ -4565,8 +4551,9 @@ rules_eval_clear(struct rule *r)
 	free(r->eargs);
 	r->eargs = NULL;
 	r->neargs = 0;
-	if (r->ere != NULL)
-		pcre2_code_free(r->ere);
+	for (size_t i = 0; r->ere != NULL && i < EVAL_NRE; i++)
+		pcre2_code_free(r->ere[i]);
+	free(r->ere);
 	r->ere = NULL;
 	r->eval = NULL;
 }

@@ -33,6 +33,8 @@ enum rule_kind { RK_NONE = -1, RK_CONNECT = 0, RK_HELO, RK_ENVFROM,
 /* mimeheader tflags range=MIN-MAX: parts counted from 1 (the message). */
 #define MH_RANGE_MAX	1000	/* SpamAssassin's default upper end */
 
+#define EVAL_NRE	2	/* slots of rule->ere */
+
 #define HM_RAW		0x01
 #define HM_ADDR		0x02
 #define HM_NAME		0x04
@@ -110,8 +112,11 @@ struct rule {
 	bool    referenced;	/* used by some meta */
 
 	/* eval: tests Warden implements (rules_eval.c); NULL otherwise.
-	 * ere: a regex argument compiled once (html_text_match). */
-	pcre2_code *ere;
+	 * ere: EVAL_NRE regexes made of the arguments when the rule is
+	 * defined (html_text_match's, FreeMail's, ...), each NULL when it
+	 * does not compile (it then never matches); NULL when the test
+	 * makes none.  The array and the code are the rule's. */
+	pcre2_code **ere;
 	const struct eval_def *eval;
 	char  **eargs;		/* its arguments, unquoted (owned) */
 	size_t  neargs;
@@ -210,7 +215,7 @@ const struct strlist *rules_uris(struct eval_ctx *ec);
  * with *why a static reason for lint.  rules_eval_run() returns the
  * number of hits (0: none).  rules_eval_done() frees ec->cache.
  */
-/* Free what rules_eval_define() put in r (arguments, compiled regex)
+/* Free what rules_eval_define() put in r (arguments, compiled regexes)
  * and make it an ordinary rule again. */
 void rules_eval_clear(struct rule *r);
 bool rules_eval_define(struct ruleset *rs, struct rule *r,
@@ -288,5 +293,25 @@ int rules_sa_cond(const char *kw, const char *expr, const char **why);
 bool rules_sa_plugin(const char *name);
 /* The pattern with rs's replace_tag macros expanded (caller frees). */
 char *rules_sa_replace(const struct ruleset *rs, const char *pat);
+/*
+ * A regex (PCRE2 options opts) that PCRE2 finds too large, which
+ * rules_sa_too_large() tells from its compile error, as pieces that each
+ * compile, such that a text matches the regex exactly when it matches
+ * one of them.  Returns how many (1: rewritten, not split) in *out, an
+ * array the caller frees along with each piece's pattern and code (not
+ * JIT-compiled); 0, with *why (static text), when that cannot be done
+ * exactly.  rules_sa_split_step() is one step of it, for the tests: 2
+ * pieces in *a and *b, 1 (a rewriting) in *a, or 0 with *why; the caller
+ * frees *a and *b.
+ */
+struct sa_piece {
+	char   *pat;
+	pcre2_code *re;
+};
+bool   rules_sa_too_large(int err);
+size_t rules_sa_split(const char *pat, uint32_t opts, struct sa_piece **out,
+    const char **why);
+int    rules_sa_split_step(const char *pat, uint32_t opts, char **a,
+    char **b, const char **why);
 
 #endif

@@ -406,6 +406,46 @@ START_TEST(test_originating_setting)
 }
 END_TEST
 
+/*
+ * The search for an address in an originating_ip_headers field runs
+ * under the configured PCRE2 limit and records reaching it: ' a:a'
+ * repeated keeps IP_ADDRESS's IPv6 branches busy some 30 steps per
+ * starting point, over the limit of 20 set here (the rule's own regex
+ * needs far fewer).
+ */
+START_TEST(test_originating_limit)
+{
+	struct config *cfg = unit_rules_config("pcre2_match_limit = 20\n");
+	struct diag d;
+	struct ruleset *rs;
+	struct results res;
+	struct buf m;
+
+	diag_init(&d);
+	rs = rules_load_text(cfg, "t.cf", "originating_ip_headers "
+	    "X-Originating-IP\nheader R X-Spam-Relays-Untrusted =~ /ip=/\n",
+	    &d);
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	buf_init(&m, 0);
+	buf_puts(&m, "Received: from out.example.net (out.example.net "
+	    "[203.0.113.20]) by mx.warden.test (Postfix) with ESMTP id A1\n"
+	    "X-Originating-IP:");
+	for (int i = 0; i < 2000; i++)
+		buf_puts(&m, " a:a");
+	buf_puts(&m, "\nSubject: s\n\nb\n");
+	results_init(&res);
+	unit_eom_run(rs, cfg, m.p, NULL, &res);
+	ck_assert(results_has_hit(&res, "R"));
+	ck_assert_msg(unit_pcre2_limit(&res), "limit: %s",
+	    res.limit ? res.limit : "none");
+	results_free(&res);
+	buf_free(&m);
+	rules_free(rs);
+	diag_free(&d);
+	config_free(cfg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -425,6 +465,7 @@ main(void)
 	tcase_add_test(tc, test_originating_bounded);
 	tcase_add_test(tc, test_originating_hop);
 	tcase_add_test(tc, test_originating_setting);
+	tcase_add_test(tc, test_originating_limit);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

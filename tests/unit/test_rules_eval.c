@@ -838,6 +838,151 @@ START_TEST(test_hostile)
 }
 END_TEST
 
+/* ---- PCRE2 limits: the configured ones, recorded in the results ---- */
+
+/* Rules from text under a config from conf; the caller frees both. */
+static struct ruleset *
+load_with(const char *conf, const char *text, struct config **c)
+{
+	struct diag d;
+	struct ruleset *rs;
+
+	*c = unit_rules_config(conf);
+	diag_init(&d);
+	rs = rules_load_text(*c, "t.cf", text, &d);
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	diag_free(&d);
+	return rs;
+}
+
+/*
+ * A rule's own regex over hostile HTML (html_text_match): '^(a+)+$'
+ * against 30 a's and a b backtracks 2^30 times.  The configured limit
+ * stops it, and the results say so.
+ */
+START_TEST(test_limit_html_text_match)
+{
+	struct config *c;
+	struct ruleset *rs = load_with("pcre2_match_limit = 5000\n",
+	    "body T eval:html_text_match('title', '^(a+)+$')\nscore T 1\n"
+	    "body N eval:html_text_not_match('title', '^(a+)+$')\n"
+	    "score N 1\n", &c);
+	struct results res;
+
+	results_init(&res);
+	unit_eom_run(rs, c, HTML_HDR "<title>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"
+	    "</title>\n", NULL, &res);
+	ck_assert_msg(unit_pcre2_limit(&res), "limit: %s",
+	    res.limit ? res.limit : "none");
+	/* A limit counts as no match, as for any rule regex. */
+	ck_assert(!results_has_hit(&res, "T"));
+	ck_assert(results_has_hit(&res, "N"));
+	results_free(&res);
+	rules_free(rs);
+	config_free(c);
+}
+END_TEST
+
+/*
+ * A built-in regex of an eval: test (check_for_forged_juno_received_
+ * headers): "from.*juno.com.*[IP].*by" over a Received header with 40
+ * such hops and no "by" after them takes some 20000 steps with JIT, far
+ * more without; the configured 5000 stops it and the results say so.
+ */
+START_TEST(test_limit_builtin)
+{
+	struct config *c;
+	struct ruleset *rs = load_with("pcre2_match_limit = 5000\n",
+	    "header T eval:check_for_forged_juno_received_headers()\n"
+	    "score T 1\n", &c);
+	struct results res;
+	struct buf m;
+
+	buf_init(&m, 0);
+	buf_puts(&m, "Received: from by");
+	for (int i = 0; i < 40; i++)
+		buf_puts(&m, " x.juno.com [192.0.2.1]");
+	buf_puts(&m, "\nFrom: a@juno.com\nX-Originating-IP: 192.0.2.1\n"
+	    "Subject: s\n\nx\n");
+	results_init(&res);
+	unit_eom_run(rs, c, m.p, NULL, &res);
+	ck_assert_msg(unit_pcre2_limit(&res), "limit: %s",
+	    res.limit ? res.limit : "none");
+	results_free(&res);
+	buf_free(&m);
+	rules_free(rs);
+	config_free(c);
+}
+END_TEST
+
+/*
+ * The HTML analysis's font face check runs under the configured limit:
+ * a face of 3000 "a " and a "!" takes some 12000 steps to refuse.  It is
+ * bad either way; the results say the limit was reached.
+ */
+START_TEST(test_limit_font_face)
+{
+	struct config *c;
+	struct ruleset *rs = load_with("pcre2_match_limit = 5000\n",
+	    "body T eval:html_test('font_face_bad')\nscore T 1\n", &c);
+	struct results res;
+	struct buf m;
+
+	buf_init(&m, 0);
+	buf_puts(&m, HTML_HDR "<font face=\"");
+	for (int i = 0; i < 3000; i++)
+		buf_puts(&m, "a ");
+	buf_puts(&m, "!\">x</font>\n");
+	results_init(&res);
+	unit_eom_run(rs, c, m.p, NULL, &res);
+	ck_assert(results_has_hit(&res, "T"));
+	ck_assert_msg(unit_pcre2_limit(&res), "limit: %s",
+	    res.limit ? res.limit : "none");
+	results_free(&res);
+	buf_free(&m);
+	rules_free(rs);
+	config_free(c);
+}
+END_TEST
+
+/*
+ * FreeMail's regex argument runs under the configured limit, not a
+ * fixed one: '^(?:(a+)+z|a)' against 14 a's needs some 40000 steps
+ * before its second branch matches, against 20 a's some 2.6 million.
+ */
+START_TEST(test_limit_freemail)
+{
+	static const char rules[] =
+	    "header T eval:check_freemail_header('From', '^(?:(a+)+z|a)')\n"
+	    "score T 1\n"
+	    "freemail_domains gmail.com\n";
+	struct config *c;
+	struct ruleset *rs = load_with("pcre2_match_limit = 5000\n", rules,
+	    &c);
+	struct results res;
+
+	results_init(&res);
+	unit_eom_run(rs, c, "From: aaaaaaaaaaaaaa@gmail.com\n\nx\n", NULL,
+	    &res);
+	ck_assert(!results_has_hit(&res, "T"));
+	ck_assert_msg(unit_pcre2_limit(&res), "limit: %s",
+	    res.limit ? res.limit : "none");
+	results_free(&res);
+	rules_free(rs);
+	config_free(c);
+
+	rs = load_with("pcre2_match_limit = 10000000\n", rules, &c);
+	results_init(&res);
+	unit_eom_run(rs, c, "From: aaaaaaaaaaaaaaaaaaaa@gmail.com\n\nx\n",
+	    NULL, &res);
+	ck_assert(results_has_hit(&res, "T"));
+	ck_assert_ptr_null(res.limit);
+	results_free(&res);
+	rules_free(rs);
+	config_free(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -852,6 +997,10 @@ main(void)
 	tcase_add_test(tc, test_define);
 	tcase_add_test(tc, test_plugin_block);
 	tcase_add_test(tc, test_hostile);
+	tcase_add_test(tc, test_limit_html_text_match);
+	tcase_add_test(tc, test_limit_builtin);
+	tcase_add_test(tc, test_limit_font_face);
+	tcase_add_test(tc, test_limit_freemail);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

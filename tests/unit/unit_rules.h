@@ -33,15 +33,13 @@ unit_rules_config(const char *text)
 	return c;
 }
 
-/* Whether rule name hits msg at end of data (cfg and envfrom may be
- * NULL). */
-static inline bool
-unit_eom_hit(const struct ruleset *rs, const struct config *cfg,
-    const char *msg, const char *envfrom, const char *name)
+/* Run the end-of-data rules on msg into res, which the caller has
+ * initialised and frees (cfg and envfrom may be NULL). */
+static inline void
+unit_eom_run(const struct ruleset *rs, const struct config *cfg,
+    const char *msg, const char *envfrom, struct results *res)
 {
 	struct rules_input in;
-	struct results res;
-	bool hit = false;
 
 	memset(&in, 0, sizeof(in));
 	in.stage = STAGE_EOM;
@@ -49,13 +47,30 @@ unit_eom_hit(const struct ruleset *rs, const struct config *cfg,
 	in.msg = msg;
 	in.msglen = strlen(msg);
 	in.envfrom = envfrom;
+	ck_assert_int_eq(rules_run(rs, &in, res), 0);
+}
+
+/* Whether rule name hits msg at end of data (cfg and envfrom may be
+ * NULL). */
+static inline bool
+unit_eom_hit(const struct ruleset *rs, const struct config *cfg,
+    const char *msg, const char *envfrom, const char *name)
+{
+	struct results res;
+	bool hit;
+
 	results_init(&res);
-	ck_assert_int_eq(rules_run(rs, &in, &res), 0);
-	for (size_t i = 0; i < res.nhits; i++)
-		if (strcmp(res.hits[i].name, name) == 0)
-			hit = true;
+	unit_eom_run(rs, cfg, msg, envfrom, &res);
+	hit = results_has_hit(&res, name);
 	results_free(&res);
 	return hit;
+}
+
+/* Whether res records that a PCRE2 limit was reached. */
+static inline bool
+unit_pcre2_limit(const struct results *res)
+{
+	return res->limit != NULL && strcmp(res->limit, "pcre2") == 0;
 }
 
 #endif
