@@ -293,25 +293,5 @@ int rules_sa_cond(const char *kw, const char *expr, const char **why);
 bool rules_sa_plugin(const char *name);
 /* The pattern with rs's replace_tag macros expanded (caller frees). */
 char *rules_sa_replace(const struct ruleset *rs, const char *pat);
-/*
- * A regex (PCRE2 options opts) that PCRE2 finds too large, which
- * rules_sa_too_large() tells from its compile error, as pieces that each
- * compile, such that a text matches the regex exactly when it matches
- * one of them.  Returns how many (1: rewritten, not split) in *out, an
- * array the caller frees along with each piece's pattern and code (not
- * JIT-compiled); 0, with *why (static text), when that cannot be done
- * exactly.  rules_sa_split_step() is one step of it, for the tests: 2
- * pieces in *a and *b, 1 (a rewriting) in *a, or 0 with *why; the caller
- * frees *a and *b.
- */
-struct sa_piece {
-	char   *pat;
-	pcre2_code *re;
-};
-bool   rules_sa_too_large(int err);
-size_t rules_sa_split(const char *pat, uint32_t opts, struct sa_piece **out,
-    const char **why);
-int    rules_sa_split_step(const char *pat, uint32_t opts, char **a,
-    char **b, const char **why);
 
 #endif
