@@ -571,8 +571,19 @@ mlfi_apply_verdict(SMFICTX *ctx, const struct conn *c, struct txn *t,
 		d.reply = v->reply;
 		d.reply.text = v->reply.text ? xstrdup(v->reply.text) : NULL;
 		return mlfi_stage(ctx, &d);
-	default:
+	case ACT_ACCEPT:
+	case ACT_TAG:
+	case ACT_QUARANTINE:
 		break;
+	default:
+		/* verdict_decide() gives only the actions above. */
+		log_panic("%s: verdict action \"%s\" (%d) cannot end a "
+		    "message; answering tempfail", t->queue_id,
+		    action_name(v->action), (int)v->action);
+		d.action = ACT_TEMPFAIL;
+		d.reply = cfg->tempfail_reply;
+		d.reply.text = xstrdup(cfg->tempfail_reply.text);
+		return mlfi_stage(ctx, &d);
 	}
 	for (size_t i = 0; i < v->hdr_names.n; i++)
 		if (smfi_addheader(ctx, v->hdr_names.v[i],
