@@ -9,37 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "action.h"
 #include "cidr.h"
 #include "diag.h"
 #include "util.h"
-
-/* Decisions, in the order of their severity for combining. */
-enum action {
-	ACT_NONE = 0,		/* not decided: continue */
-	ACT_ACCEPT,
-	ACT_TAG,
-	ACT_QUARANTINE,
-	ACT_DISCARD,
-	ACT_TEMPFAIL,
-	ACT_REJECT,
-	ACT_SCAN,		/* on_limit_exceeded: verdict on what was scanned */
-};
-#define ACT_COUNT (ACT_SCAN + 1)
-
-const char *action_name(enum action a);
-/* -1 when unknown. */
-int action_parse(const char *s);
-
-/* An SMTP reply: "550 5.7.1 text".  code and xcode may be empty. */
-struct reply {
-	char  code[4];
-	char  xcode[12];
-	char *text;
-};
-/* 0 on success; on error, *why says what is wrong. */
-int  reply_parse(const char *s, int class_required, struct reply *out,
-    const char **why);
-void reply_free(struct reply *r);
 
 enum av_mode { AV_MODE_OFF, AV_MODE_ON, AV_MODE_OPTIONAL };
 enum av_backend_kind { AV_BACKEND_LIBCLAMAV, AV_BACKEND_CLAMD };

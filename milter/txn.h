@@ -1,11 +1,10 @@
 /*
- * txn.h -- one MTA connection (struct conn) and the message in progress
- * on it (struct txn).
+ * txn.h -- the message in progress on a connection (struct txn; the
+ * connection itself is conn.h's).
  *
- * A conn lives from connect (for the milter, from option negotiation)
- * to close and pins the snapshot that was current at connect.  A txn lives from MAIL FROM to end of message
- * or abort; several follow each other on one conn.  Both own every string
- * they hold: the milter layer copies what libmilter lends it.
+ * A txn lives from MAIL FROM to end of message or abort; several follow
+ * each other on one conn.  It owns every string it holds: the milter
+ * layer copies what libmilter lends it.
  */
 #ifndef WARDEN_TXN_H
 #define WARDEN_TXN_H
@@ -13,10 +12,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "conn.h"
 #include "results.h"
 #include "util.h"
 
-struct snapshot;
 struct spool;
 
 struct header {
@@ -68,32 +67,6 @@ struct txn {
 	double  start_ms;
 	bool    skip;		/* authenticated: not scanned */
 };
-
-struct conn {
-	struct snapshot *snap;	/* pinned at connect, released at close */
-	/*
-	 * What this MTA connection agreed to at option negotiation (the
-	 * milter makes the conn then, before connect; 0 when there was
-	 * none).  Per connection: two MTAs, or Postfix's smtpd and cleanup,
-	 * may agree to different steps.
-	 */
-	unsigned long mta_steps;	/* SMFIP_* */
-	unsigned long mta_actions;	/* SMFIF_* */
-	char   *client_name;	/* PTR name or "unknown" */
-	char   *client_addr;	/* text address, "" for local */
-	char   *helo;
-	char   *daemon_name;
-	bool    trusted;	/* in trusted_networks: not scanned */
-	struct results res;	/* connect + HELO rule hits */
-	struct txn *txn;	/* message in progress, or NULL */
-	unsigned nmsgs;
-};
-
-/* snap may be NULL until the connection is known (set it then). */
-struct conn *conn_new(struct snapshot *snap);
-void conn_free(struct conn *c);	/* frees any txn and releases snap */
-void conn_set_client(struct conn *c, const char *name, const char *addr);
-void conn_set_helo(struct conn *c, const char *helo);
 
 /*
  * Start a message: frees any earlier one, copies the conn's hits into the

@@ -1,0 +1,46 @@
+/*
+ * conn.h -- one MTA connection (struct conn).
+ *
+ * A conn lives from connect (for the milter, from option negotiation)
+ * to close and pins the snapshot that was current at connect.  It owns
+ * every string it holds and the message in progress (txn.h), if any.
+ * One thread at a time uses a conn: libmilter calls a connection's
+ * callbacks in order, and warden scan has one conn per message.
+ */
+#ifndef WARDEN_CONN_H
+#define WARDEN_CONN_H
+
+#include <stdbool.h>
+
+#include "results.h"
+
+struct snapshot;
+struct txn;
+
+struct conn {
+	struct snapshot *snap;	/* pinned at connect, released at close */
+	/*
+	 * What this MTA connection agreed to at option negotiation (the
+	 * milter makes the conn then, before connect; 0 when there was
+	 * none).  Per connection: two MTAs, or Postfix's smtpd and cleanup,
+	 * may agree to different steps.
+	 */
+	unsigned long mta_steps;	/* SMFIP_* */
+	unsigned long mta_actions;	/* SMFIF_* */
+	char   *client_name;	/* PTR name or "unknown" */
+	char   *client_addr;	/* text address, "" for local */
+	char   *helo;
+	char   *daemon_name;
+	bool    trusted;	/* in trusted_networks: not scanned */
+	struct results res;	/* connect + HELO rule hits */
+	struct txn *txn;	/* message in progress, or NULL */
+	unsigned nmsgs;
+};
+
+/* snap may be NULL until the connection is known (set it then). */
+struct conn *conn_new(struct snapshot *snap);
+void conn_free(struct conn *c);	/* frees any txn and releases snap */
+void conn_set_client(struct conn *c, const char *name, const char *addr);
+void conn_set_helo(struct conn *c, const char *helo);
+
+#endif
