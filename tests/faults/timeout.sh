@@ -66,7 +66,8 @@ slow_rules() {
 # to speak of.
 scan_ms() {
 	"$WARDEN" scan -c "$tmp/unbounded.conf" --json "$tmp/slow/slow.eml" \
-	    >"$tmp/scan.out" 2>&1 || fail "warden scan failed: $(cat "$tmp/scan.out")"
+	    >"$tmp/scan.out" 2>"$tmp/scan.err" ||
+	    fail "warden scan failed: $(cat "$tmp/scan.out" "$tmp/scan.err")"
 	python3 -c '
 import json, sys
 print(int(json.loads(open(sys.argv[1]).read())["elapsed_ms"]))' "$tmp/scan.out" ||
