@@ -3,7 +3,7 @@
 
 Warden implements SpamAssassin's eval: tests natively; their table
 (struct eval_def entries, { "name", K_..., min, max, ... }) is in
-milter/rules_eval*.c.  A test no rule calls is never run by a fuzzer, so
+milter/rules/eval_*.c.  A test no rule calls is never run by a fuzzer, so
 this script writes two SpamAssassin-style rule files for the fuzz
 targets:
 
@@ -309,12 +309,16 @@ freemail_welcomelist friend@gmail.com
 
 
 def eval_tables(top):
-    """[(name, kinds set, min, max, plugin)] from every eval_def table."""
-    out = []
-    for path in sorted(glob.glob(os.path.join(top, "milter", "*.c"))):
+    """[(name, kinds set, min, max, plugin)] from every eval_def table,
+    the tables in the order milter/rules/eval.c lists them."""
+    tables = []
+    for path in sorted(glob.glob(os.path.join(top, "milter", "*.c")) +
+                       glob.glob(os.path.join(top, "milter", "*", "*.c"))):
         with open(path, encoding="utf-8", errors="replace") as f:
             src = f.read()
-        for m in re.finditer(r"struct eval_def\s+\w+\[\]\s*=\s*\{", src):
+        for m in re.finditer(r"struct eval_def\s+(\w+)\[\]\s*=\s*\{", src):
+            out = []
+            tables.append((m.group(1), out))
             end = src.find("{ NULL", m.end())
             body = src[m.end():end if end >= 0 else len(src)]
             plugin = os.path.basename(path)
@@ -329,13 +333,18 @@ def eval_tables(top):
                     kinds |= KINDS.get(k.strip(), set())
                 out.append((e.group(2), kinds, int(e.group(4)),
                             int(e.group(5)), plugin))
+    with open(os.path.join(top, "milter", "rules", "eval.c"),
+              encoding="utf-8", errors="replace") as f:
+        listed = f.read()
+    tables.sort(key=lambda t: listed.find("{ %s," % t[0]))
+    out = [e for _, entries in tables for e in entries]
     if not out:
         sys.exit("gen_eval_rules: no eval_def table in %s/milter" % top)
     return out
 
 
 def parse_call(call):
-    """(name, [args]) as rules_eval.c's parse_call() reads it, or None."""
+    """(name, [args]) as rules/eval.c's parse_call() reads it, or None."""
     m = re.match(r"\s*(\w+)\s*(.*)$", call)
     if not m:
         return None

@@ -1,0 +1,286 @@
+/*
+ * eval_int.h -- the inside of SpamAssassin's eval: tests that Warden
+ * implements natively, shared by the files of milter/rules/: eval.c
+ * (the rules_eval_* functions of rules_int.h, the dispatch over the
+ * plugins' tables, the arguments, the regexes and helpers every plugin
+ * uses), eval_date.c (SpamAssassin's date parser), and one file per
+ * SpamAssassin plugin: eval_header.c (HeaderEval), eval_relay.c
+ * (RelayEval), eval_mime.c (the MIME structure and MIMEEval),
+ * eval_body.c (BodyEval), eval_freemail.c (FreeMail) and eval_html.c
+ * (HTMLEval).  Nothing outside milter/rules/ includes this.
+ *
+ * Each plugin's file owns its table of tests (struct eval_def, ended by
+ * a NULL name; eval.c lists the tables) and its part of the per-message
+ * cache (struct cache below), which it works out on first use and frees
+ * in its eval_*_free().  A new plugin adds its file, its part of struct
+ * cache and one line to eval.c's list of plugins.
+ *
+ * Everything a test reads comes from the message through struct
+ * eval_ctx; what several tests share (dates, recipients, the MIME
+ * structure, the relay facts) is worked out once per message into the
+ * cache.  Every parser here is bounded: headers are cut at MAX_HDR
+ * bytes, the MIME walk at MAX_PARTS parts and MAX_LINES lines
+ * (eval_mime.c).
+ *
+ * Ownership and threads: the tables and the built-in regexes are
+ * read-only, shared by every thread.  A message's cache (ec->cache) is
+ * made by eval_cache_get() on first use and freed by rules_eval_done();
+ * it belongs to the one thread judging that message.  What the
+ * functions below return is the caller's to free unless it says
+ * borrowed.
+ */
+#ifndef WARDEN_EVAL_INT_H
+#define WARDEN_EVAL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rules_int.h"
+
+struct buf;
+struct html;
+
+#define MAX_HDR		(256 * 1024)	/* bytes of one joined header */
+
+/* Which rule kinds a test may be used with. */
+#define K_HEAD		(1u << RK_HEADER)
+#define K_BODY		((1u << RK_BODY) | (1u << RK_RAWBODY) | \
+			 (1u << RK_FULL))
+#define K_ANY		(K_HEAD | K_BODY | (1u << RK_URI))
+
+/* Flags above the kind bits (1u << RK_*) in struct eval_def's kinds. */
+#define FM	0x10000u	/* FreeMail: gets the domain list */
+_Static_assert((1u << RK_NKINDS) <= FM, "eval flags overlap rule kinds");
+
+typedef unsigned (*eval_fn)(const struct rule *r, struct eval_ctx *ec);
+/* Compile what the test needs of its na arguments into r->ere. */
+typedef void (*eval_prep)(struct rule *r, int na);
+
+struct eval_def {
+	const char *name;
+	unsigned kinds;		/* K_*: rule kinds it may be used with */
+	int     minargs, maxargs;
+	unsigned want;		/* MIME_* it needs */
+	eval_fn fn;
+	eval_prep prep;		/* NULL: no regex made of its arguments */
+};
+
+/* ---- Per-message cache: one part per plugin ---- */
+
+/* eval_date.c: the dates HeaderEval compares. */
+struct eval_date_cache {
+	bool    dates_done;
+	bool    have_date;
+	long long date;		/* Date / Resent-Date */
+	long long *rcvd_times;
+	size_t  nrcvd_times;
+	long long date_diff;
+};
+
+/* eval_header.c: HeaderEval. */
+struct eval_hdr_cache {
+	/* recipients */
+	bool    recips_done;
+	bool    sorted;
+	double  similar;
+	/* hotmail */
+	int     hotmail;	/* -1 unknown, else bit 0 forged, bit 1 none */
+	/* envelope sender */
+	bool    envfrom_done;
+	char   *envfrom;	/* NULL: none */
+};
+
+/* eval_relay.c: RelayEval. */
+struct eval_relay_cache {
+	bool    relays_done;
+	unsigned nunparseable;
+};
+
+/* One MIME part as SpamAssassin's Message.pm splits it. */
+struct sapart {
+	char   *type;		/* "type/subtype", lower case */
+	char   *charset;	/* lower case, "" when none */
+	char   *cte;		/* Content-Transfer-Encoding, lower case */
+	char   *cd;		/* Content-Disposition, lower case */
+	bool    leaf;
+	bool    html;		/* effective type text/html (or a .html name) */
+	int     parent;		/* index of the enclosing part, -1: none */
+	size_t  first, last;	/* its body lines [first, last) (leaves) */
+};
+
+struct line {
+	const char *p;		/* into eval_mime_cache's text */
+	size_t  n;		/* without the line end */
+};
+
+/* eval_mime.c: the MIME structure, and MIMEEval. */
+struct eval_mime_cache {
+	bool    done;
+	char   *text;		/* the message, CR before LF dropped */
+	size_t  textlen;
+	struct line *lines;
+	size_t  nlines, lcap;
+	struct sapart *parts;
+	size_t  nparts;
+	bool    missing_hb_sep;	/* SpamAssassin's parse flags */
+	bool    missing_mime_hb_sep;
+	bool    missing_mime_headers;
+	bool    epilogue;
+	bool    truncated_header;
+	bool    part_limit;
+	bool    missing_boundary;
+	/* MIMEEval's _check_attachments */
+	bool    att_done;
+	unsigned base64_count, qp_count, html_count, text_count, attachments;
+	bool    base64_text, bad_iso_charset, multipart_alternative;
+	bool    qp_long_line;
+	double  multipart_ratio, qp_ratio, unicode_ratio;
+	unsigned ascii_illegal;
+	char   *html_charsets;	/* space separated (owned) */
+	size_t  base64_len;
+	bool    base64_len_done;
+	double  uppercase;
+	bool    uppercase_done;
+};
+
+/* eval_body.c: BodyEval. */
+struct eval_body_cache {
+	bool    madiff_done;
+	double  madiff;
+	unsigned madiff_html, madiff_text;
+};
+
+/* eval_html.c: HTMLEval: every HTML part analysed, in SpamAssassin's
+ * order, and the index of its part in eval_mime_cache's parts. */
+struct eval_html_cache {
+	bool    html_done;
+	struct html **html;
+	size_t *html_part;
+	size_t  nhtml;
+};
+
+struct cache {
+	struct eval_date_cache dates;
+	struct eval_hdr_cache hdr;
+	struct eval_relay_cache relay;
+	struct eval_mime_cache mime;
+	struct eval_body_cache body;
+	struct eval_html_cache html;
+};
+/* Each plugin's eval_*_free(c) frees what its part of c holds; eval.c's
+ * rules_eval_done() calls them. */
+
+/* ---- eval.c: the cache, the regexes and helpers the plugins share ---- */
+
+/* ec's cache, made on first use; never NULL. */
+struct cache *eval_cache_get(struct eval_ctx *ec);
+
+/* The tests' built-in regexes, rx.h's set rules_eval_rx (eval.c). */
+enum {
+	RX_AOL_RLY, RX_AOL_VIA, RX_AOL_ID,
+	RX_EZMLM, RX_ML_DLTO, RX_QMAIL_INVOKED, RX_MSN_GROUPS,
+	RX_HM_PICKUP, RX_IPADDR, RX_HM_ORIG, RX_HM_1, RX_HM_2, RX_HM_3,
+	RX_HM_4, RX_HM_5, RX_HM_6, RX_HM_FORGED, RX_HM_FROM,
+	RX_MSN_TO, RX_MSN_PICKUP,
+	RX_EUDORA_FROM, RX_EUDORA_RCVD,
+	RX_YH_FROM, RX_YH_RDNS_T, RX_YH_RDNS_U, RX_YH_1, RX_YH_2, RX_YH_3,
+	RX_YH_4, RX_YH_5, RX_YH_REPLY, RX_YH_6,
+	RX_JUNO_FROM, RX_JUNO_1, RX_JUNO_2, RX_JUNO_3, RX_JUNO_4,
+	RX_JUNO_5, RX_JUNO_MAILCOM,
+	RX_GM_FROM, RX_GM_1, RX_GM_2, RX_GM_3,
+	RX_RCVD_DATE, RX_RCVD_LOCAL, RX_RCVD_FETCHMAIL, RX_RCVD_LASTDATE,
+	RX_OUTLOOK_MSGID, RX_SUBJ_PREFIX, RX_CAPS_CHARSET, RX_CAPS_FP,
+	RX_LISTUNSUB, RX_CWT, RX_IPLANET,
+	RX_TEMPLATE, RX_TEMPLATE_OK, RX_RATWARE_MID, RX_SRS,
+	RX_NO_RDNS_HELO, RX_QP_ESC, RX_QP_TRAIL, RX_B64_CHARSET,
+	RX_ISO_BAD, RX_ISO_OK, RX_UNICODE_ENT, RX_HDR_FIELD,
+	RX_HDR_FIELD_WS, RX_BOUNDARY, RX_CHARSET, RX_UPPER_B64,
+	RX_JIS, RX_BULK_ENVFROM, RX_EMAIL_WL, RX_RCVD_IGNORE, RX_RCVD_IP,
+	RX_GW05, RX_FM_EMAIL, RX_FM_STRIP_URL, RX_FM_STRIP_LABEL,
+	RX_STOCK_ITEM, RX_STOCK_WORD, NRX
+};
+
+/* Whether regex id matches s[0..n) from start; captures in ov. */
+bool eval_rx_exec(int id, const char *s, size_t n, size_t start,
+    size_t *ov, int ncap);
+/* Whether regex id matches the string s. */
+bool eval_rx_match(int id, const char *s);
+/* Capture 1 of regex id in s (caller frees); NULL when no match. */
+char *eval_rx_cap1(int id, const char *s);
+/* How many times regex id matches in s[0..n) (not overlapping). */
+unsigned eval_rx_count(int id, const char *s, size_t n);
+
+/* s in lower case, in place; returns s. */
+char *eval_lower(char *s);
+/* Runs of white space in s to one space, in place; returns s. */
+char *eval_squash_ws(char *s);
+/* White space off both ends of s, in place. */
+void eval_trim(char *s);
+/* SpamAssassin's get(NAME): every value, "\n" after each (caller frees). */
+char *eval_hget(struct eval_ctx *ec, const char *name, unsigned mods,
+    bool *found);
+/* The first address of header name, "" when none (caller frees). */
+char *eval_hget_addr(struct eval_ctx *ec, const char *name);
+/* Every value of header name unfolded as SpamAssassin does (caller
+ * frees). */
+char *eval_hget_unfolded(struct eval_ctx *ec, const char *name);
+/* An argument as a number into *v; false for "undef" (no bound). */
+bool eval_arg_num(const char *a, double *v);
+/* Whether re, made of a rule's arguments (NULL: never), matches s. */
+bool eval_arg_match(const pcre2_code *re, const char *s);
+/* s appended to b as a literal for a regex (\Q...\E). */
+void eval_quote_meta(struct buf *b, const char *s);
+/* The test that never hits. */
+unsigned eval_never(const struct rule *r, struct eval_ctx *ec);
+
+/* ---- eval_date.c: SpamAssassin's dates ---- */
+
+/* An RFC 822 date as SpamAssassin parses it, into *out; false: none. */
+bool eval_parse_date(const char *date, long long *out);
+/* The message's dates into the cache's dates part (once). */
+void eval_dates_work(struct eval_ctx *ec);
+void eval_date_free(struct cache *c);
+
+/* ---- eval_header.c: HeaderEval ---- */
+
+extern const struct eval_def eval_header_tests[];
+/* SpamAssassin's EnvelopeFrom, NULL when none (borrowed from the cache). */
+const char *eval_envfrom_get(struct eval_ctx *ec);
+void eval_header_free(struct cache *c);
+
+/* ---- eval_relay.c: RelayEval ---- */
+
+extern const struct eval_def eval_relay_tests[];
+/* SpamAssassin's relays_trusted_str or _untrusted_str (caller frees). */
+char *eval_relays_str(struct eval_ctx *ec, bool trusted);
+
+/* ---- eval_mime.c: the MIME structure, MIMEEval ---- */
+
+extern const struct eval_def eval_mime_tests[];
+/* The MIME structure into the cache's mime part (once). */
+void eval_mime_work(struct eval_ctx *ec);
+/* Leaf part p's body decoded from its transfer encoding into out. */
+void eval_part_decode(const struct eval_mime_cache *m,
+    const struct sapart *p, struct buf *out);
+void eval_mime_free(struct cache *c);
+
+/* ---- eval_body.c: BodyEval ---- */
+
+extern const struct eval_def eval_body_tests[];
+
+/* ---- eval_freemail.c: FreeMail (and rules_eval_setting/_finish) ---- */
+
+extern const struct eval_def eval_freemail_tests[];
+
+/* ---- eval_html.c: HTMLEval ---- */
+
+extern const struct eval_def eval_html_tests[];
+/* Every HTML part analysed, into the cache's html part (once); returns
+ * that part. */
+struct eval_html_cache *eval_html_work(struct eval_ctx *ec);
+/* The analysis of MIME part number part, NULL when none (borrowed). */
+const struct html *eval_html_of_part(const struct eval_html_cache *c,
+    size_t part);
+void eval_html_free(struct cache *c);
+
+#endif
