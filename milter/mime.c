@@ -501,10 +501,14 @@ walk_text(struct walk *w, GMimePart *part, const char *type)
 		}
 		if (w->want & MIME_HTML) {
 			struct mime_text *mt = w->mt;
+			struct mime_html *mh;
 
 			mt->html = xrealloc(mt->html, (mt->nhtml + 1) *
 			    sizeof(*mt->html));
-			mt->html[mt->nhtml++] = h;
+			mh = &mt->html[mt->nhtml++];
+			mh->h = h;
+			mh->srclen = text.len;
+			mh->src = buf_steal(&text);	/* text is done with */
 		} else
 			html_free(h);
 	} else {
@@ -812,8 +816,10 @@ mime_text_free(struct mime_text *mt)
 	}
 	free(mt->hdrs);
 	free(mt->parts);
-	for (size_t i = 0; i < mt->nhtml; i++)
-		html_free(mt->html[i]);
+	for (size_t i = 0; i < mt->nhtml; i++) {
+		html_free(mt->html[i].h);
+		free(mt->html[i].src);
+	}
 	free(mt->html);
 	memset(mt, 0, sizeof(*mt));
 }

@@ -75,6 +75,18 @@ struct mime_part_hdrs {
 	bool    message;
 };
 
+/*
+ * A text/html part as the walk analysed it (MIME_HTML): the body text of
+ * such a part is this analysis's rendering.  The UTF-8 text analysed is
+ * kept so that a reader with its own view of the MIME structure (the
+ * eval tests) can tell the same part and reuse the analysis.
+ */
+struct mime_html {
+	struct html *h;		/* owned */
+	char   *src;		/* owned: the text analysed, UTF-8 */
+	size_t  srclen;
+};
+
 struct mime_text {
 	struct strlist body;	/* [0] is the Subject, then paragraphs */
 	struct strlist rawbody;	/* lines of the decoded text parts */
@@ -85,9 +97,7 @@ struct mime_text {
 	size_t  nhdrs;
 	struct mime_part_hdrs *parts;	/* MIME_PARTHDRS: one per part walked */
 	size_t  nparts;
-	struct html **html;	/* MIME_HTML: the analysis (html.c) of each
-				   text/html part, in walk order; the body
-				   text of those parts is their rendering */
+	struct mime_html *html;	/* MIME_HTML: each text/html part */
 	size_t  nhtml;
 	bool    truncated;	/* some bound was reached */
 	const char *limit;	/* the first bound reached, as the limit name

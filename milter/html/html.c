@@ -1858,6 +1858,14 @@ parse(struct an *a, const char *in, size_t n)
 		html_tag(a, "script", &(struct attrs){ .n = 0 }, -1);
 }
 
+static unsigned long analyses;
+
+unsigned long
+html_analyses(void)
+{
+	return __atomic_load_n(&analyses, __ATOMIC_RELAXED);
+}
+
 struct html *
 html_analyze(const char *in, size_t n)
 {
@@ -1867,6 +1875,7 @@ html_analyze(const char *in, size_t n)
 	size_t space = 0;
 	bool uni;
 
+	__atomic_add_fetch(&analyses, 1, __ATOMIC_RELAXED);
 	a->h = h;
 	for (size_t i = 0; i < TAG_SLOTS; i++)
 		a->slots[i].idx = -1;

@@ -86,6 +86,9 @@ struct html {
 /* Analyse html[0..len), UTF-8.  Never fails; returns an owned result. */
 struct html *html_analyze(const char *html, size_t len);
 void  html_free(struct html *h);
+/* How many analyses html_analyze() made since start (for the tests that
+ * check one analysis per HTML part per message). */
+unsigned long html_analyses(void);
 /* The "inside" count of tag name (lower case), or -1 when never seen. */
 long  html_inside(const struct html *h, const char *name);
 /* A numeric result by SpamAssassin's key ("length", "max_size",

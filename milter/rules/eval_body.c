@@ -352,8 +352,9 @@ ev_stock_info(const struct rule *r, struct eval_ctx *ec)
 
 const struct eval_def eval_body_tests[] = {
 	/* BodyEval */
-	{ "multipart_alternative_difference", K_ANY, 2, 2, 0, ev_madiff },
-	{ "multipart_alternative_difference_count", K_ANY, 2, 2, 0,
+	{ "multipart_alternative_difference", K_ANY, 2, 2, MIME_HTML,
+	  ev_madiff },
+	{ "multipart_alternative_difference_count", K_ANY, 2, 2, MIME_HTML,
 	  ev_madiff_count },
 	{ "check_body_length", K_ANY, 1, 1, 0, ev_body_length },
 	{ "check_blank_line_ratio", K_BODY, 2, 3, MIME_RAWBODY,

@@ -21,11 +21,41 @@
 #define MAX_HTML_INPUT	(10u << 20)	/* decoded bytes of one part */
 
 /*
+ * The MIME walk's analysis of the same text, when it made one (the body
+ * rules asked for MIME_HTML): each HTML part is analysed once per
+ * message.  The walk's view of the structure may differ from
+ * Message.pm's on broken MIME, so a part is reused only when the text is
+ * the same, byte for byte, but for the line end before the boundary,
+ * which the walk leaves to the boundary (RFC 2046, as Message.pm's
+ * chomp) and the split here keeps.
+ */
+static struct html *
+html_lend(const struct eval_ctx *ec, struct eval_html_cache *c,
+    const char *u, size_t n)
+{
+	const struct mime_text *mt = ec->mt;
+
+	if (mt == NULL || mt->nhtml == 0)
+		return NULL;
+	if (c->mt_taken == NULL)
+		c->mt_taken = xcalloc(mt->nhtml, sizeof(*c->mt_taken));
+	for (size_t j = 0; j < mt->nhtml; j++)
+		if (!c->mt_taken[j] && (mt->html[j].srclen == n ||
+		    (mt->html[j].srclen + 1 == n && u[n - 1] == '\n')) &&
+		    memcmp(mt->html[j].src, u, mt->html[j].srclen) == 0) {
+			c->mt_taken[j] = true;
+			return mt->html[j].h;
+		}
+	return NULL;
+}
+
+/*
  * Message.pm's html_all: every leaf part whose effective type is
  * text/html and whose decoded text is not empty, converted to UTF-8
  * from its charset (SpamAssassin's normalize_charset) and analysed as
- * HTML.pm does (html.c).  The parts are bounded by the walk
- * (MAX_PARTS), each at MAX_HTML_INPUT decoded bytes.
+ * HTML.pm does (html.c), or the MIME walk's analysis of the same text.
+ * The parts are bounded by the walk (MAX_PARTS), each at MAX_HTML_INPUT
+ * decoded bytes.
  */
 struct eval_html_cache *
 eval_html_work(struct eval_ctx *ec)
@@ -52,12 +82,19 @@ eval_html_work(struct eval_ctx *ec)
 		buf_init(&u, 0);
 		mime_to_utf8(p->charset, d.p, d.len, &u);
 		buf_free(&d);
+		if (u.p == NULL)
+			buf_puts(&u, "");
 		c->html = xrealloc(c->html, (c->nhtml + 1) * sizeof(*c->html));
 		c->html_part = xrealloc(c->html_part, (c->nhtml + 1) *
 		    sizeof(*c->html_part));
+		c->html_lent = xrealloc(c->html_lent, (c->nhtml + 1) *
+		    sizeof(*c->html_lent));
 		c->html_part[c->nhtml] = i;
-		c->html[c->nhtml++] = html_analyze(u.p != NULL ? u.p : "",
-		    u.len);
+		c->html[c->nhtml] = html_lend(ec, c, u.p, u.len);
+		c->html_lent[c->nhtml] = c->html[c->nhtml] != NULL;
+		if (c->html[c->nhtml] == NULL)
+			c->html[c->nhtml] = html_analyze(u.p, u.len);
+		c->nhtml++;
 		buf_free(&u);
 	}
 	return c;
@@ -338,21 +375,21 @@ const struct eval_def eval_html_tests[] = {
 	/* HTMLEval.  html_charset_faraway() is eval_never: SpamAssassin's
 	 * results never carry the charsets it reads, and ok_locales is
 	 * "all" in the stock configuration anyway. */
-	{ "html_test", K_BODY, 1, 1, 0, ev_html_test },
-	{ "html_range", K_BODY, 2, 3, 0, ev_html_range },
-	{ "html_eval", K_BODY, 2, 2, 0, ev_html_eval },
-	{ "html_tag_balance", K_BODY, 2, 2, 0, ev_html_tag_balance },
-	{ "html_tag_exists", K_BODY, 1, 1, 0, ev_html_tag_exists },
-	{ "html_image_only", K_BODY, 2, 2, 0, ev_html_image_only },
-	{ "html_image_ratio", K_BODY, 2, 2, 0, ev_html_image_ratio },
-	{ "html_text_match", K_BODY, 2, 2, 0, ev_html_text_match,
+	{ "html_test", K_BODY, 1, 1, MIME_HTML, ev_html_test },
+	{ "html_range", K_BODY, 2, 3, MIME_HTML, ev_html_range },
+	{ "html_eval", K_BODY, 2, 2, MIME_HTML, ev_html_eval },
+	{ "html_tag_balance", K_BODY, 2, 2, MIME_HTML, ev_html_tag_balance },
+	{ "html_tag_exists", K_BODY, 1, 1, MIME_HTML, ev_html_tag_exists },
+	{ "html_image_only", K_BODY, 2, 2, MIME_HTML, ev_html_image_only },
+	{ "html_image_ratio", K_BODY, 2, 2, MIME_HTML, ev_html_image_ratio },
+	{ "html_text_match", K_BODY, 2, 2, MIME_HTML, ev_html_text_match,
 	  prep_text_match },
-	{ "html_text_not_match", K_BODY, 2, 2, 0, ev_html_text_not_match,
-	  prep_text_match },
-	{ "html_title_subject_ratio", K_BODY, 1, 1, 0,
+	{ "html_text_not_match", K_BODY, 2, 2, MIME_HTML,
+	  ev_html_text_not_match, prep_text_match },
+	{ "html_title_subject_ratio", K_BODY, 1, 1, MIME_HTML,
 	  ev_html_title_subject_ratio },
 	{ "html_charset_faraway", K_BODY, 0, 0, 0, eval_never },
-	{ "check_iframe_src", K_BODY, 0, 0, 0, ev_iframe_src },
+	{ "check_iframe_src", K_BODY, 0, 0, MIME_HTML, ev_iframe_src },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -360,7 +397,10 @@ void
 eval_html_free(struct cache *c)
 {
 	for (size_t i = 0; i < c->html.nhtml; i++)
-		html_free(c->html.html[i]);
+		if (!c->html.html_lent[i])
+			html_free(c->html.html[i]);
 	free(c->html.html);
 	free(c->html.html_part);
+	free(c->html.html_lent);
+	free(c->html.mt_taken);
 }

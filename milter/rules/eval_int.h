@@ -156,6 +156,8 @@ struct eval_html_cache {
 	bool    html_done;
 	struct html **html;
 	size_t *html_part;
+	bool   *html_lent;	/* html[i] belongs to ec->mt, not to us */
+	bool   *mt_taken;	/* ec->mt->html[j] already matched a part */
 	size_t  nhtml;
 };
 

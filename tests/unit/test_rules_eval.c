@@ -7,6 +7,7 @@
  */
 #include "autoconfig.h"
 
+#include "html.h"
 #include "rules_int.h"
 #include "unit.h"
 #include "unit_rules.h"
@@ -983,6 +984,52 @@ START_TEST(test_limit_freemail)
 }
 END_TEST
 
+/*
+ * One analysis per HTML part per message: the body rules' rendering and
+ * the HTML tests share it.  A part the MIME walk and SpamAssassin's
+ * splitter see differently is analysed apart, never confused.
+ */
+START_TEST(test_html_once)
+{
+	static const char rules[] =
+	    "body B /I \xe2\x99\xa5 it/\n"	/* I &hearts; it, UTF-8 */
+	    "body T eval:html_test('html')\n"
+	    "body R eval:html_range('max_size', 5, 99)\n";
+	struct config *c;
+	struct ruleset *rs = load_with("", rules, &c);
+	struct results res;
+	unsigned long before;
+
+	before = html_analyses();
+	results_init(&res);
+	unit_eom_run(rs, c, "Subject: s\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/alternative; boundary=b\n\n--b\n"
+	    "Content-Type: text/html\n\n<p>I &hearts; it</p>\n--b\n"
+	    "Content-Type: text/html\n\n<font size=7>big</font>\n--b--\n",
+	    NULL, &res);
+	ck_assert(results_has_hit(&res, "B"));
+	ck_assert(results_has_hit(&res, "T"));
+	ck_assert(results_has_hit(&res, "R"));
+	ck_assert_uint_eq(html_analyses() - before, 2);
+	results_free(&res);
+
+	/* A .html attachment is HTML to SpamAssassin, not to the walk:
+	 * the HTML tests analyse it themselves. */
+	before = html_analyses();
+	results_init(&res);
+	unit_eom_run(rs, c, "Subject: s\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+	    "Content-Type: text/plain\n\nplain\n--b\n"
+	    "Content-Type: application/octet-stream; name=\"a.html\"\n\n"
+	    "<font size=7>big</font>\n--b--\n", NULL, &res);
+	ck_assert(results_has_hit(&res, "R"));
+	ck_assert_uint_eq(html_analyses() - before, 1);
+	results_free(&res);
+	rules_free(rs);
+	config_free(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1001,6 +1048,7 @@ main(void)
 	tcase_add_test(tc, test_limit_builtin);
 	tcase_add_test(tc, test_limit_font_face);
 	tcase_add_test(tc, test_limit_freemail);
+	tcase_add_test(tc, test_html_once);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
