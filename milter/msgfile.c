@@ -22,6 +22,12 @@
 
 /* Body bytes converted to CRLF at a time (memory per message). */
 #define BODY_SLICE	65536
+/*
+ * A regular file larger than this is mapped, a smaller one read: for
+ * the common small message a read costs less than setting up and tearing
+ * down a mapping, and a large one costs no memory of its size.
+ */
+#define MAP_MIN		(1024 * 1024)
 
 /* Length of the line at p (without its end) and of its end (0-2). */
 static size_t
@@ -272,10 +278,10 @@ msgfile_open(struct msgfile *mf, const char *path, size_t max)
 		goto out;
 	}
 	/*
-	 * A regular file is read in place.  One that says it is empty may
-	 * not be (/proc): it is read like a pipe.
+	 * A large regular file is read in place (MAP_MIN).  One that says
+	 * it is empty may not be (/proc): it is read like a pipe.
 	 */
-	if (S_ISREG(st.st_mode) && st.st_size > 0 &&
+	if (S_ISREG(st.st_mode) && st.st_size > MAP_MIN &&
 	    (uintmax_t)st.st_size <= SIZE_MAX) {
 		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ,
 		    MAP_PRIVATE, fd, 0);
@@ -289,7 +295,9 @@ msgfile_open(struct msgfile *mf, const char *path, size_t max)
 			goto out;
 		}
 	}
-	rc = msgfile_read_bounded(mf, fd, max);
+	/* A small regular file is kept whole, as a mapped one is. */
+	rc = msgfile_read_bounded(mf, fd, S_ISREG(st.st_mode) &&
+	    st.st_size > 0 ? MAP_MIN : max);
 out:
 	e = errno;
 	if (!is_stdin)

@@ -55,9 +55,13 @@ struct msgfile {
  * msgfile_close() releases what msgfile_open() made, and may be called
  * on a zeroed struct.
  *
+ * A regular file is kept whole: over 1 MiB mapped, else read.  Anything
+ * else (a pipe) is read, up to max bytes kept and the rest counted in
+ * size.
+ *
  * XXX A mapped file that another process shortens while it is scanned
  * raises SIGBUS; "warden scan" reads files an administrator chose, and
- * copying each one instead would cost its size in memory.
+ * copying each large one instead would cost its size in memory.
  */
 int  msgfile_open(struct msgfile *mf, const char *path, size_t max);
 void msgfile_close(struct msgfile *mf);

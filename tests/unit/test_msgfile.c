@@ -68,22 +68,41 @@ write_file(const char *name, const char *data, size_t len)
 	return path;
 }
 
-/* A regular file is mapped whole, whatever the bound; empty is empty. */
+/*
+ * A regular file is kept whole, whatever the bound: a small one read, a
+ * large one (over 1 MiB) mapped; empty is empty.
+ */
 START_TEST(test_open_file)
 {
 	static const char msg[] = "Subject: x\n\nbody\n";
 	char *path = write_file("m.eml", msg, sizeof(msg) - 1);
 	char *empty = write_file("empty.eml", "", 0);
+	size_t biglen = 1024 * 1024 + 1;
+	char *bigmsg = xmalloc(biglen);
+	char *big;
 	struct msgfile mf;
 
 	ck_assert_int_eq(msgfile_open(&mf, path, 4), 0);
-	ck_assert_ptr_nonnull(mf.map);
-	ck_assert_ptr_null(mf.mem);
+	ck_assert_ptr_null(mf.map);
+	ck_assert_ptr_nonnull(mf.mem);
 	ck_assert_uint_eq(mf.len, sizeof(msg) - 1);
 	ck_assert_uint_eq(mf.size, sizeof(msg) - 1);
 	ck_assert(memcmp(mf.data, msg, mf.len) == 0);
 	msgfile_close(&mf);
 	ck_assert_ptr_null(mf.data);
+
+	memset(bigmsg, 'z', biglen);
+	big = write_file("big.eml", bigmsg, biglen);
+	ck_assert_int_eq(msgfile_open(&mf, big, 4), 0);
+	ck_assert_ptr_nonnull(mf.map);
+	ck_assert_ptr_null(mf.mem);
+	ck_assert_uint_eq(mf.len, biglen);
+	ck_assert_uint_eq(mf.size, biglen);
+	ck_assert(memcmp(mf.data, bigmsg, biglen) == 0);
+	msgfile_close(&mf);
+	unlink(big);
+	free(big);
+	free(bigmsg);
 
 	ck_assert_int_eq(msgfile_open(&mf, empty, 4), 0);
 	ck_assert_ptr_nonnull(mf.data);
