@@ -293,5 +293,28 @@ int rules_sa_cond(const char *kw, const char *expr, const char **why);
 bool rules_sa_plugin(const char *name);
 /* The pattern with rs's replace_tag macros expanded (caller frees). */
 char *rules_sa_replace(const struct ruleset *rs, const char *pat);
+/*
+ * A regex (PCRE2 options opts) that PCRE2 finds too large, which
+ * rules_sa_too_large() tells from its compile error, as regexes that it
+ * compiles: one that means the same (its repeated groups compiled once,
+ * rules_sa_share()), or when split is true and that is not enough,
+ * several such that a text matches the regex exactly when it matches
+ * one of them.  Returns how many in *out, an array the caller frees
+ * along with each piece's pattern and code (not JIT-compiled); 0, with
+ * *why (static text), when it cannot be done exactly.
+ * rules_sa_share() returns the shared form (caller frees), or NULL
+ * with *why; rules_sa_split_step() is one split, into *a and *b (caller
+ * frees), or false with *why.
+ */
+struct sa_piece {
+	char   *pat;
+	pcre2_code *re;
+};
+bool   rules_sa_too_large(int err);
+size_t rules_sa_split(const char *pat, uint32_t opts, bool split,
+    struct sa_piece **out, const char **why);
+char  *rules_sa_share(const char *pat, uint32_t opts, const char **why);
+bool   rules_sa_split_step(const char *pat, uint32_t opts, char **a,
+    char **b, const char **why);
 
 #endif

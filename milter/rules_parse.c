@@ -1779,9 +1779,126 @@ order_meta(struct ruleset *rs, struct rule *r, char *mark, struct diag *d)
 }
 
 /*
+ * Rule r, whose regex np (its replace_tag macros expanded) PCRE2 finds
+ * too large, with regexes that it compiles (rules_sa_split()).  Mostly
+ * one regex that means the same, its repeated groups compiled once,
+ * replaces r's.  When that is not enough, the pieces of a split become
+ * hidden sub-rules, __NAME_SPLIT_1 .. __NAME_SPLIT_k, copies of r each
+ * with one piece, and r a meta that is their OR: r keeps its name,
+ * score, description and its place in other metas, and hits exactly
+ * when its regex would.  That holds only for a rule that hits once or
+ * not at all, of a kind matched at the end of data (as metas are), and
+ * not negated: a rule with tflags multiple (its matches are counted) or
+ * a !~ rule is not split.  Returns false, with *why and nothing
+ * changed, when neither can be done.
+ */
+static bool
+fit_rule(struct ruleset *rs, struct rule *r, const char *np,
+    struct diag *d, const char **why)
+{
+	struct sa_piece *pc;
+	struct buf expr;
+	struct mparse mp;
+	size_t n;
+	const char *nosplit = NULL;
+	const char *base = strncmp(r->name, "__", 2) == 0 ? r->name + 2 :
+	    r->name;
+
+	if (r->tflags & TF_MULTIPLE)
+		nosplit = "tflags multiple counts its matches";
+	else if (r->negate)
+		nosplit = "a !~ rule";
+	else if (r->kind <= RK_ENVRCPT)
+		nosplit = "an SMTP-stage rule";
+	n = rules_sa_split(np, r->popts, nosplit == NULL, &pc, why);
+	if (n == 0) {
+		if (nosplit != NULL)
+			*why = nosplit;
+		return false;
+	}
+	for (size_t i = 1; n > 1 && i <= n && *why == NULL; i++) {
+		char *sub = xasprintf("__%s_SPLIT_%zu", base, i);
+
+		if (g_hash_table_contains(rs->byname, sub))
+			*why = "the names of its pieces are taken";
+		free(sub);
+	}
+	if (*why != NULL) {
+		for (size_t i = 0; i < n; i++) {
+			free(pc[i].pat);
+			pcre2_code_free(pc[i].re);
+		}
+		free(pc);
+		return false;
+	}
+	if (n == 1) {
+		pcre2_code_free(r->re);
+		r->re = pc[0].re;
+		(void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+		free(r->pat);
+		r->pat = pc[0].pat;
+		free(pc);
+		diag_note(d, "rules: %s (%s:%d): repeated groups of its regex "
+		    "compiled once, too large for PCRE2 otherwise", r->name,
+		    r->file, r->line);
+		return true;
+	}
+	buf_init(&expr, 0);
+	for (size_t i = 0; i < n; i++) {
+		char *name = xasprintf("__%s_SPLIT_%zu", base, i + 1);
+		struct rule *sub = rule_get(rs, name, r->file, r->line, true);
+
+		free(name);
+		buf_printf(&expr, "%s%s", i ? " || " : "", sub->name);
+		/* rule_get() may move rs->rules, never a rule. */
+		sub->sa = r->sa;
+		sub->kind = r->kind;
+		sub->pat = pc[i].pat;
+		sub->popts = r->popts;
+		sub->re = pc[i].re;
+		(void)pcre2_jit_compile(sub->re, PCRE2_JIT_COMPLETE);
+		sub->tflags = r->tflags;
+		sub->range_min = r->range_min;
+		sub->range_max = r->range_max;
+		sub->hsrc = r->hsrc;
+		sub->hname = r->hname ? xstrdup(r->hname) : NULL;
+		sub->hmods = r->hmods;
+		sub->if_unset = r->if_unset ? xstrdup(r->if_unset) : NULL;
+	}
+	free(pc);
+
+	/* r becomes the meta; score, describe, tflags and action stay. */
+	pcre2_code_free(r->re);
+	r->re = NULL;
+	free(r->pat);
+	r->pat = NULL;
+	free(r->hname);
+	r->hname = NULL;
+	free(r->if_unset);
+	r->if_unset = NULL;
+	r->hmods = 0;
+	r->hsrc = HS_NAME;
+	r->kind = RK_META;
+	memset(&mp, 0, sizeof(mp));
+	mp.rs = rs;
+	mp.s = expr.p;
+	mp.r = r;
+	mp.file = r->file;
+	mp.line = r->line;
+	mp.d = d;
+	r->mroot = mexpr_or(&mp);
+	buf_free(&expr);
+	diag_note(d, "rules: %s (%s:%d) split into %zu regexes, too large "
+	    "for PCRE2 in one", r->name, r->file, r->line, n);
+	return true;
+}
+
+/*
  * replace_rules: expand the replace_tag macros in the rules named, and
- * compile them again.  A rule whose expansion does not compile is
- * skipped with a warning (it can only come from .cf input).
+ * compile them again.  A rule whose expansion PCRE2 finds too large is
+ * made smaller or split (fit_rule()); one whose expansion does not
+ * compile otherwise is skipped with a warning (an error in .rules
+ * input).
  */
 static void
 expand_replace_rules(struct ruleset *rs, struct diag *d)
@@ -1794,6 +1911,7 @@ expand_replace_rules(struct ruleset *rs, struct diag *d)
 		pcre2_code *re;
 		int err;
 		PCRE2_SIZE off;
+		const char *why = NULL;
 
 		if (r->pat == NULL || r->re == NULL ||
 		    !g_hash_table_contains(rs->replace_rules, r->name))
@@ -1805,14 +1923,21 @@ expand_replace_rules(struct ruleset *rs, struct diag *d)
 		}
 		re = pcre2_compile((PCRE2_SPTR)np, strlen(np), r->popts, &err,
 		    &off, NULL);
+		if (re == NULL && rules_sa_too_large(err) &&
+		    fit_rule(rs, r, np, d, &why)) {
+			free(np);
+			rs->nreplaced++;
+			continue;
+		}
 		if (re == NULL) {
 			PCRE2_UCHAR msg[256];
 
 			pcre2_get_error_message(err, msg, sizeof(msg));
 			(r->sa ? diag_warn : diag_error)(d, r->file, r->line,
 			    "%s: bad regex after replace_tag expansion: %s at "
-			    "offset %zu", r->name, (const char *)msg,
-			    (size_t)off);
+			    "offset %zu%s%s%s", r->name, (const char *)msg,
+			    (size_t)off, why ? " (not split: " : "",
+			    why ? why : "", why ? ")" : "");
 			if (r->sa)
 				count_skip(rs, "rules whose regex PCRE2 will not "
 				    "compile");

@@ -2,7 +2,8 @@
  * test_rules_sa.c -- SpamAssassin .cf input: if/ifplugin conditions,
  * the leniency of .cf files (later definition wins, absent meta operands
  * are 0, regexes PCRE2 rejects are skipped) against the strictness of
- * .rules files, byte-mode regexes, the replace_tag macros, the
+ * .rules files, byte-mode regexes, the replace_tag macros and the
+ * regexes they make too large for PCRE2 (shared or split), the
  * pseudo-headers (MESSAGEID, EnvelopeFrom, ToCc, X-Spam-Relays-*), the
  * mimeheader rules of SpamAssassin's MIMEHeader plugin, the
  * originating_ip_headers hops as RelayEval sees them, and the stock
@@ -407,6 +408,384 @@ START_TEST(test_replace_delims)
 	ck_assert(unit_list_has(&d.errors, "t.rules:2: R: bad regex after "
 	    "replace_tag expansion"));
 	diag_free(&d);
+}
+END_TEST
+
+/* ---- Regexes too large for PCRE2 after replace_tag expansion ---- */
+
+/*
+ * One letter with its look-alikes, as 25_replace.cf writes them: PCRE2
+ * compiles each use to some 190 bytes, so that a few hundred uses pass
+ * its limit (64 KiB of compiled code with Debian's link size).
+ */
+#define BIG_TAG "replace_tag A (?:[aA4\\xc0-\\xc5]|[\\xc3][\\x80-\\x85]|" \
+	"&\\#(?:19[2-7]|x(?:c[0-5]));)\n"
+
+/* n alternatives "zqIx" + fmt, fmt being the same for all (caller frees). */
+static char *
+big_alternation(unsigned n, const char *tail)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (unsigned i = 0; i < n; i++)
+		buf_printf(&b, "%szq%ux%s", i ? "|" : "", i, tail);
+	return b.p;
+}
+
+/*
+ * The shape of the stock extortion rules (__MY_MALWARE, __PAY_ME...),
+ * "(?:^|\s)(?:ALTERNATIVES)[\s\.,]", with alternatives that are too many
+ * for PCRE2 once expanded: "zqIx<A>" (the tag, a group, repeated in
+ * each), or with distinct=true "zqIx<C1><C2>", two character classes (no
+ * group twice: only a split makes it fit).  tail is appended to the rule
+ * file.
+ */
+static struct ruleset *
+load_big(bool distinct, const char *tail, struct diag *d)
+{
+	char *alts = distinct ? big_alternation(1300, "<C1><C2>") :
+	    big_alternation(600, "<A>");
+	char *text = xasprintf(BIG_TAG
+	    "replace_tag C1 [a4\\xc0-\\xc5]\n"
+	    "replace_tag C2 [b8]\n"
+	    "replace_tag END [\\s\\.,]\n"
+	    "body BIG /(?:^|\\s)(?:%s)<END>/i\n"
+	    "replace_rules BIG\n"
+	    "score BIG 2.5\n"
+	    "describe BIG Too large for PCRE2 in one piece\n"
+	    "body OTHER /other/\n"
+	    "meta ON_BIG BIG && !__NEVER\n"
+	    "body __NEVER /never ever/\n"
+	    "meta BIG_PLUS_OTHER (BIG + OTHER) == 2\n"
+	    "%s", alts, tail);
+	struct ruleset *rs = load_cf("72_active.cf", text, d);
+
+	free(alts);
+	free(text);
+	return rs;
+}
+
+/* The names in the test list of msg's verdict (caller frees). */
+static char *
+test_list(const struct ruleset *rs, const char *msg)
+{
+	struct rules_input in;
+	struct results res;
+	struct buf b;
+
+	memset(&in, 0, sizeof(in));
+	in.stage = STAGE_EOM;
+	in.cfg = cfg;
+	in.msg = msg;
+	in.msglen = strlen(msg);
+	results_init(&res);
+	ck_assert_int_eq(rules_run(rs, &in, &res), 0);
+	buf_init(&b, 0);
+	results_tests(&res, &b, ",");
+	results_free(&res);
+	return b.p;
+}
+
+/*
+ * What holds whichever way BIG was made to fit: it hits a message that
+ * only a late alternative matches and not one that none matches (near
+ * misses on both sides), metas over it see 1 for a hit, and it keeps
+ * its name, score and description.
+ */
+static void
+check_big(const struct ruleset *rs, const struct diag *d, bool distinct)
+{
+	const char *late = distinct ?
+	    "Subject: s\n\nPay now, zq1297x48.\n" :
+	    "Subject: s\n\nPay now, zq597x\xc3\x84.\n";
+	const char *none = distinct ?
+	    "Subject: s\n\nzq1300xab zq1297xac zq129xab1\n" :
+	    "Subject: s\n\nzq600xa zq597xb zq59xa1\n";
+	const char *with_other = distinct ?
+	    "Subject: s\n\nzq1297xab other\n" :
+	    "Subject: s\n\nzq597xa other\n";
+	struct rule *r;
+	char *tests;
+
+	ck_assert_msg(rs != NULL, "%s", d->errors.n ? d->errors.v[0] : "");
+	ck_assert_msg(!unit_list_has(&d->warnings, "BIG: bad regex"), "%s",
+	    d->warnings.n ? d->warnings.v[0] : "");
+	ck_assert_msg(defined(rs, "BIG"), "BIG not loaded");
+	ck_assert(hits(rs, late, NULL, "BIG"));
+	ck_assert(!hits(rs, none, NULL, "BIG"));
+	ck_assert(hits(rs, distinct ? "Subject: s\n\nzq0x48 first\n" :
+	    "Subject: s\n\nzq0x4 first\n", NULL, "BIG"));
+	ck_assert(hits(rs, late, NULL, "ON_BIG"));
+	ck_assert(!hits(rs, none, NULL, "ON_BIG"));
+	ck_assert(!hits(rs, late, NULL, "BIG_PLUS_OTHER"));
+	ck_assert(hits(rs, with_other, NULL, "BIG_PLUS_OTHER"));
+	r = g_hash_table_lookup(rs->byname, "BIG");
+	ck_assert_double_eq(r->score, 2.5);
+	ck_assert_str_eq(r->describe, "Too large for PCRE2 in one piece");
+	tests = test_list(rs, with_other);
+	ck_assert_str_eq(tests, "BIG,BIG_PLUS_OTHER,ON_BIG,OTHER");
+	free(tests);
+}
+
+/*
+ * Repeated groups (here the tag <A>, 600 times) compiled once: the rule
+ * stays what it was, one regex that means the same, so that even its
+ * matches can be counted.
+ */
+START_TEST(test_big_shared)
+{
+	struct diag d;
+	struct ruleset *rs = load_big(false, "tflags BIG multiple\n"
+	    "meta BIG_TWICE BIG == 2\n", &d);
+	struct rule *r;
+
+	check_big(rs, &d, false);
+	r = g_hash_table_lookup(rs->byname, "BIG");
+	ck_assert_int_eq(r->kind, RK_BODY);
+	ck_assert_ptr_nonnull(strstr(r->pat, "(?&_wd"));
+	ck_assert(unit_list_has(&d.notes, "rules: BIG (72_active.cf:5): "
+	    "repeated groups of its regex compiled once"));
+	ck_assert(hits(rs, "Subject: s\n\nzq1xa. zq597x4,\n", NULL,
+	    "BIG_TWICE"));
+	ck_assert(!hits(rs, "Subject: s\n\nzq1xa. zq597xz,\n", NULL,
+	    "BIG_TWICE"));
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
+/*
+ * No group to share: the alternation is split, each piece a hidden
+ * sub-rule, and BIG the meta over them.
+ */
+START_TEST(test_big_split)
+{
+	struct diag d;
+	struct ruleset *rs = load_big(true, "", &d);
+	struct rule *r;
+
+	check_big(rs, &d, true);
+	r = g_hash_table_lookup(rs->byname, "BIG");
+	ck_assert_int_eq(r->kind, RK_META);
+	ck_assert(defined(rs, "__BIG_SPLIT_1"));
+	ck_assert(defined(rs, "__BIG_SPLIT_2"));
+	ck_assert(unit_list_has(&d.notes, "rules: BIG (72_active.cf:5) split "
+	    "into "));
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
+/*
+ * A rule whose matches are counted cannot be split exactly (a match may
+ * be in either piece's territory, or in both), nor can a !~ rule: when
+ * sharing is not enough it is skipped as before, with its warning, and
+ * metas see it as not hit.
+ */
+START_TEST(test_big_split_refused)
+{
+	struct diag d;
+	struct ruleset *rs = load_big(true, "tflags BIG multiple\n", &d);
+
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	ck_assert(unit_list_has(&d.warnings, "BIG: bad regex after "
+	    "replace_tag expansion: regular expression is too large at "
+	    "offset 0 (not split: tflags multiple counts its matches)"));
+	ck_assert(!defined(rs, "BIG"));
+	ck_assert(!defined(rs, "__BIG_SPLIT_1"));
+	ck_assert(!hits(rs, "Subject: s\n\nzq1297xab.\n", NULL, "ON_BIG"));
+	rules_free(rs);
+	diag_free(&d);
+
+	rs = load_big(true, "tflags BIG maxhits=2\n", &d);
+	ck_assert(rs != NULL);
+	ck_assert(!defined(rs, "BIG"));
+	rules_free(rs);
+	diag_free(&d);
+}
+END_TEST
+
+/*
+ * The shape of __FILL_THIS_FORM_LONG1/2: a group repeated {5}, of which
+ * PCRE2 takes one copy but not five.
+ */
+START_TEST(test_big_repeat)
+{
+	struct diag d;
+	char *alts = big_alternation(250, "<C1><C2>");
+	char *text = xasprintf("replace_tag C1 [a4\\xc0-\\xc5]\n"
+	    "replace_tag C2 [b8]\n"
+	    "replace_tag SEP [\\s,]+\n"
+	    "body __FORM /(?:(?:%s)<SEP>){5}/i\n"
+	    "replace_rules __FORM\n"
+	    "meta FORM __FORM\n", alts);
+	struct ruleset *rs = load_cf("72_active.cf", text, &d);
+
+	ck_assert_msg(rs != NULL, "%s", d.errors.n ? d.errors.v[0] : "");
+	ck_assert_msg(defined(rs, "__FORM"), "%s", d.warnings.n ?
+	    d.warnings.v[0] : "");
+	ck_assert(hits(rs, "Subject: s\n\nzq3xab zq149xab, zq7x48 zq100xab "
+	    "zq0xab and more\n", NULL, "FORM"));
+	ck_assert(!hits(rs, "Subject: s\n\nzq3xab zq149xab, zq7x48 zq100xab "
+	    "zq250xab and more\n", NULL, "FORM"));
+	rules_free(rs);
+	diag_free(&d);
+	free(alts);
+	free(text);
+}
+END_TEST
+
+/*
+ * Sharing on small patterns: which groups are named and called, and
+ * what is left alone.  NULL: nothing to share, or refused.
+ */
+static const struct {
+	const char *pat;
+	uint32_t opts;
+	const char *want;
+} shares[] = {
+	{ "(?:abcdefghijklmn)x(?:abcdefghijklmn)", 0,
+	  "(?<_wd1>abcdefghijklmn)x(?&_wd1)" },
+	/* A quantifier stays with each occurrence. */
+	{ "(?:abcdefghijklmn)+x(?:abcdefghijklmn)?", 0,
+	  "(?<_wd1>abcdefghijklmn)+x(?&_wd1)?" },
+	/* Nested: the outer group's later copy calls it, inner and all. */
+	{ "(?:a(?:bcdefghijklmnopq)r)s(?:a(?:bcdefghijklmnopq)r)"
+	  "(?:bcdefghijklmnopq)", 0,
+	  "(?<_wd1>a(?<_wd2>bcdefghijklmnopq)r)s(?&_wd1)(?&_wd2)" },
+	/* A counted repeat: one copy, then calls. */
+	{ "(?:abcdefghijklmn){5}", 0, "(?<_wd1>abcdefghijklmn)(?&_wd1){4,4}" },
+	{ "(?:abcdefghijklmn){2,3}?x", 0,
+	  "(?<_wd1>abcdefghijklmn)(?&_wd1){1,2}?x" },
+	{ "(?:abcdefghijklmn){3}(?:abcdefghijklmn)", 0,
+	  "(?<_wd1>abcdefghijklmn)(?&_wd1){2,2}(?&_wd1)" },
+	{ "(x)(?:(?:abcdefg|hijklmn){2}efghijkl){5}", 0,
+	  "(x)(?<_wd1>(?<_wd2>abcdefg|hijklmn)(?&_wd2){1,1}efghijkl)"
+	  "(?&_wd1){4,4}" },
+	/* Extended mode: comments and white space are part of the text. */
+	{ "(?:abc def # (\n ghijkl) (?:abc def # (\n ghijkl)", PCRE2_EXTENDED,
+	  "(?<_wd1>abc def # (\n ghijkl) (?&_wd1)" },
+	{ "(?:ab|cd){0,3}(?:ab|cd){2,}(?:ab|cd){3}+", 0, NULL },
+	{ "(?:ab)x(?:ab)", 0, NULL },			/* too short */
+	{ "(abcdefghijklmnop)(abcdefghijklmnop)", 0, NULL },
+	{ "(?=(?:abcdefghijklmn))(?:abcdefghijklmn)", 0, NULL },
+	{ "(?>(?:abcdefghijklmn))(?:abcdefghijklmn)", 0, NULL },
+	/* A call takes the options of the group it calls: refused. */
+	{ "(?i:x)(?:abcdefghijklmn)(?:abcdefghijklmn)", 0, NULL },
+	{ "(?:abcdefghijklmn)(?:abcdefghijklmn)(?i)", 0, NULL },
+	{ "(?:abcdefghijklmn)(?:abcdefghijklmn)\\1", 0, NULL },
+	{ "(?<_wd1>a)(?:abcdefghijklmn)(?:abcdefghijklmn)", 0, NULL },
+};
+
+START_TEST(test_share)
+{
+	const char *why = NULL;
+	char *got = rules_sa_share(shares[_i].pat, shares[_i].opts, &why);
+
+	if (shares[_i].want == NULL) {
+		ck_assert_msg(got == NULL, "%s: shared as %s", shares[_i].pat,
+		    got);
+		ck_assert_ptr_nonnull(why);
+		return;
+	}
+	ck_assert_msg(got != NULL, "%s: %s", shares[_i].pat, why);
+	ck_assert_str_eq(got, shares[_i].want);
+	free(got);
+}
+END_TEST
+
+/*
+ * One split, on small patterns: where PCRE2 reads a '|' or a group
+ * (escapes, classes, \Q...\E, comments and extended mode decide), which
+ * alternation is cut, and what is refused (NULL).
+ */
+static const struct {
+	const char *pat;
+	uint32_t opts;
+	const char *a, *b;
+} split_steps[] = {
+	{ "a|b", 0, "a", "b" },
+	{ "ab|cd|ef", 0, "ab", "cd|ef" },
+	{ "aaaa|b|c", 0, "aaaa", "b|c" },
+	/* A group: its branches, with what is around it in each piece. */
+	{ "x(?:a|b)y", 0, "x(?:a)y", "x(?:b)y" },
+	{ "(?:^|\\s)(?:long one|long two)[\\s.,]", 0,
+	  "(?:^|\\s)(?:long one)[\\s.,]", "(?:^|\\s)(?:long two)[\\s.,]" },
+	{ "x(?:a|b)(?:cccccccc|dddddddd)", 0, "x(?:a|b)(?:cccccccc)",
+	  "x(?:a|b)(?:dddddddd)" },
+	{ "(?:a|bb(?:cccc|dddd)ee)", 0, "(?:a|bb(?:cccc)ee)",
+	  "(?:a|bb(?:dddd)ee)" },
+	{ "(?:a|b)?c", 0, "(?:a)?c", "(?:b)?c" },
+	{ "(?:a|b)??c", 0, "(?:a)??c", "(?:b)??c" },
+	{ "(ab|cd)e", 0, "(ab)e", "(cd)e" },
+	{ "(?<n>ab|cd)e", 0, "(?<n>ab)e", "(?<n>cd)e" },
+	{ "(?P<n>ab|cd)e", 0, "(?P<n>ab)e", "(?P<n>cd)e" },
+	{ "(?'n'ab|cd)e", 0, "(?'n'ab)e", "(?'n'cd)e" },
+	{ "(?i:ab|cd)e", 0, "(?i:ab)e", "(?i:cd)e" },
+	/* '|' that is not an alternation. */
+	{ "[|(]a|b", 0, "[|(]a", "b" },
+	{ "[]|]a|b", 0, "[]|]a", "b" },
+	{ "[^]|)]a|b", 0, "[^]|)]a", "b" },
+	{ "[[:alpha:]|]x|y", 0, "[[:alpha:]|]x", "y" },
+	{ "[\\]|]x|y", 0, "[\\]|]x", "y" },
+	{ "\\|a|b", 0, "\\|a", "b" },
+	{ "\\Q|(\\Ea|b", 0, "\\Q|(\\Ea", "b" },
+	{ "[\\Q]|\\E]a|b", 0, "[\\Q]|\\E]a", "b" },
+	{ "(?#|)a|b", 0, "(?#|)a", "b" },
+	{ "\\c|a|b", 0, "\\c|a", "b" },
+	{ "a\\x{7c}|b", 0, "a\\x{7c}", "b" },
+	{ "a # | (\n|b", PCRE2_EXTENDED, "a # | (\n", "b" },
+	{ "(?x: a # | (\n)|b", 0, "(?x: a # | (\n)", "b" },
+	{ "a#|b", 0, "a#", "b" },
+	/* In extended mode a quantifier may follow white space or a
+	 * comment: the group is repeated, not one to choose from. */
+	{ "(?:a|b) # c\n *", PCRE2_EXTENDED, NULL, NULL },
+	{ "(?:a|b)(?#c)+", 0, NULL, NULL },
+	/* Groups repeated or examined as a whole cannot be cut. */
+	{ "(?:a|b)*c", 0, NULL, NULL },
+	{ "(?:a|b)+c", 0, NULL, NULL },
+	{ "(?:a|b)?+c", 0, NULL, NULL },
+	{ "(?:x(?:a|b))*", 0, NULL, NULL },
+	{ "(?>a|ab)c", 0, NULL, NULL },
+	{ "(?=a|b)c", 0, NULL, NULL },
+	{ "(?<!a|b)c", 0, NULL, NULL },
+	{ "(?|(a)|(b))c", 0, NULL, NULL },
+	/* What would change meaning in pieces: refused. */
+	{ "(a|b)\\1", 0, NULL, NULL },
+	{ "(?<n>a|b)\\k<n>", 0, NULL, NULL },
+	{ "(a|b)\\g{-1}", 0, NULL, NULL },
+	{ "(a|b)(?1)", 0, NULL, NULL },
+	{ "(?i)a|b", 0, NULL, NULL },
+	{ "a(?i)b|c", 0, NULL, NULL },
+	{ "(*COMMIT)a|b", 0, NULL, NULL },
+	{ "(?(1)a|b)", 0, NULL, NULL },
+	{ "(?Ca)a|b", 0, NULL, NULL },
+	{ "a)|b", 0, NULL, NULL },
+	{ "(a|b", 0, NULL, NULL },
+	{ "[a|b", 0, NULL, NULL },
+	{ "abc", 0, NULL, NULL },
+	{ "(?:ab|cd){3}", 0, NULL, NULL },
+};
+
+START_TEST(test_split_step)
+{
+	char *a, *b;
+	const char *why = NULL;
+	bool ok = rules_sa_split_step(split_steps[_i].pat, split_steps[_i].opts,
+	    &a, &b, &why);
+
+	if (split_steps[_i].a == NULL) {
+		ck_assert_msg(!ok, "%s: split as %s and %s", split_steps[_i].pat,
+		    a, b);
+		ck_assert_ptr_nonnull(why);
+		return;
+	}
+	ck_assert_msg(ok, "%s: %s", split_steps[_i].pat, why);
+	ck_assert_str_eq(a, split_steps[_i].a);
+	ck_assert_str_eq(b, split_steps[_i].b);
+	free(a);
+	free(b);
 }
 END_TEST
 
@@ -847,6 +1226,11 @@ START_TEST(test_stock_ruleset)
 	ck_assert(g_hash_table_lookup(rs->byname, "__PART_STOCK_CID") != NULL);
 	ck_assert_uint_ge(rs->orig_hdrs.n, 6);
 	ck_assert(unit_list_has(&rs->orig_hdrs, "X-Originating-IP"));
+	/* The regexes replace_tag makes too large for PCRE2 load too. */
+	ck_assert(!unit_list_has(&d.warnings, "after replace_tag expansion"));
+	ck_assert(g_hash_table_lookup(rs->byname, "__MY_MALWARE") != NULL);
+	ck_assert(g_hash_table_lookup(rs->byname, "__FILL_THIS_FORM_LONG1") !=
+	    NULL);
 	rules_free(rs);
 	config_free(c);
 	diag_free(&d);
@@ -874,6 +1258,14 @@ main(void)
 	tcase_add_loop_test(tc, test_replace, 0,
 	    (int)(sizeof(replaced) / sizeof(replaced[0])));
 	tcase_add_test(tc, test_replace_delims);
+	tcase_add_test(tc, test_big_shared);
+	tcase_add_test(tc, test_big_split);
+	tcase_add_test(tc, test_big_split_refused);
+	tcase_add_test(tc, test_big_repeat);
+	tcase_add_loop_test(tc, test_share, 0,
+	    (int)(sizeof(shares) / sizeof(shares[0])));
+	tcase_add_loop_test(tc, test_split_step, 0,
+	    (int)(sizeof(split_steps) / sizeof(split_steps[0])));
 	tcase_add_test(tc, test_pseudo_headers);
 	tcase_add_test(tc, test_pseudo_all_parts);
 	tcase_add_test(tc, test_pseudo_client);
