@@ -1031,7 +1031,7 @@ split_headers(const char *msg, size_t len, struct header **out)
 				colon++;
 			h[n].value = xstrndup(colon, (size_t)(le - colon));
 			n++;
-		} else if (n == 0 && strncmp(p, "From ", 5) == 0) {
+		} else if (n == 0 && le - p >= 5 && memcmp(p, "From ", 5) == 0) {
 			;	/* an mbox separator */
 		} else
 			break;	/* not a header: the body starts here */
