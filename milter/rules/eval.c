@@ -163,10 +163,6 @@ static const struct rx_builtin rx_src[NRX] = {
 	RXS(RX_ISO_BAD, "(?i)iso-\\S+-\\S+\\b"),
 	RXS(RX_ISO_OK, "(?i)iso-(?:8859-\\d{1,2}|2022-(?:jp|kr))\\b"),
 	RXS(RX_UNICODE_ENT, "&#x[0-9A-F]{4};"),
-	RXS(RX_HDR_FIELD, "^[\\x21-\\x39\\x3b-\\x7e]+:"),
-	RXS(RX_HDR_FIELD_WS, "^[\\x21-\\x39\\x3b-\\x7e]+[ \\t]*:"),
-	RXS(RX_BOUNDARY, "(?i)\\bboundary\\s*=\\s*(\"[^\"]+|[^\\s\";]+"
-	    "(?=[\\s;]|$))"),
 	RXS(RX_CHARSET, "(?i)\\bcharset\\s*=\\s*[\"']?(.*?)[\"']?(?:;|$)"),
 	RXS(RX_UPPER_B64, "^(?:[A-Za-z0-9+/=]{60,76} ){2}"),
 	RXS(RX_JIS, "(?s)\\x1b\\$B.*\\x1b\\(B"),

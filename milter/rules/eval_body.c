@@ -48,7 +48,7 @@ count_words(GHashTable *t, const char *s, size_t n)
 }
 
 static bool
-inside_of(const struct eval_mime_cache *m, size_t part, size_t anc)
+inside_of(const struct mtree *m, size_t part, size_t anc)
 {
 	for (int p = m->parts[part].parent; p >= 0; p = m->parts[p].parent)
 		if ((size_t)p == anc)
@@ -60,7 +60,7 @@ static void
 madiff_work(struct eval_ctx *ec)
 {
 	struct eval_html_cache *hc = eval_html_work(ec);
-	struct eval_mime_cache *m = &eval_cache_get(ec)->mime;
+	const struct mtree *m = rules_tree(ec);
 	struct eval_body_cache *b = &eval_cache_get(ec)->body;
 
 	if (b->madiff_done)
@@ -86,9 +86,10 @@ madiff_work(struct eval_ctx *ec)
 		text = g_hash_table_new_full(g_str_hash, g_str_equal, free,
 		    NULL);
 		for (size_t i = 0; i < m->nparts; i++) {
-			const struct sapart *p = &m->parts[i];
+			const struct mtree_part *p = &m->parts[i];
 			const struct html *h;
-			struct buf d, u;
+			const struct buf *d;
+			struct buf u;
 
 			if (!p->leaf || strncmp(p->type, "text", 4) != 0 ||
 			    !inside_of(m, i, a))
@@ -106,13 +107,11 @@ madiff_work(struct eval_ctx *ec)
 					    GUINT_TO_POINTER(1));
 				continue;
 			}
-			buf_init(&d, 4 * 1024 * 1024);
-			eval_part_decode(m, p, &d);
+			d = mtree_decoded(m, i, NULL);
 			buf_init(&u, 0);
-			mime_to_utf8(p->charset, d.p ? d.p : "", d.len, &u);
+			mime_to_utf8(p->charset, d->p, d->len, &u);
 			count_words(text, u.p ? u.p : "", u.len);
 			buf_free(&u);
-			buf_free(&d);
 		}
 		orig = g_hash_table_size(html);
 		if (orig > 0) {
@@ -169,11 +168,10 @@ ev_madiff_count(const struct rule *r, struct eval_ctx *ec)
 static unsigned
 ev_body_length(const struct rule *r, struct eval_ctx *ec)
 {
-	struct eval_mime_cache *m = &eval_cache_get(ec)->mime;
+	const struct mtree *m = rules_tree(ec);
 	double min;
 	size_t body = 0;
 
-	eval_mime_work(ec);
 	if (!eval_arg_num(r->eargs[0], &min))
 		return 0;
 	/* The body: everything after the header's blank line. */
@@ -254,36 +252,33 @@ ev_tvd_vertical_words(const struct rule *r, struct eval_ctx *ec)
 static bool
 sig_split(struct eval_ctx *ec, double *body, double *sig, double *ratio)
 {
-	struct eval_mime_cache *m = &eval_cache_get(ec)->mime;
-	struct buf d;
+	const struct mtree *m = rules_tree(ec);
+	const struct buf *d;
 	size_t i, lb, ls = 0, at = 0;
 
-	eval_mime_work(ec);
 	for (i = 0; i < m->nparts; i++)
 		if (m->parts[i].leaf && strcmp(m->parts[i].type,
 		    "text/plain") == 0)
 			break;
 	if (i == m->nparts)
 		return false;
-	buf_init(&d, 4 * 1024 * 1024);
-	eval_part_decode(m, &m->parts[i], &d);
-	lb = d.len;
-	while (d.p != NULL && at < d.len) {
-		const char *nl = memchr(d.p + at, '\n', d.len - at);
-		size_t n = nl ? (size_t)(nl - d.p) - at : d.len - at;
+	d = mtree_decoded(m, i, NULL);
+	lb = d->len;
+	while (d->p != NULL && at < d->len) {
+		const char *nl = memchr(d->p + at, '\n', d->len - at);
+		size_t n = nl ? (size_t)(nl - d->p) - at : d->len - at;
 		size_t k = n;
 
-		if (k > 0 && d.p[at + k - 1] == '\r')
+		if (k > 0 && d->p[at + k - 1] == '\r')
 			k--;
-		if ((k == 2 || (k == 3 && d.p[at + 2] == ' ')) &&
-		    d.p[at] == '-' && d.p[at + 1] == '-' &&
-		    d.len - (at + n) > 4) {
+		if ((k == 2 || (k == 3 && d->p[at + 2] == ' ')) &&
+		    d->p[at] == '-' && d->p[at + 1] == '-' &&
+		    d->len - (at + n) > 4) {
 			lb = at;
-			ls = d.len - (at + n);
+			ls = d->len - (at + n);
 		}
 		at += n + 1;
 	}
-	buf_free(&d);
 	*body = (double)lb;
 	*sig = (double)ls;
 	*ratio = ls ? (double)lb / (double)ls : 1e6;
@@ -308,26 +303,27 @@ ev_plaintext(const struct rule *r, struct eval_ctx *ec)
 static unsigned
 ev_stock_info(const struct rule *r, struct eval_ctx *ec)
 {
-	struct eval_mime_cache *m = &eval_cache_get(ec)->mime;
+	const struct mtree *m = rules_tree(ec);
 	struct strlist seen = { 0 };
-	struct buf d;
+	const struct buf *d;
+	size_t dn;
 	double min;
 	size_t i, at = 0, ov[4];
 
 	if (!eval_arg_num(r->eargs[0], &min))
 		return 0;
-	eval_mime_work(ec);
+
 	for (i = 0; i < m->nparts; i++)
 		if (m->parts[i].leaf && strcmp(m->parts[i].type,
 		    "text/plain") == 0)
 			break;
 	if (i == m->nparts)
 		return min <= 0;
-	buf_init(&d, 1024 * 1024);
-	eval_part_decode(m, &m->parts[i], &d);
-	while (d.p != NULL && at < d.len && eval_rx_exec(RX_STOCK_ITEM, d.p,
-	    d.len, at, ov, 2)) {
-		char *w = xstrndup(d.p + ov[2], ov[3] - ov[2]), *q = w;
+	d = mtree_decoded(m, i, NULL);
+	dn = d->len < 1024 * 1024 ? d->len : 1024 * 1024;
+	while (d->p != NULL && at < dn && eval_rx_exec(RX_STOCK_ITEM, d->p,
+	    dn, at, ov, 2)) {
+		char *w = xstrndup(d->p + ov[2], ov[3] - ov[2]), *q = w;
 
 		for (char *p = w; *p; p++) {
 			char c = (char)tolower((unsigned char)*p);
@@ -342,7 +338,6 @@ ev_stock_info(const struct rule *r, struct eval_ctx *ec)
 		free(w);
 		at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 	}
-	buf_free(&d);
 	i = seen.n;
 	strlist_free(&seen);
 	return min == 0 || (double)i >= min;

@@ -21,80 +21,77 @@
 #define MAX_HTML_INPUT	(10u << 20)	/* decoded bytes of one part */
 
 /*
- * The MIME walk's analysis of the same text, when it made one (the body
- * rules asked for MIME_HTML): each HTML part is analysed once per
- * message.  The walk's view of the structure may differ from
- * Message.pm's on broken MIME, so a part is reused only when the text is
- * the same, byte for byte, but for the line end before the boundary,
- * which the walk leaves to the boundary (RFC 2046, as Message.pm's
- * chomp) and the split here keeps.
+ * The MIME walk's analysis of part i, when it made one (the body rules
+ * asked for MIME_HTML): each HTML part is analysed once per message.
  */
-static struct html *
-html_lend(const struct eval_ctx *ec, struct eval_html_cache *c,
-    const char *u, size_t n)
+static const struct mime_html *
+html_lend(const struct eval_ctx *ec, size_t i)
 {
 	const struct mime_text *mt = ec->mt;
 
-	if (mt == NULL || mt->nhtml == 0)
+	if (mt == NULL)
 		return NULL;
-	if (c->mt_taken == NULL)
-		c->mt_taken = xcalloc(mt->nhtml, sizeof(*c->mt_taken));
 	for (size_t j = 0; j < mt->nhtml; j++)
-		if (!c->mt_taken[j] && (mt->html[j].srclen == n ||
-		    (mt->html[j].srclen + 1 == n && u[n - 1] == '\n')) &&
-		    memcmp(mt->html[j].src, u, mt->html[j].srclen) == 0) {
-			c->mt_taken[j] = true;
-			return mt->html[j].h;
-		}
+		if (mt->html[j].part == i)
+			return &mt->html[j];
 	return NULL;
+}
+
+static void
+html_add(struct eval_html_cache *c, size_t part, struct html *h, bool lent)
+{
+	c->html = xrealloc(c->html, (c->nhtml + 1) * sizeof(*c->html));
+	c->html_part = xrealloc(c->html_part, (c->nhtml + 1) *
+	    sizeof(*c->html_part));
+	c->html_lent = xrealloc(c->html_lent, (c->nhtml + 1) *
+	    sizeof(*c->html_lent));
+	c->html_part[c->nhtml] = part;
+	c->html[c->nhtml] = h;
+	c->html_lent[c->nhtml] = lent;
+	c->nhtml++;
 }
 
 /*
  * Message.pm's html_all: every leaf part whose effective type is
  * text/html and whose decoded text is not empty, converted to UTF-8
  * from its charset (SpamAssassin's normalize_charset) and analysed as
- * HTML.pm does (html.c), or the MIME walk's analysis of the same text.
- * The parts are bounded by the walk (MAX_PARTS), each at MAX_HTML_INPUT
- * decoded bytes.
+ * HTML.pm does (html.c), or the MIME walk's analysis of the same part.
+ * The parts are bounded by the tree (max_mime_parts), each at
+ * MAX_HTML_INPUT decoded bytes.
  */
 struct eval_html_cache *
 eval_html_work(struct eval_ctx *ec)
 {
 	struct eval_html_cache *c = &eval_cache_get(ec)->html;
-	struct eval_mime_cache *m = &eval_cache_get(ec)->mime;
+	const struct mtree *m = rules_tree(ec);
 
 	if (c->html_done)
 		return c;
 	c->html_done = true;
-	eval_mime_work(ec);
+
 	for (size_t i = 0; i < m->nparts; i++) {
-		const struct sapart *p = &m->parts[i];
-		struct buf d, u;
+		const struct mtree_part *p = &m->parts[i];
+		const struct mime_html *lent;
+		const struct buf *d;
+		struct buf u;
 
 		if (!p->leaf || !p->html)
 			continue;
-		buf_init(&d, MAX_HTML_INPUT);
-		eval_part_decode(m, p, &d);
-		if (d.len == 0) {
-			buf_free(&d);
+		if ((lent = html_lend(ec, i)) != NULL) {
+			if (lent->srclen == 0)
+				continue;
+			html_add(c, i, lent->h, true);
 			continue;
 		}
+		d = mtree_decoded(m, i, NULL);
+		if (d->len == 0)
+			continue;
 		buf_init(&u, 0);
-		mime_to_utf8(p->charset, d.p, d.len, &u);
-		buf_free(&d);
+		mime_to_utf8(p->charset, d->p, d->len < MAX_HTML_INPUT ?
+		    d->len : MAX_HTML_INPUT, &u);
 		if (u.p == NULL)
 			buf_puts(&u, "");
-		c->html = xrealloc(c->html, (c->nhtml + 1) * sizeof(*c->html));
-		c->html_part = xrealloc(c->html_part, (c->nhtml + 1) *
-		    sizeof(*c->html_part));
-		c->html_lent = xrealloc(c->html_lent, (c->nhtml + 1) *
-		    sizeof(*c->html_lent));
-		c->html_part[c->nhtml] = i;
-		c->html[c->nhtml] = html_lend(ec, c, u.p, u.len);
-		c->html_lent[c->nhtml] = c->html[c->nhtml] != NULL;
-		if (c->html[c->nhtml] == NULL)
-			c->html[c->nhtml] = html_analyze(u.p, u.len);
-		c->nhtml++;
+		html_add(c, i, html_analyze(u.p, u.len), false);
 		buf_free(&u);
 	}
 	return c;
@@ -402,5 +399,4 @@ eval_html_free(struct cache *c)
 	free(c->html.html);
 	free(c->html.html_part);
 	free(c->html.html_lent);
-	free(c->html.mt_taken);
 }

@@ -96,39 +96,9 @@ struct eval_relay_cache {
 	unsigned nunparseable;
 };
 
-/* One MIME part as SpamAssassin's Message.pm splits it. */
-struct sapart {
-	char   *type;		/* "type/subtype", lower case */
-	char   *charset;	/* lower case, "" when none */
-	char   *cte;		/* Content-Transfer-Encoding, lower case */
-	char   *cd;		/* Content-Disposition, lower case */
-	bool    leaf;
-	bool    html;		/* effective type text/html (or a .html name) */
-	int     parent;		/* index of the enclosing part, -1: none */
-	size_t  first, last;	/* its body lines [first, last) (leaves) */
-};
-
-struct line {
-	const char *p;		/* into eval_mime_cache's text */
-	size_t  n;		/* without the line end */
-};
-
-/* eval_mime.c: the MIME structure, and MIMEEval. */
+/* eval_mime.c: MIMEEval's results; the structure is the message's
+ * one MIME tree (mtree.h, rules_tree()). */
 struct eval_mime_cache {
-	bool    done;
-	char   *text;		/* the message, CR before LF dropped */
-	size_t  textlen;
-	struct line *lines;
-	size_t  nlines, lcap;
-	struct sapart *parts;
-	size_t  nparts;
-	bool    missing_hb_sep;	/* SpamAssassin's parse flags */
-	bool    missing_mime_hb_sep;
-	bool    missing_mime_headers;
-	bool    epilogue;
-	bool    truncated_header;
-	bool    part_limit;
-	bool    missing_boundary;
 	/* MIMEEval's _check_attachments */
 	bool    att_done;
 	unsigned base64_count, qp_count, html_count, text_count, attachments;
@@ -151,13 +121,12 @@ struct eval_body_cache {
 };
 
 /* eval_html.c: HTMLEval: every HTML part analysed, in SpamAssassin's
- * order, and the index of its part in eval_mime_cache's parts. */
+ * order, and the index of its part in the tree's parts. */
 struct eval_html_cache {
 	bool    html_done;
 	struct html **html;
 	size_t *html_part;
 	bool   *html_lent;	/* html[i] belongs to ec->mt, not to us */
-	bool   *mt_taken;	/* ec->mt->html[j] already matched a part */
 	size_t  nhtml;
 };
 
@@ -195,8 +164,8 @@ enum {
 	RX_LISTUNSUB, RX_CWT, RX_IPLANET,
 	RX_TEMPLATE, RX_TEMPLATE_OK, RX_RATWARE_MID, RX_SRS,
 	RX_NO_RDNS_HELO, RX_QP_ESC, RX_QP_TRAIL, RX_B64_CHARSET,
-	RX_ISO_BAD, RX_ISO_OK, RX_UNICODE_ENT, RX_HDR_FIELD,
-	RX_HDR_FIELD_WS, RX_BOUNDARY, RX_CHARSET, RX_UPPER_B64,
+	RX_ISO_BAD, RX_ISO_OK, RX_UNICODE_ENT, RX_CHARSET,
+	RX_UPPER_B64,
 	RX_JIS, RX_BULK_ENVFROM, RX_EMAIL_WL, RX_RCVD_IGNORE, RX_RCVD_IP,
 	RX_GW05, RX_FM_EMAIL, RX_FM_STRIP_URL, RX_FM_STRIP_LABEL,
 	RX_STOCK_ITEM, RX_STOCK_WORD, NRX
@@ -256,14 +225,9 @@ extern const struct eval_def eval_relay_tests[];
 /* SpamAssassin's relays_trusted_str or _untrusted_str (caller frees). */
 char *eval_relays_str(struct eval_ctx *ec, bool trusted);
 
-/* ---- eval_mime.c: the MIME structure, MIMEEval ---- */
+/* ---- eval_mime.c: MIMEEval ---- */
 
 extern const struct eval_def eval_mime_tests[];
-/* The MIME structure into the cache's mime part (once). */
-void eval_mime_work(struct eval_ctx *ec);
-/* Leaf part p's body decoded from its transfer encoding into out. */
-void eval_part_decode(const struct eval_mime_cache *m,
-    const struct sapart *p, struct buf *out);
 void eval_mime_free(struct cache *c);
 
 /* ---- eval_body.c: BodyEval ---- */

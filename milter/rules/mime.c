@@ -1,14 +1,16 @@
 /*
- * mime.c -- the MIME walk (GMime 3): decoded text parts, HTML rendered to
- * text, URIs, part file names and content types, the header fields of
- * every part (for mimeheader rules), and header value decoding for
- * header rules.
+ * mime.c -- the text the rules read, made from the message's one MIME
+ * tree (mtree.c): decoded text parts, HTML rendered to text (html.c),
+ * URIs, part file names and content types, the header fields of every
+ * part (for mimeheader rules); and header value decoding for header
+ * rules (GMime 3, which also reads the parameters of Content-Type and
+ * Content-Disposition).
  *
- * mime_prepare() parses a message the caller lends (the bytes are copied
- * into a GMime memory stream and not kept) and fills the caller's
- * struct mime_text, whose strings it owns.  Every bound (nesting depth,
- * part count, decoded text per part and in total, URI count) is enforced
- * here; reaching one sets mt->truncated, names the first one reached in
+ * mime_prepare_tree() reads a tree the caller lends and fills the
+ * caller's struct mime_text, whose strings it owns; mime_prepare() makes
+ * the tree itself.  Every bound (nesting depth, part count, decoded text
+ * per part and in total, URI count) is enforced by the tree or here;
+ * reaching one sets mt->truncated, names the first one reached in
  * mt->limit, and the walk goes on with what it has, so a hostile message
  * costs at most the bounds (part header fields: 8192 bytes per value,
  * 1000 fields per part, 2 MiB in all).  A deadline, when given, is
@@ -18,9 +20,9 @@
  * The rule engine passes the message's bounds and deadline
  * (rules_input.mime_limits) and records what the walk reached.
  *
- * HTML is rendered the way SpamAssassin renders it for body rules: tags
- * dropped, entities decoded, <script>, <style> and <title> content
- * dropped, block elements ending a paragraph and <br> a line.
+ * HTML is rendered the way SpamAssassin renders it for body rules
+ * (html.c), once per part: the analysis is kept for the eval: tests
+ * (MIME_HTML).
  *
  * Text is always valid UTF-8 on the way out: a declared charset is
  * converted with iconv, an unknown or missing one is taken as UTF-8 when
@@ -44,11 +46,6 @@
 #include "html.h"
 #include "mime.h"
 
-#define DEF_DEPTH	20
-#define DEF_PARTS	1000
-#define DEF_TEXT	(32u << 20)
-#define DEF_PART_TEXT	(10u << 20)
-#define DEF_URIS	10000
 #define URI_MAX		2048	/* longest URI kept */
 #define HDR_VALUE_MAX	8192	/* SpamAssassin's MAX_HEADER_VALUE_LENGTH */
 #define HDR_FIELDS_MAX	1000	/* header fields kept per part */
@@ -404,9 +401,9 @@ attr_uri(const char *v, size_t n, struct uriset *us)
 
 struct walk {
 	struct mime_text *mt;
+	const struct mtree *t;
 	unsigned want;
 	struct mime_limits lim;
-	unsigned nparts;
 	size_t  budget;		/* body text bytes left */
 	size_t  rawbudget;	/* raw body text bytes left */
 	size_t  hdrbudget;	/* part header bytes left (MIME_PARTHDRS) */
@@ -423,16 +420,6 @@ walk_expired(struct walk *w)
 	if (w->lim.deadline_ms > 0 && now_ms() > w->lim.deadline_ms)
 		w->mt->expired = true;
 	return w->mt->expired;
-}
-
-static char *
-lower_dup(const char *s)
-{
-	char *r = xstrdup(s);
-
-	for (char *p = r; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return r;
 }
 
 /* A parameter value as UTF-8, with any RFC 2047 words GMime left decoded. */
@@ -452,39 +439,77 @@ param_text(const char *v)
 	return buf_steal(&b);
 }
 
-static void
-walk_text(struct walk *w, GMimePart *part, const char *type)
+/*
+ * The part's file name: Content-Disposition's filename parameter, else
+ * Content-Type's name (RFC 2231 and RFC 2047 forms decoded); NULL when
+ * it has none.
+ */
+static char *
+part_filename(const struct mtree_part *p)
 {
-	GMimeDataWrapper *dw = g_mime_part_get_content(part);
-	GMimeStream *mem;
-	GByteArray *ba;
-	const char *cs;
-	struct buf text;
-	size_t n;
-	bool spent = false;
+	const char *fn;
+	char *r = NULL;
 
-	if (dw == NULL)
-		return;
-	mem = g_mime_stream_mem_new();
-	g_mime_data_wrapper_write_to_stream(dw, mem);
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	n = ba->len;
-	if (n > w->lim.part_text) {
-		n = w->lim.part_text;
-		mime_limit(w->mt, "part_decoded_size");
+	if (p->cd_raw != NULL) {
+		GMimeContentDisposition *cd =
+		    g_mime_content_disposition_parse(NULL, p->cd_raw);
+
+		if (cd != NULL) {
+			fn = g_mime_content_disposition_get_parameter(cd,
+			    "filename");
+			if (fn != NULL && *fn != '\0')
+				r = param_text(fn);
+			g_object_unref(cd);
+		}
 	}
-	cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
-	    "charset");
+	if (r == NULL && p->ct_raw != NULL) {
+		GMimeContentType *ct = g_mime_content_type_parse(NULL,
+		    p->ct_raw);
+
+		if (ct != NULL) {
+			fn = g_mime_content_type_get_parameter(ct, "name");
+			if (fn != NULL && *fn != '\0')
+				r = param_text(fn);
+			g_object_unref(ct);
+		}
+	}
+	return r;
+}
+
+/*
+ * A leaf part's text, as Message.pm reads it: decoded from its transfer
+ * encoding, converted to UTF-8 from its charset; rendered (HTML through
+ * html.c) for body rules when its effective type is text/plain or
+ * text/html; as decoded for rawbody rules when it is text or message
+ * (but text/calendar).
+ */
+static void
+walk_text(struct walk *w, size_t pi)
+{
+	const struct mtree_part *p = &w->t->parts[pi];
+	bool body = p->html || strcmp(p->type, "text/plain") == 0;
+	bool raw = (p->html || strncmp(p->type, "text", 4) == 0 ||
+	    strncmp(p->type, "message", 7) == 0) &&
+	    strcmp(p->type, "text/calendar") != 0;
+	const struct buf *d;
+	struct buf text;
+	bool spent = false, complete;
+
+	if (!(body && (w->want & (MIME_BODY | MIME_URI | MIME_HTML))) &&
+	    !(raw && (w->want & MIME_RAWBODY)))
+		return;
+	d = mtree_decoded(w->t, pi, &complete);
+	if (!complete)
+		mime_limit(w->mt, "part_decoded_size");
 	buf_init(&text, 0);
-	to_utf8(cs, (const char *)ba->data, n, &text);
-	g_object_unref(mem);
+	to_utf8(p->charset[0] ? p->charset : NULL, d->p, d->len, &text);
 	if (text.p == NULL)
 		buf_puts(&text, "");
 
-	if (w->want & MIME_RAWBODY)
+	if (raw && (w->want & MIME_RAWBODY))
 		add_lines(&w->mt->rawbody, text.p, text.len, &w->rawbudget,
 		    &spent);
-	if (strcmp(type, "text/html") == 0) {
+	if (body && p->html) {
 		/* Rendered as SpamAssassin renders it: one analysis per
 		 * part, kept for the HTML tests when asked for. */
 		struct html *h = html_analyze(text.p, text.len);
@@ -501,17 +526,16 @@ walk_text(struct walk *w, GMimePart *part, const char *type)
 		}
 		if (w->want & MIME_HTML) {
 			struct mime_text *mt = w->mt;
-			struct mime_html *mh;
 
 			mt->html = xrealloc(mt->html, (mt->nhtml + 1) *
 			    sizeof(*mt->html));
-			mh = &mt->html[mt->nhtml++];
-			mh->h = h;
-			mh->srclen = text.len;
-			mh->src = buf_steal(&text);	/* text is done with */
+			mt->html[mt->nhtml].h = h;
+			mt->html[mt->nhtml].part = pi;
+			mt->html[mt->nhtml].srclen = text.len;
+			mt->nhtml++;
 		} else
 			html_free(h);
-	} else {
+	} else if (body) {
 		if (w->want & MIME_BODY)
 			add_paragraphs(&w->mt->body, text.p, text.len,
 			    &w->budget, &spent);
@@ -527,279 +551,158 @@ walk_text(struct walk *w, GMimePart *part, const char *type)
 
 /* Keep one header field of the current part; false once over a bound. */
 static bool
-keep_field(struct walk *w, GMimeHeader *h)
+keep_field(void *arg, const char *name, size_t nn, const char *raw, size_t n)
 {
+	struct walk *w = arg;
 	struct mime_text *mt = w->mt;
 	struct mime_part_hdrs *ph = &mt->parts[mt->nparts - 1];
-	const char *name = g_mime_header_get_raw_name(h);
-	const char *raw = g_mime_header_get_raw_value(h);
-	struct buf v;
-	size_t n, cost;
+	struct buf v, nb;
+	size_t cost;
 
-	if (name == NULL)
-		name = g_mime_header_get_name(h);
-	if (name == NULL)
-		return true;
-	if (raw == NULL)
-		raw = "";
-	n = strlen(raw);
 	if (n > HDR_VALUE_MAX)
 		n = HDR_VALUE_MAX;
-	cost = strlen(name) + n + 2;
+	cost = nn + n + 2;
 	if (ph->n >= HDR_FIELDS_MAX || cost > w->hdrbudget) {
 		mime_limit(mt, "mime_header_size");
 		return false;
 	}
 	w->hdrbudget -= cost;
-	/* CR LF as LF, as SpamAssassin stores a CR LF message. */
 	buf_init(&v, 0);
-	for (size_t i = 0; i < n; ) {
-		size_t j = i;
-
-		while (j < n && !(raw[j] == '\r' && j + 1 < n &&
-		    raw[j + 1] == '\n'))
-			j++;
-		put_valid(&v, raw + i, j - i, true);
-		i = j < n ? j + 1 : j;
-	}
+	put_valid(&v, raw, n, true);
 	if (v.p == NULL)
 		buf_puts(&v, "");
+	buf_init(&nb, 0);
+	put_valid(&nb, name, nn, true);
+	if (nb.p == NULL)
+		buf_puts(&nb, "");
 	if (mt->nhdrs == w->hdrcap) {
 		w->hdrcap = w->hdrcap ? w->hdrcap * 2 : 32;
 		mt->hdrs = xrealloc(mt->hdrs, w->hdrcap * sizeof(*mt->hdrs));
 	}
-	{
-		struct buf nb;
-
-		buf_init(&nb, 0);
-		put_valid(&nb, name, strlen(name), true);
-		if (nb.p == NULL)
-			buf_puts(&nb, "");
-		mt->hdrs[mt->nhdrs].name = buf_steal(&nb);
-	}
+	mt->hdrs[mt->nhdrs].name = buf_steal(&nb);
 	mt->hdrs[mt->nhdrs].value = buf_steal(&v);
 	mt->nhdrs++;
 	ph->n++;
 	return true;
 }
 
-/*
- * Start a part in mt->parts and keep its header fields: those of a, and
- * when b is not NULL those of b merged in by their offset in the message
- * (GMime splits a message's header between the message, which keeps the
- * fields other than Content-*, and its top part; SpamAssassin sees them
- * as one header, in the order written).
- */
+/* Start a part in mt->parts and keep its header fields. */
 static void
-keep_part(struct walk *w, GMimeObject *a, GMimeObject *b, bool message)
+keep_part(struct walk *w, const struct mtree_part *p)
 {
 	struct mime_text *mt = w->mt;
-	GMimeHeaderList *la = a ? g_mime_object_get_header_list(a) : NULL;
-	GMimeHeaderList *lb = b ? g_mime_object_get_header_list(b) : NULL;
-	int na = la ? g_mime_header_list_get_count(la) : 0;
-	int nb = lb ? g_mime_header_list_get_count(lb) : 0;
-	int i = 0, j = 0;
 
 	mt->parts = xrealloc(mt->parts, (mt->nparts + 1) *
 	    sizeof(*mt->parts));
 	mt->parts[mt->nparts].first = mt->nhdrs;
 	mt->parts[mt->nparts].n = 0;
-	mt->parts[mt->nparts].message = message;
+	mt->parts[mt->nparts].message = p->message;
 	mt->nparts++;
-	while (i < na || j < nb) {
-		GMimeHeader *ha = i < na ?
-		    g_mime_header_list_get_header_at(la, i) : NULL;
-		GMimeHeader *hb = j < nb ?
-		    g_mime_header_list_get_header_at(lb, j) : NULL;
-		GMimeHeader *h;
-
-		if (ha != NULL && (hb == NULL ||
-		    g_mime_header_get_offset(ha) <=
-		    g_mime_header_get_offset(hb))) {
-			h = ha;
-			i++;
-		} else {
-			h = hb;
-			j++;
-		}
-		if (h != NULL && !keep_field(w, h))
-			break;
-	}
+	mtree_fields(w->t, p, keep_field, w);
 }
 
-/*
- * Walk obj.  msg, when not NULL, is the message whose top part obj is
- * (the message itself, or one carried in a message/rfc822 part): its
- * header is this part's header.
- */
-static void
-walk(struct walk *w, GMimeObject *obj, unsigned depth, GMimeMessage *msg)
+/* The message's Subject as body rules see it first: one line. */
+static bool
+take_subject(void *arg, const char *name, size_t nn, const char *raw,
+    size_t n)
 {
-	GMimeContentType *ct;
-	char *type = NULL, *t;
-	const char *fn;
+	char **out = arg;
 
-	if (walk_expired(w))
-		return;
-	if (obj == NULL) {
-		/* A message without a body still has its header. */
-		if (msg != NULL && (w->want & MIME_PARTHDRS) &&
-		    w->nparts < w->lim.parts) {
-			w->nparts++;
-			keep_part(w, GMIME_OBJECT(msg), NULL, true);
-		}
-		return;
-	}
-	if (depth > w->lim.depth) {
-		mime_limit(w->mt, "mime_depth");
-		return;
-	}
-	if (w->nparts >= w->lim.parts) {
-		mime_limit(w->mt, "mime_parts");
-		return;
-	}
-	w->nparts++;
-	if (w->want & MIME_PARTHDRS)
-		keep_part(w, msg != NULL ? GMIME_OBJECT(msg) : obj,
-		    msg != NULL ? obj : NULL, msg != NULL);
-	ct = g_mime_object_get_content_type(obj);
-	if (ct != NULL && (t = g_mime_content_type_get_mime_type(ct)) != NULL) {
-		type = lower_dup(t);
-		g_free(t);
-	} else
-		type = xstrdup("text/plain");
-	if (w->want & MIME_TYPE)
-		strlist_add(&w->mt->types, type);
-	if (w->want & MIME_FILENAME) {
-		fn = g_mime_object_get_content_disposition_parameter(obj,
-		    "filename");
-		if (fn == NULL || *fn == '\0')
-			fn = g_mime_object_get_content_type_parameter(obj,
-			    "name");
-		if (fn != NULL && *fn != '\0')
-			strlist_add_owned(&w->mt->filenames, param_text(fn));
-	}
+	if (nn != 7 || strncasecmp(name, "Subject", 7) != 0)
+		return true;
+	{
+		char *v = xstrndup(raw, n), *d = mime_header_decode(v);
 
-	if (GMIME_IS_MULTIPART(obj)) {
-		GMimeMultipart *mp = GMIME_MULTIPART(obj);
-		int n = g_mime_multipart_get_count(mp);
-
-		for (int i = 0; i < n; i++)
-			walk(w, g_mime_multipart_get_part(mp, i), depth + 1,
-			    NULL);
-	} else if (GMIME_IS_MESSAGE_PART(obj)) {
-		GMimeMessage *m = g_mime_message_part_get_message(
-		    GMIME_MESSAGE_PART(obj));
-
-		if (m != NULL)
-			walk(w, g_mime_message_get_mime_part(m), depth + 1, m);
-	} else if (GMIME_IS_PART(obj) && strncmp(type, "text/", 5) == 0 &&
-	    (w->want & (MIME_BODY | MIME_RAWBODY | MIME_URI | MIME_HTML)))
-		walk_text(w, GMIME_PART(obj), type);
-	free(type);
+		free(v);
+		*out = d;
+	}
+	return false;
 }
 
 int
-mime_prepare(struct mime_text *mt, const char *msg, size_t len,
+mime_prepare_tree(struct mime_text *mt, const struct mtree *t,
     unsigned want, const struct mime_limits *lim)
 {
 	struct walk w;
-	GMimeStream *st;
-	GMimeParser *parser;
-	GMimeMessage *m;
 
 	mime_init();
 	memset(mt, 0, sizeof(*mt));
 	memset(&w, 0, sizeof(w));
 	w.mt = mt;
+	w.t = t;
 	w.want = want;
 	if (lim != NULL)
 		w.lim = *lim;
-	if (w.lim.depth == 0)
-		w.lim.depth = DEF_DEPTH;
-	if (w.lim.parts == 0)
-		w.lim.parts = DEF_PARTS;
 	if (w.lim.text == 0)
-		w.lim.text = DEF_TEXT;
+		w.lim.text = MTREE_DEF_TEXT;
 	if (w.lim.part_text == 0)
-		w.lim.part_text = DEF_PART_TEXT;
+		w.lim.part_text = MTREE_DEF_PART_TEXT;
 	if (w.lim.uris == 0)
-		w.lim.uris = DEF_URIS;
+		w.lim.uris = MTREE_DEF_URIS;
 	w.budget = w.lim.text;
 	w.rawbudget = w.lim.text;
 	w.hdrbudget = HDR_TEXT;
 	w.uris.l = &mt->uris;
 	w.uris.seen = g_hash_table_new(g_str_hash, g_str_equal);
 	w.uris.max = w.lim.uris;
+	if (t->limit != NULL)
+		mime_limit(mt, t->limit);
+	if (t->expired)
+		mt->expired = true;
 
-	st = g_mime_stream_mem_new_with_buffer(msg, len);
-	parser = g_mime_parser_new_with_stream(st);
-	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-	m = g_mime_parser_construct_message(parser, NULL);
-	g_object_unref(parser);
-	g_object_unref(st);
+	if ((want & MIME_BODY) && t->nparts > 0) {
+		char *subj = NULL;
+		struct buf b;
+		size_t big = (size_t)-1;
+		bool tr = false;
+		struct strlist one = { 0 };
 
-	if (m != NULL) {
-		mt->parsed = true;
-		if (want & MIME_BODY) {
-			const char *subj = g_mime_message_get_subject(m);
-			struct buf b;
-			size_t big = (size_t)-1;
-			bool tr = false;
-			struct strlist one = { 0 };
+		mtree_fields(t, &t->parts[0], take_subject, &subj);
+		buf_init(&b, 0);
+		put_valid(&b, subj ? subj : "", subj ? strlen(subj) : 0, true);
+		free(subj);
+		/* The Subject is one line, however it was folded. */
+		for (size_t i = 0; i < b.len; i++)
+			if (b.p[i] == '\n' || b.p[i] == '\r')
+				b.p[i] = ' ';
+		add_paragraphs(&one, b.p ? b.p : "", b.len, &big, &tr);
+		strlist_add(&mt->body, one.n ? one.v[0] : "");
+		strlist_free(&one);
+		buf_free(&b);
+	}
+	for (size_t oi = 0; oi < t->norder && !walk_expired(&w); oi++) {
+		const struct mtree_part *p = &t->parts[t->order[oi]];
 
-			buf_init(&b, 0);
-			put_valid(&b, subj ? subj : "", subj ? strlen(subj) : 0,
-			    true);
-			/* The Subject is one line, however it was folded. */
-			for (size_t i = 0; i < b.len; i++)
-				if (b.p[i] == '\n' || b.p[i] == '\r')
-					b.p[i] = ' ';
-			add_paragraphs(&one, b.p ? b.p : "", b.len, &big, &tr);
-			strlist_add(&mt->body, one.n ? one.v[0] : "");
-			strlist_free(&one);
-			buf_free(&b);
+		if (want & MIME_PARTHDRS)
+			keep_part(&w, p);
+		if (want & MIME_TYPE)
+			strlist_add(&mt->types, p->type);
+		if (want & MIME_FILENAME) {
+			char *fn = part_filename(p);
+
+			if (fn != NULL)
+				strlist_add_owned(&mt->filenames, fn);
 		}
-		walk(&w, g_mime_message_get_mime_part(m), 0, m);
-		g_object_unref(m);
-	} else {
-		/* Not a message GMime can parse: all of it is text. */
-		struct buf t;
-
-		if (want & MIME_PARTHDRS) {
-			/* The message is still a part, with no header. */
-			mt->parts = xcalloc(1, sizeof(*mt->parts));
-			mt->parts[0].message = true;
-			mt->nparts = 1;
-		}
-
-		if (want & MIME_BODY)
-			strlist_add(&mt->body, "");
-		bool spent = false;
-
-		if (len > w.lim.part_text)
-			mime_limit(mt, "part_decoded_size");
-		buf_init(&t, 0);
-		to_utf8(NULL, msg, len > w.lim.part_text ? w.lim.part_text :
-		    len, &t);
-		if (t.p == NULL)
-			buf_puts(&t, "");
-		if (want & MIME_RAWBODY)
-			add_lines(&mt->rawbody, t.p, t.len, &w.rawbudget,
-			    &spent);
-		if (want & MIME_BODY)
-			add_paragraphs(&mt->body, t.p, t.len, &w.budget,
-			    &spent);
-		if (want & MIME_URI)
-			scan_uris(t.p, t.len, &w.uris);
-		if (spent)
-			mime_limit(mt, "decoded_size");
-		buf_free(&t);
+		if (p->leaf)
+			walk_text(&w, t->order[oi]);
 	}
 	if (w.uris.full)
 		mime_limit(mt, "uris");
 	g_hash_table_destroy(w.uris.seen);
 	return 0;
+}
+
+int
+mime_prepare(struct mime_text *mt, const char *msg, size_t len,
+    unsigned want, const struct mime_limits *lim)
+{
+	struct mtree t;
+	int rc;
+
+	mtree_parse(&t, msg, len, lim);
+	rc = mime_prepare_tree(mt, &t, want, lim);
+	mtree_free(&t);
+	return rc;
 }
 
 void
@@ -816,10 +719,8 @@ mime_text_free(struct mime_text *mt)
 	}
 	free(mt->hdrs);
 	free(mt->parts);
-	for (size_t i = 0; i < mt->nhtml; i++) {
+	for (size_t i = 0; i < mt->nhtml; i++)
 		html_free(mt->html[i].h);
-		free(mt->html[i].src);
-	}
 	free(mt->html);
 	memset(mt, 0, sizeof(*mt));
 }

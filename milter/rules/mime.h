@@ -4,7 +4,8 @@
  * content types, the header fields of every part), and header value
  * decoding for header rules.
  *
- * Ownership: mime_prepare() reads the message bytes it is lent and fills
+ * Ownership: mime_prepare_tree() reads the MIME tree it is lent
+ * (mtree.h; mime_prepare() makes one from the message bytes) and fills
  * a struct mime_text that the caller owns and releases with
  * mime_text_free().  Every string in it is owned by it and is UTF-8
  * (invalid input bytes are replaced, never passed on).  The functions
@@ -19,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mtree.h"
 #include "util.h"
 
 struct html;
@@ -32,19 +34,6 @@ struct html;
 #define MIME_PARTHDRS	0x20	/* the header fields of every part */
 #define MIME_HTML	0x40	/* keep each text/html part's analysis */
 #define MIME_ALL	0x7f
-
-/*
- * Bounds: hostile input is normal.  Zero fields take the defaults.  The
- * names are the config keys (max_mime_depth, ...) that set them.
- */
-struct mime_limits {
-	unsigned depth;		/* nesting of multiparts/messages (20) */
-	unsigned parts;		/* parts walked (1000) */
-	size_t   text;		/* bytes of body, and of raw body, kept (32 MiB) */
-	size_t   part_text;	/* bytes of decoded text per part (10 MiB) */
-	unsigned uris;		/* distinct URIs kept (10000) */
-	double   deadline_ms;	/* now_ms() after which the walk stops; 0: none */
-};
 
 /*
  * One header field of a part (MIME_PARTHDRS): its name as written and
@@ -76,15 +65,13 @@ struct mime_part_hdrs {
 };
 
 /*
- * A text/html part as the walk analysed it (MIME_HTML): the body text of
- * such a part is this analysis's rendering.  The UTF-8 text analysed is
- * kept so that a reader with its own view of the MIME structure (the
- * eval tests) can tell the same part and reuse the analysis.
+ * A part analysed as HTML (MIME_HTML): the body text of such a part is
+ * this analysis's rendering, and the eval: tests read the same one.
  */
 struct mime_html {
 	struct html *h;		/* owned */
-	char   *src;		/* owned: the text analysed, UTF-8 */
-	size_t  srclen;
+	size_t  part;		/* the tree's part it is (mtree parts[]) */
+	size_t  srclen;		/* bytes of UTF-8 text analysed */
 };
 
 struct mime_text {
@@ -103,16 +90,18 @@ struct mime_text {
 	const char *limit;	/* the first bound reached, as the limit name
 				   ("mime_depth", ...), static; or NULL */
 	bool    expired;	/* the deadline passed: the walk stopped */
-	bool    parsed;		/* GMime found a message (else raw text) */
 };
 
 
 /* Call g_mime_init() once for the process. */
 void  mime_init(void);
 /*
- * Walk the message msg[0..len) and build what want asks for.  Returns 0;
- * a message GMime cannot parse is taken as plain text.
+ * Build what want asks for from tree t (borrowed for the call) under
+ * lim (NULL: the defaults).  Returns 0.
  */
+int   mime_prepare_tree(struct mime_text *mt, const struct mtree *t,
+    unsigned want, const struct mime_limits *lim);
+/* The same, from the message msg[0..len) split here. */
 int   mime_prepare(struct mime_text *mt, const char *msg, size_t len,
     unsigned want, const struct mime_limits *lim);
 void  mime_text_free(struct mime_text *mt);

@@ -548,6 +548,17 @@ rules_hdr_rawvalue(struct eval_ctx *ec, size_t i)
 	return i < ec->hc->n ? hdr_raw(ec->hc, i) : "";
 }
 
+const struct mtree *
+rules_tree(struct eval_ctx *ec)
+{
+	if (ec->tree == NULL) {
+		mtree_parse(ec->tree_room, ec->msg, ec->msglen,
+		    ec->in->mime_limits);
+		ec->tree = ec->tree_room;
+	}
+	return ec->tree;
+}
+
 const struct relays *
 rules_hdr_relays(struct eval_ctx *ec)
 {
@@ -1279,6 +1290,7 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	struct hctx hc;
 	struct header *own = NULL;
 	struct mime_text mt;
+	struct mtree tree;
 	struct eval_ctx ec;
 	bool prepared = false;
 	const char *msg = in->msg ? in->msg : "";
@@ -1296,9 +1308,20 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	}
 	hc.dec = xcalloc(hc.n + 1, sizeof(char *));
 	hc.raw = xcalloc(hc.n + 1, sizeof(char *));
+	memset(&ec, 0, sizeof(ec));
+	ec.rs = rs;
+	ec.in = in;
+	ec.msg = msg;
+	ec.msglen = msglen;
+	ec.mt = &mt;
+	ec.hc = &hc;
+	ec.tree_room = &tree;
 	memset(&mt, 0, sizeof(mt));
 	if (rs->want != 0) {
-		mime_prepare(&mt, msg, msglen, rs->want, in->mime_limits);
+		/* One tree for the body, rawbody, uri, filename, type and
+		 * mimeheader rules and for the eval: tests. */
+		mime_prepare_tree(&mt, rules_tree(&ec), rs->want,
+		    in->mime_limits);
 		prepared = true;
 		if (mt.limit != NULL)
 			results_set_limit(res, mt.limit);
@@ -1312,13 +1335,6 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	hc.hs = rules_hs_state(rs);
 	hc.scratch = rules_hs_get(hc.hs);
 	prefilter(rs, &hc, msg, msglen);
-	memset(&ec, 0, sizeof(ec));
-	ec.rs = rs;
-	ec.in = in;
-	ec.msg = msg;
-	ec.msglen = msglen;
-	ec.mt = &mt;
-	ec.hc = &hc;
 
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = rs->rules[i];
@@ -1387,6 +1403,14 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	free(hc.mhdec);
 	if (prepared)
 		mime_text_free(&mt);
+	if (ec.tree != NULL) {
+		/* What the tree reached, for the eval: tests alone too. */
+		if (ec.tree->limit != NULL)
+			results_set_limit(res, ec.tree->limit);
+		if (ec.tree->expired)
+			res->timed_out = true;
+		mtree_free(ec.tree);
+	}
 	for (size_t i = 0; i < hc.n; i++) {
 		free(hc.dec[i]);
 		free(hc.raw[i]);

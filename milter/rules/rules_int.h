@@ -190,7 +190,14 @@ struct eval_ctx {
 	const struct mime_text *mt;	/* prepared for rs->want */
 	struct hctx *hc;
 	void   *cache;
+	struct mtree *tree;	/* the message's MIME tree, when made */
+	struct mtree *tree_room;	/* where rules_tree() makes it */
 };
+/*
+ * rules.c: the message's one MIME tree (mtree.h), made on first use
+ * under the message's bounds; owned by the message's run.
+ */
+const struct mtree *rules_tree(struct eval_ctx *ec);
 /*
  * rules.c, for eval tests: every value of header NAME (case-insensitive)
  * as mods (HM_*) asks, joined by "\n", appended to b; returns how many.

@@ -283,7 +283,7 @@ rx_substitute(const pcre2_code *re, const char *name, const char *s,
 /* ---- Built-in regexes ---- */
 
 static const struct rx_set *const sets[] = {
-	&rules_eval_rx, &relays_rx, &html_rx,
+	&rules_eval_rx, &relays_rx, &html_rx, &mtree_rx,
 };
 
 static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;

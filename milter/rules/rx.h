@@ -137,9 +137,10 @@ struct rx_set {
 };
 
 /* The modules' sets (each defined in its module). */
-extern const struct rx_set rules_eval_rx;	/* rules_eval.c */
+extern const struct rx_set rules_eval_rx;	/* eval.c */
 extern const struct rx_set relays_rx;		/* relays.c */
 extern const struct rx_set html_rx;		/* html.c */
+extern const struct rx_set mtree_rx;		/* mtree.c */
 
 /*
  * Compile every set above, once for the process (later calls only

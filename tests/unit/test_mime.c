@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mime.h"
+#include "mtree.h"
 
 static const char *const golden[] = { "base64", "qp", "nested", "rfc822",
 	"html_only", "names", "unknown_charset", "broken_base64", "crlf",
@@ -250,6 +251,59 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/*
+ * The tree: message/rfc822 parts split as messages, their own header
+ * flags kept to themselves, the depth and part bounds named, and the
+ * parts in find_parts() order.
+ */
+START_TEST(test_tree)
+{
+	struct mime_limits lim = { 0 };
+	struct mtree t;
+	struct buf m;
+	static const char *const order[] = { "multipart/mixed", "text/plain",
+	    "message/rfc822", "multipart/alternative", "text/plain",
+	    "text/html", "application/zip" };
+
+	static const char msg[] = "Subject: s\nContent-Type: multipart/mixed; "
+	    "boundary=o\n\n--o\n\nfirst\n--o\n"
+	    "Content-Type: message/rfc822\n\n"
+	    "this inner header is broken\nContent-Type: multipart/alternative;"
+	    " boundary=i\n\n--i\n\nplain\n--i\n"
+	    "Content-Type: text/html\n\n<b>x</b>\n--i--\n--o\n"
+	    "Content-Type: application/zip\n\nPK\n--o--\n";
+
+	mtree_parse(&t, msg, sizeof(msg) - 1, NULL);
+	ck_assert_uint_eq(t.norder, ARRAY_LEN(order));
+	for (size_t i = 0; i < t.norder; i++)
+		ck_assert_str_eq(t.parts[t.order[i]].type, order[i]);
+	ck_assert(t.parts[t.order[3]].message);
+	ck_assert(!t.parts[t.order[2]].leaf);
+	ck_assert(!t.missing_hb_sep);
+	ck_assert(t.limit == NULL);
+	mtree_free(&t);
+
+	/* 30 messages, each carried in the one before. */
+	buf_init(&m, 0);
+	for (int i = 0; i < 30; i++)
+		buf_puts(&m, "Subject: x\nContent-Type: message/rfc822\n\n");
+	buf_puts(&m, "Subject: bottom\n\nbottom\n");
+	lim.depth = 5;
+	mtree_parse(&t, m.p, m.len, &lim);
+	ck_assert_str_eq(t.limit, "mime_depth");
+	ck_assert_uint_le(t.nparts, 6);
+	mtree_free(&t);
+
+	/* The decoded messages are bounded too. */
+	memset(&lim, 0, sizeof(lim));
+	lim.text = 100;
+	mtree_parse(&t, m.p, m.len, &lim);
+	ck_assert_str_eq(t.limit, "decoded_size");
+	mtree_free(&t);
+	buf_free(&m);
+}
+END_TEST
+
 /* Every address of an address header: groups opened, bounded. */
 START_TEST(test_header_addrs)
 {
@@ -330,6 +384,7 @@ main(int argc, char **argv)
 	tcase_add_test(tc, test_html_body);
 	tcase_add_test(tc, test_header_decode);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_tree);
 	tcase_add_test(tc, test_header_addrs);
 	tcase_add_test(tc, test_to_utf8);
 	suite_add_tcase(s, tc);

@@ -8,6 +8,7 @@
 #include "autoconfig.h"
 
 #include "html.h"
+#include "mtree.h"
 #include "rules_int.h"
 #include "unit.h"
 #include "unit_rules.h"
@@ -985,6 +986,59 @@ START_TEST(test_limit_freemail)
 END_TEST
 
 /*
+ * One MIME tree per message, read by every rule kind and every eval:
+ * test: a message carried in a message/rfc822 part is split into its
+ * parts for all of them alike, as SpamAssassin splits it.
+ */
+START_TEST(test_one_tree)
+{
+	static const char rules[] =
+	    "body B /inner words/\n"
+	    "rawbody RB /<p>inner words/\n"
+	    "body NB /<p>/\n"
+	    "uri U /inner\\.example/\n"
+	    "mimeheader MH Content-Type =~ /text\\/html/\n"
+	    "filename F /^inner\\.zip$/\n"
+	    "body M64 eval:check_for_mime('mime_base64_count')\n"
+	    "body HT eval:html_test('html')\n"
+	    "body E eval:check_msg_parse_flags('mime_epilogue_exists')\n";
+	struct config *c;
+	struct ruleset *rs = load_with("", rules, &c);
+	struct results res;
+	unsigned long before;
+
+	before = mtree_parses();
+	results_init(&res);
+	/* "inner words" is base64 in the attached message's HTML part:
+	 * "<p>inner words http://inner.example/</p>" */
+	unit_eom_run(rs, c, "Subject: s\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=o\n\n--o\n"
+	    "Content-Type: text/plain\n\nouter\n--o\n"
+	    "Content-Type: message/rfc822\n\n"
+	    "Subject: inner\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=i\n\n--i\n"
+	    "Content-Type: text/html\nContent-Transfer-Encoding: base64\n\n"
+	    "PHA+aW5uZXIgd29yZHMgaHR0cDovL2lubmVyLmV4YW1wbGUvPC9wPg==\n--i\n"
+	    "Content-Type: application/zip; name=\"inner.zip\"\n\nPK\n"
+	    "--i--\nmore after the end\n--o--\n",
+	    NULL, &res);
+	ck_assert(results_has_hit(&res, "B"));
+	ck_assert(results_has_hit(&res, "RB"));	/* the source, decoded */
+	ck_assert(!results_has_hit(&res, "NB"));	/* rendered */
+	ck_assert(results_has_hit(&res, "U"));
+	ck_assert(results_has_hit(&res, "MH"));
+	ck_assert(results_has_hit(&res, "F"));
+	ck_assert(results_has_hit(&res, "M64"));
+	ck_assert(results_has_hit(&res, "HT"));
+	ck_assert(results_has_hit(&res, "E"));
+	ck_assert_uint_eq(mtree_parses() - before, 1);
+	results_free(&res);
+	rules_free(rs);
+	config_free(c);
+}
+END_TEST
+
+/*
  * One analysis per HTML part per message: the body rules' rendering and
  * the HTML tests share it.  A part the MIME walk and SpamAssassin's
  * splitter see differently is analysed apart, never confused.
@@ -1049,6 +1103,7 @@ main(void)
 	tcase_add_test(tc, test_limit_font_face);
 	tcase_add_test(tc, test_limit_freemail);
 	tcase_add_test(tc, test_html_once);
+	tcase_add_test(tc, test_one_tree);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
