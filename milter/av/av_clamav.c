@@ -75,7 +75,10 @@
  */
 #include "autoconfig.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #ifdef __linux__
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -83,6 +86,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <pthread.h>
@@ -158,6 +162,46 @@ static cl_error_t clamav_init_status = CL_SUCCESS;
  * otherwise they are logged as they come.
  */
 static _Thread_local struct buf *clamav_capture;
+/* An error-level message came while capturing. */
+static _Thread_local bool clamav_capture_error;
+
+/*
+ * A scan's writes.  libclamav writes the parts it extracts from a mail
+ * with write(2) and, when a write fails (a full spool: ENOSPC, a quota:
+ * EDQUOT), goes on, scans what it has and answers "clean" without a word
+ * -- measured: a virus in an attachment passed as clean with the spool
+ * full.  So Warden defines write() itself: the executable's definition is
+ * the one libclamav's calls bind to (ELF symbol interposition), and while
+ * this thread scans, the first failed write's errno is kept here and the
+ * scan is an antivirus error whatever libclamav answers.  For every other
+ * caller and thread, write() is the system call, unchanged.
+ */
+static _Thread_local bool scan_io_watch;
+static _Thread_local int scan_io_errno;
+
+ssize_t
+write(int fd, const void *buf, size_t n)
+{
+	long r = syscall(SYS_write, fd, buf, n);
+
+	if (r < 0 && scan_io_watch && scan_io_errno == 0)
+		scan_io_errno = errno;
+	return (ssize_t)r;
+}
+
+void
+av_io_watch(bool on)
+{
+	scan_io_watch = on;
+	if (on)
+		scan_io_errno = 0;
+}
+
+int
+av_io_errno(void)
+{
+	return scan_io_errno;
+}
 
 static void
 clamav_msg(enum cl_msg severity, const char *fullmsg, const char *msg,
@@ -173,6 +217,8 @@ clamav_msg(enum cl_msg severity, const char *fullmsg, const char *msg,
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		n--;
 	if (clamav_capture != NULL && severity != CL_MSG_INFO_VERBOSE) {
+		if (severity == CL_MSG_ERROR)
+			clamav_capture_error = true;
 		if (clamav_capture->len > 0)
 			buf_puts(clamav_capture, "; ");
 		buf_append(clamav_capture, msg, n);
@@ -237,6 +283,12 @@ engine_load(const struct db_settings *s, struct buf *err)
 	    cl_engine_set_num(cl, CL_ENGINE_MAX_RECURSION, s->max_recursion) ||
 	    cl_engine_set_num(cl, CL_ENGINE_MAX_FILES, s->max_files) ||
 	    cl_engine_set_num(cl, CL_ENGINE_MAX_SCANTIME, s->max_scantime) ||
+	    /* No cache of clean results: a scan that could not write the
+	     * parts it extracts must not teach libclamav that the message
+	     * is clean (its cache would answer so until the database
+	     * changes), and the cache cannot be told which scans failed.
+	     * Mail rarely repeats byte for byte, so little is lost. */
+	    cl_engine_set_num(cl, CL_ENGINE_DISABLE_CACHE, 1) ||
 	    (s->tmpdir != NULL &&
 	    cl_engine_set_str(cl, CL_ENGINE_TMPDIR, s->tmpdir))) {
 		buf_puts(err, "cannot set the engine limits");
@@ -687,10 +739,63 @@ av_clamav_close(struct av_clamav *h)
 	free(h);
 }
 
+/*
+ * Before a scan: room for libclamav's temporary files (the parts of a
+ * message decoded take about its size; twice that and 1 MiB more are
+ * asked for) and descriptors to spare (it opens one per nested file).
+ * Returns 0, or -1 with the reason in why.
+ */
+#define SCAN_SPARE_FDS	32
+
+static int
+scan_room(const char *tmpdir, size_t len, char *why, size_t whylen)
+{
+	struct statvfs sv;
+	struct rlimit rl;
+	int fd;
+
+	if (tmpdir != NULL && statvfs(tmpdir, &sv) == 0) {
+		unsigned long long avail = (unsigned long long)sv.f_bavail *
+		    sv.f_frsize;
+		unsigned long long need = 2ULL * len + (1ULL << 20);
+
+		if (avail < need || (sv.f_files > 0 && sv.f_favail < 16)) {
+			snprintf(why, whylen, "the spool %s has %llu bytes and "
+			    "%llu inodes free, under the %llu bytes and 16 "
+			    "inodes a scan of this message needs", tmpdir,
+			    avail, (unsigned long long)sv.f_favail, need);
+			return -1;
+		}
+	}
+	/* Descriptors are handed out lowest first: the lowest free one
+	 * tells how many are in use. */
+	fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		snprintf(why, whylen, "no file descriptor left (%s)",
+		    strerror(errno));
+		return -1;
+	}
+	if (fd >= 0) {
+		close(fd);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur != RLIM_INFINITY &&
+		    (rlim_t)fd + SCAN_SPARE_FDS > rl.rlim_cur) {
+			snprintf(why, whylen, "%d of %llu file descriptors in "
+			    "use, fewer than %d to spare", fd,
+			    (unsigned long long)rl.rlim_cur, SCAN_SPARE_FDS);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 void
 av_clamav_scan(struct av_clamav *h, const char *msg, size_t len, int fd,
     struct results *res)
 {
+	char why[512];
+	int io_errno;
+	bool msg_error;
 	struct engine *e;
 	struct cl_scan_options opts;
 	cl_fmap_t *map;
@@ -708,9 +813,16 @@ av_clamav_scan(struct av_clamav *h, const char *msg, size_t len, int fd,
 		    "(database %s)", h->db->set.dir);
 		return;
 	}
+	if (scan_room(h->db->set.tmpdir, len, why, sizeof(why)) < 0) {
+		av_error(res, e->version, "antivirus: not scanned: %s", why);
+		engine_release(e);
+		return;
+	}
 	opts = h->opts;		/* libclamav wants it writable */
 	buf_init(&msgs, 4096);
 	clamav_capture = &msgs;
+	clamav_capture_error = false;
+	av_io_watch(true);
 	/* The spool's view (memory, or its file already mapped) is
 	 * scanned in place; the descriptor only when there is no view. */
 	if (msg == NULL && fd >= 0) {
@@ -727,14 +839,34 @@ av_clamav_scan(struct av_clamav *h, const char *msg, size_t len, int fd,
 			cl_fmap_close(map);
 		}
 	}
+	av_io_watch(false);
 	clamav_capture = NULL;
+	io_errno = av_io_errno();
+	msg_error = clamav_capture_error;
 	if (msgs.len > 0)
 		log_msg(LOG_WARNING, "libclamav: %s", msgs.p);
-	/* libclamav 1.4 answers "clean" when it cannot make its temporary
-	 * directory, without having looked into anything: not clean. */
-	if (ret == CL_CLEAN && msgs.len > 0 &&
-	    strstr(msgs.p, "temporary") != NULL)
-		ret = CL_ETMPDIR;
+	/*
+	 * "Clean" is believed only from a scan that wrote everything it
+	 * meant to and reported no error: libclamav 1.4 answers "clean"
+	 * when it cannot make its temporary directory or write a part it
+	 * extracted, without having looked into it.
+	 */
+	if (ret == CL_CLEAN && io_errno != 0) {
+		av_error(res, e->version, "antivirus: scan failed: cannot "
+		    "write the parts it extracts to %s: %s",
+		    h->db->set.tmpdir ? h->db->set.tmpdir : "the temporary "
+		    "directory", strerror(io_errno));
+		buf_free(&msgs);
+		engine_release(e);
+		return;
+	}
+	if (ret == CL_CLEAN && msg_error) {
+		av_error(res, e->version, "antivirus: scan failed: libclamav "
+		    "reported an error: %s", msgs.p);
+		buf_free(&msgs);
+		engine_release(e);
+		return;
+	}
 	buf_free(&msgs);
 	switch (ret) {
 	case CL_CLEAN:

@@ -11,6 +11,7 @@
 #ifndef WARDEN_AV_INT_H
 #define WARDEN_AV_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -50,6 +51,14 @@ void av_clamav_close(struct av_clamav *h);
 void av_clamav_scan(struct av_clamav *h, const char *msg, size_t len, int fd,
     struct results *res);
 void av_clamav_summary(const struct av_clamav *h, struct diag *d);
+/*
+ * The calling thread's watch on write(2) (av_clamav.c defines write()
+ * so that libclamav's writes come through it): while on, the first
+ * failed write's errno is kept for av_io_errno(); turning it on clears
+ * that.  Thread-local.
+ */
+void av_io_watch(bool on);
+int  av_io_errno(void);
 #endif
 
 /* clamd over sockets (av_clamd.c). */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #endif
 
 #include "av.h"
+#include "av_int.h"
 #include "config.h"
 #include "diag.h"
 #include "results.h"
@@ -434,12 +436,44 @@ test_libclamav(void)
 }
 #endif
 
+#ifdef HAVE_LIBCLAMAV
+/*
+ * A failed write during a scan is seen, whoever made it: libclamav
+ * ignores a failed write of a part it extracts, so write() must be
+ * Warden's own (the one every library binds to) and keep the errno while
+ * the thread scans.  /dev/full fails every write with ENOSPC.
+ */
+static void
+test_io_watch(void)
+{
+	int fd = open("/dev/full", O_WRONLY);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	av_io_watch(false);
+	CHECK(write(fd, "x", 1) < 0);
+	CHECK(av_io_errno() == 0);	/* not watching: nothing kept */
+	av_io_watch(true);
+	CHECK(write(fd, "x", 1) < 0);
+	CHECK(av_io_errno() == ENOSPC);
+	CHECK(write(1, "", 0) == 0);	/* a good write changes nothing */
+	CHECK(av_io_errno() == ENOSPC);
+	av_io_watch(false);
+	av_io_watch(true);
+	CHECK(av_io_errno() == 0);	/* each scan starts clean */
+	av_io_watch(false);
+	close(fd);
+}
+#endif
+
 int
 main(void)
 {
 	test_off();
 	test_clamd_config();
 #ifdef HAVE_LIBCLAMAV
+	test_io_watch();
 	test_libclamav();
 #else
 	printf("libclamav not built in: in-process engine tests skipped\n");
