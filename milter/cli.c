@@ -50,8 +50,9 @@ static const char usage_milter[] =
 "  -c FILE   configuration file (default " DEFAULT_CONFIG ")\n"
 "  -f        stay in the foreground and log to stderr\n"
 "\n"
-"Signals: SIGTERM/SIGINT stop gracefully; SIGUSR1 reloads the configuration,\n"
-"rules and antivirus database (a broken configuration keeps the old one).\n";
+"Signals: SIGTERM/SIGINT stop gracefully; SIGUSR1 and SIGHUP reload the\n"
+"configuration, rules and antivirus database (a broken configuration keeps\n"
+"the old one).\n";
 
 static const char usage_scan[] =
 "usage: warden scan [-c FILE] [--json] [--explain] [--from ADDR]\n"

@@ -12,12 +12,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -670,6 +672,9 @@ static struct smfiDesc mlfi_desc = {
 
 static void mlfi_notify(const char *state);
 
+static int sig_pipe[2] = { -1, -1 };	/* mlfi_on_signal() wakes main */
+static volatile sig_atomic_t sig_term_count;	/* SIGTERMs and SIGINTs */
+
 static bool milter_done;		/* smfi_main() has returned */
 static int milter_rc;
 
@@ -696,10 +701,10 @@ mlfi_main_thread(void *arg)
  * stop libmilter.  libmilter's own SIGTERM handling stops its worker
  * pool at once and abandons every open session, in-flight messages
  * included; this is why Warden takes the signal itself.  A second
- * SIGTERM during the wait goes to libmilter and stops at once.
+ * SIGTERM (or SIGINT) during the wait stops at once.
  */
 static void
-mlfi_drain(unsigned wait_s)
+mlfi_drain(unsigned wait_s, const char *signame)
 {
 	struct timespec deadline;
 	bool said = false;
@@ -709,9 +714,9 @@ mlfi_drain(unsigned wait_s)
 	deadline.tv_sec += wait_s;
 	pthread_mutex_lock(&active_lock);
 	draining = true;
-	log_msg(LOG_INFO, "SIGTERM: stopping: %u message(s) in flight on %u "
-	    "connection(s) may finish; new messages get tempfail", inflight,
-	    active);
+	log_msg(LOG_INFO, "%s: stopping: %u message(s) in flight on %u "
+	    "connection(s) may finish; new messages get tempfail", signame,
+	    inflight, active);
 	for (;;) {
 		if (inflight == 0 && !said) {
 			log_msg(LOG_INFO, "every message in flight has finished; "
@@ -719,10 +724,28 @@ mlfi_drain(unsigned wait_s)
 			said = true;
 		}
 		if ((inflight == 0 && active == 0) || milter_done)
-			break;	/* done, or libmilter stopped (a second signal) */
-		if (pthread_cond_timedwait(&active_cond, &active_lock,
-		    &deadline) != 0)
+			break;	/* done, or libmilter stopped */
+		if (sig_term_count > 1) {
+			log_msg(LOG_WARNING, "a second SIGTERM: stopping now");
 			break;
+		}
+		{
+			/* In slices, to see a second signal. */
+			struct timespec now, until;
+
+			clock_gettime(CLOCK_REALTIME, &now);
+			until = now;
+			until.tv_sec += 1;
+			if (until.tv_sec > deadline.tv_sec ||
+			    (until.tv_sec == deadline.tv_sec &&
+			    until.tv_nsec > deadline.tv_nsec))
+				until = deadline;
+			if (pthread_cond_timedwait(&active_cond, &active_lock,
+			    &until) != 0 && (now.tv_sec > deadline.tv_sec ||
+			    (now.tv_sec == deadline.tv_sec &&
+			    now.tv_nsec >= deadline.tv_nsec)))
+				break;
+		}
 	}
 	if (inflight > 0)
 		log_msg(LOG_WARNING, "stopping with %u message(s) still in "
@@ -734,6 +757,30 @@ mlfi_drain(unsigned wait_s)
 }
 
 static const char *reload_path;
+
+/*
+ * SIGTERM, SIGINT and SIGHUP are taken by the main thread with a
+ * handler (the only thread that does not block them), so that they never
+ * reach libmilter's signal thread, which would stop at once on any of
+ * them (HUP included, with exit status 0): Linux gives a signal sent to
+ * the process to its main thread whenever that thread does not block
+ * it, whatever the main thread is doing (waiting, or in malloc_trim()).
+ * The handler only counts and wakes the main loop through a pipe.
+ */
+
+static void
+mlfi_on_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	if (sig == SIGTERM || sig == SIGINT)
+		sig_term_count++;
+	if (write(sig_pipe[1], &c, 1) < 0) {
+		/* the pipe is full: a wake-up is already there */
+	}
+	errno = saved;
+}
 
 /* SIGUSR1: build a complete new snapshot; keep the old one on errors. */
 static void *
@@ -947,10 +994,12 @@ mlfi_run(const char *config_path, bool foreground)
 			log_msg(LOG_WARNING, "cannot write %s: %s", cfg->pid_file,
 			    strerror(errno));
 	}
-	/* SIGUSR1 goes to our own thread; libmilter owns HUP, TERM, INT. */
 	/*
-	 * Every thread must block all four, or the kernel may hand a
-	 * SIGTERM to a thread that does not and end the process.
+	 * SIGUSR1 goes to our own reload thread; TERM, INT and HUP to the
+	 * main thread's handler (mlfi_on_signal).  Every other thread must
+	 * block all four, so they are blocked before any thread starts
+	 * (threads inherit the mask) and the main thread unblocks its
+	 * three once the others run.
 	 */
 	{
 		sigset_t all;
@@ -965,6 +1014,24 @@ mlfi_run(const char *config_path, bool foreground)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	signal(SIGPIPE, SIG_IGN);
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		log_msg(LOG_ERR, "cannot make the signal pipe: %s",
+		    strerror(errno));
+		snapshot_release(snap);
+		rc = 2;
+		goto stop;
+	}
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = mlfi_on_signal;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	/* Without it SIGUSR1, blocked everywhere, would never reload. */
 	if ((err = pthread_create(&sigthr, NULL, mlfi_signal_thread,
 	    &set)) != 0) {
@@ -995,19 +1062,43 @@ mlfi_run(const char *config_path, bool foreground)
 		}
 		/*
 		 * Linux hands a signal sent to the process to its main
-		 * thread first when that thread waits for it, so SIGTERM
-		 * comes here rather than to libmilter's signal thread.
+		 * thread whenever that thread does not block it: TERM, INT
+		 * and HUP come here, never to libmilter's signal thread.
 		 */
 		sigemptyset(&term);
 		sigaddset(&term, SIGTERM);
+		sigaddset(&term, SIGINT);
+		sigaddset(&term, SIGHUP);
+		pthread_sigmask(SIG_UNBLOCK, &term, NULL);
 		while (!done) {
-			struct timespec tick = { 1, 0 };
-			bool trim;
+			struct pollfd pfd = { .fd = sig_pipe[0],
+			    .events = POLLIN };
+			bool trim, reload = false;
+			int stop = 0;
+			char got[16];
+			ssize_t n;
 
-			if (sigtimedwait(&term, NULL, &tick) == SIGTERM) {
-				mlfi_drain(shutdown_wait);
+			if (poll(&pfd, 1, 1000) > 0 &&
+			    (n = read(sig_pipe[0], got, sizeof(got))) > 0) {
+				for (ssize_t i = 0; i < n; i++) {
+					if (got[i] == SIGHUP)
+						reload = true;
+					else if (stop == 0)
+						stop = got[i];
+				}
+			}
+			if (stop != 0) {
+				mlfi_drain(shutdown_wait, stop == SIGINT ?
+				    "SIGINT" : "SIGTERM");
 				smfi_stop();
 				break;
+			}
+			if (reload) {
+				/* As SIGUSR1: the reload thread takes it, and
+				 * requests that come together make one. */
+				log_msg(LOG_INFO, "SIGHUP: reloading, as SIGUSR1 "
+				    "does");
+				pthread_kill(sigthr, SIGUSR1);
 			}
 			pthread_mutex_lock(&active_lock);
 			done = milter_done;
