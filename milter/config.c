@@ -73,6 +73,7 @@ static const struct key keys[] = {
 	{ "syslog_facility", CT_FACILITY, O(syslog_facility), "mail", 0, NULL },
 	{ "log_level", CT_ENUM, O(log_level), "info", 0, log_levels },
 	{ "shutdown_timeout", CT_SECONDS, O(shutdown_timeout), "30s", 0, NULL },
+	{ "mta_timeout", CT_SECONDS, O(mta_timeout), "10m", 0, NULL },
 	{ "pid_file", CT_STR, O(pid_file), "", 0, NULL },
 	{ "hostname", CT_STR, O(hostname), "", 0, NULL },
 	/* Spool. */

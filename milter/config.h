@@ -30,6 +30,7 @@ struct config {
 	char   *syslog_facility;
 	char   *log_level;
 	unsigned shutdown_timeout;
+	unsigned mta_timeout;		/* longest wait for the MTA's next packet */
 	char   *pid_file;
 	char   *hostname;		/* our own name (HELO checks, headers) */
 

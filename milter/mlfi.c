@@ -945,6 +945,16 @@ mlfi_run(const char *config_path, bool foreground)
 	 * MTA would apply milter_default_action to the message.
 	 */
 	smfi_setmaxdatasize(MLFI_MAX_DATA);
+	/*
+	 * How long a connection may wait for the rest of a packet before
+	 * libmilter closes it: its default, 7,210 s, lets a connection
+	 * stalled mid-packet hold a thread for two hours.  (Between packets
+	 * libmilter's worker pool holds the session without a thread and
+	 * applies no timeout.)
+	 */
+	if (cfg->mta_timeout > 0)
+		smfi_settimeout((int)(cfg->mta_timeout > 86400 ? 86400 :
+		    cfg->mta_timeout));
 	/* The socket's mode comes from the umask at creation. */
 	old_umask = umask((mode_t)(~cfg->socket_mode & 0777));
 	if (smfi_opensocket(true) != MI_SUCCESS) {
