@@ -74,6 +74,7 @@ static const struct key keys[] = {
 	{ "log_level", CT_ENUM, O(log_level), "info", 0, log_levels },
 	{ "shutdown_timeout", CT_SECONDS, O(shutdown_timeout), "30s", 0, NULL },
 	{ "mta_timeout", CT_SECONDS, O(mta_timeout), "10m", 0, NULL },
+	{ "max_connections", CT_UINT, O(max_connections), "0", 0, NULL },
 	{ "pid_file", CT_STR, O(pid_file), "", 0, NULL },
 	{ "hostname", CT_STR, O(hostname), "", 0, NULL },
 	/* Spool. */

@@ -31,6 +31,7 @@ struct config {
 	char   *log_level;
 	unsigned shutdown_timeout;
 	unsigned mta_timeout;		/* longest wait for the MTA's next packet */
+	unsigned max_connections;	/* 0: from the descriptor limit */
 	char   *pid_file;
 	char   *hostname;		/* our own name (HELO checks, headers) */
 

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/types.h>
@@ -36,6 +37,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "av.h"
 #include "diag.h"
 #include "log.h"
 #include "mlfi.h"
@@ -51,6 +53,9 @@
 static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t active_cond = PTHREAD_COND_INITIALIZER;
 static unsigned active;			/* open connections */
+static unsigned max_conns;		/* max_connections in force (0: none) */
+static unsigned refused_conns;		/* refused since the last log line */
+static time_t refused_logged;		/* when that line was written */
 static bool reloaded;			/* a reload freed a snapshot: trim when idle */
 static unsigned inflight;		/* messages between MAIL and their end */
 static bool draining;			/* SIGTERM: no new message, no new conn */
@@ -310,6 +315,38 @@ mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	 * SMFIC_QUIT_NC: then the close before it freed the conn, and
 	 * there was no negotiation since.
 	 */
+	{
+		/* Bounded below the descriptor limit: past it, a new
+		 * connection is told to come back later, logged once a
+		 * minute with how many were. */
+		bool full;
+		unsigned nrefused = 0;
+		time_t now = time(NULL);
+
+		pthread_mutex_lock(&active_lock);
+		full = max_conns > 0 && active >= max_conns;
+		if (full) {
+			refused_conns++;
+			if (now - refused_logged >= 60) {
+				nrefused = refused_conns;
+				refused_conns = 0;
+				refused_logged = now;
+			}
+		}
+		pthread_mutex_unlock(&active_lock);
+		if (full) {
+			sfsistat st = mlfi_refuse(ctx, snap->cfg);
+
+			if (nrefused > 0)
+				log_msg(LOG_WARNING, "connect from %s: %u "
+				    "connections open (max_connections): "
+				    "tempfail (%u refused so since the last "
+				    "such line)", hostname ? hostname :
+				    "unknown", max_conns, nrefused);
+			snapshot_release(snap);
+			return st;
+		}
+	}
 	if (c == NULL) {
 		c = conn_new(NULL);
 		smfi_setpriv(ctx, c);
@@ -903,6 +940,55 @@ mlfi_lookup_ids(const struct config *cfg, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
+/*
+ * Descriptors: the soft limit raised to the hard one (a unit without
+ * LimitNOFILE gets 1,024), a warning when that is still small, and the
+ * connections bounded below it: each needs its socket and, while its
+ * message is scanned, a spool file and libclamav's temporary files.
+ * Also libclamav's leftovers from an earlier run are removed.
+ */
+#define FDS_PER_CONN	2
+#define FDS_RESERVED	64
+
+static void
+mlfi_limits(const struct config *cfg)
+{
+	struct rlimit rl;
+	unsigned long lim = 0, cap;
+	unsigned swept;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rlim_t want = rl.rlim_max == RLIM_INFINITY ? 1048576 :
+			    rl.rlim_max;
+
+			rl.rlim_cur = want;
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+				getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		lim = rl.rlim_cur == RLIM_INFINITY ? 1048576 :
+		    (unsigned long)rl.rlim_cur;
+	}
+	cap = lim > FDS_RESERVED * 2 ? (lim - FDS_RESERVED) / FDS_PER_CONN :
+	    1;
+	max_conns = cfg->max_connections > 0 ? cfg->max_connections :
+	    (unsigned)cap;
+	if (max_conns > cap) {
+		log_msg(LOG_WARNING, "max_connections = %u is more than %lu "
+		    "file descriptors allow; using %lu (raise LimitNOFILE in "
+		    "the unit, or ulimit -n)", cfg->max_connections, lim, cap);
+		max_conns = (unsigned)cap;
+	}
+	if (lim < 4096)
+		log_msg(LOG_WARNING, "only %lu file descriptors: at most %u "
+		    "connections (raise LimitNOFILE in the unit, or ulimit -n)",
+		    lim, max_conns);
+	if ((swept = av_sweep(cfg->spool_directory, 0)) > 0)
+		log_msg(LOG_INFO, "removed %u temporary director%s libclamav "
+		    "left in %s", swept, swept == 1 ? "y" : "ies",
+		    cfg->spool_directory);
+}
+
 int
 mlfi_run(const char *config_path, bool foreground)
 {
@@ -920,6 +1006,7 @@ mlfi_run(const char *config_path, bool foreground)
 	int rc = 0, err;
 
 	reload_path = config_path;
+	mlfi_limits(cfg);
 	if (root && !cfg->run_as_root && mlfi_lookup_ids(cfg, &uid, &gid) < 0) {
 		log_msg(LOG_ERR, "refusing to handle mail as root: set user and "
 		    "group, or run_as_root = yes");
@@ -1062,6 +1149,7 @@ mlfi_run(const char *config_path, bool foreground)
 		sigset_t term;
 		bool done = false;
 		unsigned long trimmed = 0;
+		time_t last_sweep = time(NULL);
 
 		if ((err = pthread_create(&mthr, NULL, mlfi_main_thread,
 		    NULL)) != 0) {
@@ -1125,6 +1213,26 @@ mlfi_run(const char *config_path, bool foreground)
 #else
 			(void)trim;
 #endif
+			/* libclamav's leftovers: every minute, those older
+			 * than ten (no scan runs that long). */
+			if (time(NULL) - last_sweep >= 60) {
+				struct snapshot *cur = snapshot_acquire();
+
+				last_sweep = time(NULL);
+				if (cur != NULL) {
+					unsigned sw = av_sweep(
+					    cur->cfg->spool_directory, 600);
+
+					if (sw > 0)
+						log_msg(LOG_WARNING, "removed "
+						    "%u temporary director%s "
+						    "libclamav left behind in "
+						    "%s", sw, sw == 1 ? "y" :
+						    "ies",
+						    cur->cfg->spool_directory);
+					snapshot_release(cur);
+				}
+			}
 		}
 		if (done)
 			mlfi_notify("STOPPING=1");

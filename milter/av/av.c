@@ -15,12 +15,20 @@
  */
 #include "autoconfig.h"
 
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <ftw.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "av.h"
 #include "av_int.h"
+#include "util.h"
 
 struct av {
 	enum av_mode         mode;
@@ -197,4 +205,43 @@ av_summary(const struct av *av, struct diag *d)
 #endif
 	if (av->clamd != NULL)
 		av_clamd_summary(av->clamd, d);
+}
+
+static int
+sweep_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)sb;
+	(void)flag;
+	(void)f;
+	remove(path);
+	return 0;
+}
+
+unsigned
+av_sweep(const char *dir, unsigned min_age)
+{
+	DIR *dp;
+	struct dirent *de;
+	struct stat sb;
+	time_t now = time(NULL);
+	unsigned n = 0;
+
+	if (dir == NULL || *dir == '\0' || (dp = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(dp)) != NULL) {
+		char *path;
+
+		if (strstr(de->d_name, "-scantemp.") == NULL)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+		    now - sb.st_mtime >= (time_t)min_age) {
+			nftw(path, sweep_one, 8, FTW_DEPTH | FTW_PHYS);
+			if (lstat(path, &sb) < 0)
+				n++;
+		}
+		free(path);
+	}
+	closedir(dp);
+	return n;
 }

@@ -36,5 +36,13 @@ void av_scan(struct av *av, const char *msg, size_t len, int fd,
 int  av_enabled(const struct av *av);
 /* Add lint's lines about the antivirus to d. */
 void av_summary(const struct av *av, struct diag *d);
+/*
+ * Remove libclamav's leftovers in dir (the spool): its per-scan
+ * directories ("*-scantemp.*") last changed at least min_age seconds
+ * ago, with everything in them.  libclamav removes its own when a scan
+ * ends, but not when it ran out of descriptors or the process died in
+ * the middle.  Returns how many were removed.  Any thread.
+ */
+unsigned av_sweep(const char *dir, unsigned min_age);
 
 #endif

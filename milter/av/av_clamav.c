@@ -260,6 +260,25 @@ engine_release(struct engine *e)
  * Load and compile the database.  Returns an engine with one reference,
  * or NULL with the reason in err.
  */
+/*
+ * Whether the database directory can be read now: an open that fails
+ * for want of descriptors (EMFILE, ENFILE) or memory is not an empty
+ * directory.  false with the reason in err.
+ */
+static bool
+dir_readable(const char *dir, struct buf *err)
+{
+	DIR *dp = opendir(dir);
+
+	if (dp == NULL) {
+		buf_printf(err, "cannot read the database directory: %s",
+		    strerror(errno));
+		return false;
+	}
+	closedir(dp);
+	return true;
+}
+
 static struct engine *
 engine_load(const struct db_settings *s, struct buf *err)
 {
@@ -307,8 +326,11 @@ engine_load(const struct db_settings *s, struct buf *err)
 		ret = cl_engine_compile(cl);
 	clamav_capture = NULL;
 	if (ret == CL_EOPEN && S_ISDIR(sb.st_mode) &&
-	    strstr(msgs.p, "No supported database files") != NULL)
+	    strstr(msgs.p, "No supported database files") != NULL &&
+	    dir_readable(s->dir, err))
 		sigs = 0;
+	else if (ret == CL_EOPEN && err->len > 0)
+		goto done;	/* dir_readable() said why */
 	else if (ret != CL_SUCCESS) {
 		buf_printf(err, "cannot load the database: %s", cl_strerror(ret));
 		if (msgs.len > 0)
@@ -468,7 +490,7 @@ db_release(struct dbstate *db)
  * ones) are left out.
  */
 static uint64_t
-dir_fingerprint(const char *dir)
+dir_fingerprint(const char *dir, bool *ok)
 {
 	DIR *dp;
 	struct dirent *de;
@@ -479,8 +501,12 @@ dir_fingerprint(const char *dir)
 	uint64_t v[6];
 	size_t i;
 
-	if ((dp = opendir(dir)) == NULL)
+	*ok = true;
+	if ((dp = opendir(dir)) == NULL) {
+		/* No descriptor left, say: not a change of the database. */
+		*ok = errno == ENOENT || errno == ENOTDIR;
 		return 0;
+	}
 	while ((de = readdir(dp)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -524,9 +550,16 @@ db_refresh(struct dbstate *db, bool force, bool log, struct buf *err)
 	int status = 0;
 
 	pthread_mutex_lock(&db->reload_lock);
-	if (!force && db->st_ok && cl_statchkdir(&db->st) == 0 &&
-	    dir_fingerprint(db->set.dir) == db->fp)
-		goto done;
+	if (!force) {
+		bool fp_ok;
+		uint64_t fp = dir_fingerprint(db->set.dir, &fp_ok);
+
+		/* A directory that cannot be read now (descriptors short)
+		 * has not changed: look again at the next check. */
+		if (!fp_ok || (db->st_ok && cl_statchkdir(&db->st) == 0 &&
+		    fp == db->fp))
+			goto done;
+	}
 	/* Take the directory's picture first: a change during the load
 	 * is then noticed at the next check. */
 	memset(&nst, 0, sizeof(nst));
@@ -534,7 +567,11 @@ db_refresh(struct dbstate *db, bool force, bool log, struct buf *err)
 	clamav_capture = &quiet;	/* engine_load() says it better */
 	nst_ok = cl_statinidir(db->set.dir, &nst) == CL_SUCCESS;
 	clamav_capture = NULL;
-	nfp = dir_fingerprint(db->set.dir);
+	{
+		bool fp_ok;
+
+		nfp = dir_fingerprint(db->set.dir, &fp_ok);
+	}
 	buf_free(&quiet);
 	if (db->set.reload == AV_RELOAD_BLOCKING) {
 		pthread_mutex_lock(&db->lock);

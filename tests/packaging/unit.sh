@@ -93,4 +93,14 @@ if systemd-analyze security --help 2>/dev/null | grep -q -- '--offline'; then
 	fi
 fi
 
+# Descriptors: enough for the MTA's connections (tests/faults/fds.sh
+# checks what Warden does with them).
+nofile=$(sed -n 's/^LimitNOFILE=//p' "$unit")
+if [ -n "$nofile" ] && [ "$nofile" -ge 16384 ] 2>/dev/null; then
+	echo "ok: LimitNOFILE=$nofile"
+else
+	echo "FAIL: LimitNOFILE is '$nofile', not at least 16384"
+	fail=1
+fi
+
 exit $fail
