@@ -11,6 +11,7 @@
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -791,6 +792,75 @@ mlfi_drain(unsigned wait_s, const char *signame)
 		log_msg(LOG_INFO, "closing %u idle connection(s) after %us "
 		    "(shutdown_timeout)", active, wait_s);
 	pthread_mutex_unlock(&active_lock);
+}
+
+/*
+ * Malformed macro packets.  libmilter keeps the macros of a packet as
+ * name/value pairs and smfi_getsymval() walks them two at a time: a
+ * packet with an odd number of strings makes it read past the end of
+ * the list (a crash, or garbage, at the next lookup).  Anyone who can
+ * write to the milter socket could send one.  libmilter reads every
+ * packet with mi_rd_cmd(), which it calls through its own symbol table,
+ * so Warden defines mi_rd_cmd() here (ELF interposition) and passes
+ * each packet on from libmilter's, except a macro packet whose strings
+ * are not complete name/value pairs: that one ends the session, as a
+ * read error does, and is logged.
+ */
+typedef char *(*rd_cmd_fn)(int, struct timeval *, char *, size_t *, char *);
+/* libmilter's private code for "the read failed": the session ends. */
+#define MI_RECVERR	((char)4)
+
+char *mi_rd_cmd(int sd, struct timeval *timeout, char *cmd, size_t *rlen,
+    char *name);
+
+/* Whether a macro packet's payload (after its command byte) holds
+ * NUL-terminated name/value pairs after the macro class byte. */
+bool
+mlfi_macros_ok(const char *p, size_t n)
+{
+	size_t strings = 0;
+
+	if (n == 0)
+		return false;		/* not even the class byte */
+	if (n == 1)
+		return true;		/* no macro */
+	if (p[n - 1] != '\0')
+		return false;		/* an unterminated last string */
+	for (size_t i = 1; i < n; i++)
+		if (p[i] == '\0')
+			strings++;
+	return strings % 2 == 0;
+}
+
+char *
+mi_rd_cmd(int sd, struct timeval *timeout, char *cmd, size_t *rlen,
+    char *name)
+{
+	static rd_cmd_fn real;
+	rd_cmd_fn fn = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
+	char *buf;
+
+	if (fn == NULL) {
+		fn = (rd_cmd_fn)dlsym(RTLD_NEXT, "mi_rd_cmd");
+		if (fn == NULL) {
+			log_panic("libmilter's mi_rd_cmd() not found: %s",
+			    dlerror());
+			*cmd = MI_RECVERR;
+			return NULL;
+		}
+		__atomic_store_n(&real, fn, __ATOMIC_RELEASE);
+	}
+	buf = fn(sd, timeout, cmd, rlen, name);
+	if (*cmd == SMFIC_MACRO && !mlfi_macros_ok(buf, buf != NULL ? *rlen :
+	    0)) {
+		log_msg(LOG_WARNING, "a malformed macro packet from the MTA "
+		    "(%zu bytes, not name/value pairs): closing the "
+		    "connection", buf != NULL ? *rlen : 0);
+		free(buf);
+		*cmd = MI_RECVERR;
+		return NULL;
+	}
+	return buf;
 }
 
 static const char *reload_path;
