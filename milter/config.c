@@ -515,10 +515,32 @@ config_line(struct config *c, const char *file, int lineno, char *line,
 		    key, val, why);
 }
 
+/*
+ * Whether an inet: or inet6: socket listens on a loopback address only:
+ * anyone who can reach the milter socket speaks for the MTA (and can
+ * send it packets no MTA sends).
+ */
+static bool
+socket_loopback(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (strncmp(s, "inet", 4) != 0 || at == NULL)
+		return true;	/* a unix socket: its mode guards it */
+	at++;
+	return strcmp(at, "localhost") == 0 || strcmp(at, "::1") == 0 ||
+	    strcmp(at, "[::1]") == 0 || strncmp(at, "127.", 4) == 0;
+}
+
 /* Cross-key checks, reported against the file without a line. */
 static void
 config_validate(struct config *c, const char *file, struct diag *d)
 {
+	if (c->socket != NULL && !socket_loopback(c->socket))
+		diag_warn(d, file, 0, "socket %s listens beyond the loopback "
+		    "address: whoever can reach it can pass mail as the MTA "
+		    "and send it malformed packets; let only the MTA reach it "
+		    "(a firewall rule), or use a unix socket", c->socket);
 	if (c->spool_memory_limit > c->max_scan_size)
 		diag_warn(d, file, 0, "spool_memory_limit is larger than "
 		    "max_scan_size: the spool never needs a file");

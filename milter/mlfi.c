@@ -1077,6 +1077,13 @@ mlfi_run(const char *config_path, bool foreground)
 
 	reload_path = config_path;
 	mlfi_limits(cfg);
+	/* The macro packet check needs libmilter's mi_rd_cmd() to be
+	 * there for ours to stand in front of (see mi_rd_cmd() above). */
+	if (dlsym(RTLD_NEXT, "mi_rd_cmd") == NULL)
+		log_msg(LOG_WARNING, "this libmilter has no mi_rd_cmd(): "
+		    "malformed macro packets are not checked before it "
+		    "parses them; keep the milter socket reachable by the MTA "
+		    "only");
 	if (root && !cfg->run_as_root && mlfi_lookup_ids(cfg, &uid, &gid) < 0) {
 		log_msg(LOG_ERR, "refusing to handle mail as root: set user and "
 		    "group, or run_as_root = yes");

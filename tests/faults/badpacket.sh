@@ -10,7 +10,7 @@
 
 faults_msgs "$tmp/msgs" 20
 faults_conf
-faults_start
+LD_DEBUG=bindings LD_DEBUG_OUTPUT=$tmp/ld faults_start
 
 # The symbol must be in the executable's dynamic table for libmilter's
 # calls to bind to it.
@@ -51,6 +51,11 @@ session([pkt(b"D", b"Cj\0host"), connect])
 session([pkt(b"D"), connect])
 PY
 echo "ok: 53 sessions with malformed macro packets sent"
+cat "$tmp"/ld.* 2>/dev/null | grep -q \
+    "binding file [^ ]*libmilter[^ ]* .* to [^ ]*warden .*symbol .mi_rd_cmd'" ||
+    fail "libmilter's calls to mi_rd_cmd do not bind to Warden's"
+rm -f "$tmp"/ld.*
+echo "ok: libmilter's mi_rd_cmd() calls reach Warden's"
 daemon_alive "$dpid" || fail "the daemon died"
 n=$(grep -c "a malformed macro packet from the MTA" "$tmp/warden.log")
 [ "$n" = 53 ] || fail "$n malformed packets logged, not 53"

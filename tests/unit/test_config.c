@@ -512,6 +512,35 @@ START_TEST(test_cross_key_warnings)
 }
 END_TEST
 
+/* A TCP socket beyond loopback is worth a warning; loopback is not. */
+START_TEST(test_socket_exposed)
+{
+	static const char *const quiet[] = { "socket = inet:8890@127.0.0.1\n",
+	    "socket = inet:8890@localhost\n", "socket = inet6:8890@::1\n",
+	    "socket = unix:/run/w.sock\n" };
+	static const char *const loud[] = { "socket = inet:8890@0.0.0.0\n",
+	    "socket = inet:8890@192.0.2.1\n", "socket = inet6:8890@::\n" };
+	struct diag d;
+	struct config *c;
+
+	for (size_t i = 0; i < ARRAY_LEN(quiet); i++) {
+		c = load(quiet[i], &d);
+		ck_assert_ptr_nonnull(c);
+		ck_assert_msg(d.warnings.n == 0, "%s", quiet[i]);
+		config_free(c);
+		diag_free(&d);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(loud); i++) {
+		c = load(loud[i], &d);
+		ck_assert_ptr_nonnull(c);
+		ck_assert_msg(d.warnings.n == 1 && strstr(d.warnings.v[0],
+		    "beyond the loopback") != NULL, "%s", loud[i]);
+		config_free(c);
+		diag_free(&d);
+	}
+}
+END_TEST
+
 /* Every key in the dump is known, and each loads with its default. */
 START_TEST(test_dump_keys)
 {
@@ -568,6 +597,7 @@ config_suite(void)
 	tcase_add_test(tc, test_reply_parse);
 	tcase_add_test(tc, test_action_names);
 	tcase_add_test(tc, test_cross_key_warnings);
+	tcase_add_test(tc, test_socket_exposed);
 	tcase_add_test(tc, test_dump_keys);
 	suite_add_tcase(s, tc);
 	return s;
