@@ -624,7 +624,19 @@ slot_unref(struct hs_slot *s)
 	}
 }
 
-/* Build every database of the job; NULL when there is none. */
+/*
+ * A job whose ruleset is gone (its snapshot was replaced by a reload
+ * and released) holds the slot's only reference: nobody will read what
+ * it builds.
+ */
+static bool
+job_abandoned(const struct hs_job *j)
+{
+	return __atomic_load_n(&j->slot->refs, __ATOMIC_ACQUIRE) == 1;
+}
+
+/* Build every database of the job; NULL when there is none, or when
+ * the job was abandoned (checked before each database). */
 static struct hs_state *
 job_run(const struct hs_job *j)
 {
@@ -643,6 +655,12 @@ job_run(const struct hs_job *j)
 		    &st->group[set->group] : &st->kind[set->kind];
 		struct hs_db d;
 
+		if (j->slot != NULL && bg_mode && job_abandoned(j)) {
+			log_msg(LOG_INFO, "regex prefilter: build stopped, its "
+			    "rules were replaced by a reload");
+			state_free(st);
+			return NULL;
+		}
 		if (!db_build(set, j->cachedir, &d, st))
 			continue;
 		p->db = xrealloc(p->db, (p->n + 1) * sizeof(*p->db));
@@ -676,10 +694,19 @@ job_publish(struct hs_job *j)
 	job_free(j);
 }
 
+/*
+ * Background builds run one at a time: a storm of reloads queues them
+ * rather than running them all at once, and each that is abandoned by
+ * the time its turn comes (or while it runs) stops at once.
+ */
+static pthread_mutex_t build_turn = PTHREAD_MUTEX_INITIALIZER;
+
 static void *
 job_thread(void *arg)
 {
+	pthread_mutex_lock(&build_turn);
 	job_publish(arg);
+	pthread_mutex_unlock(&build_turn);
 	return NULL;
 }
 
