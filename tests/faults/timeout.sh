@@ -89,6 +89,17 @@ slow_rules $nrules
 "$WARDEN" lint -c "$tmp/unbounded.conf" >"$tmp/lint.out" 2>&1 ||
     fail "warden lint rejects the slow rules: $(cat "$tmp/lint.out")"
 unbounded=$(scan_ms)
+# 32 rules are a small sample: a hiccup during it leaves the estimate
+# far short.  Scale again from the larger sample while under 8 s.
+k=0
+while [ "$unbounded" -lt 8000 ] && [ $nrules -lt 4096 ] && [ $k -lt 2 ]; do
+	k=$((k + 1))
+	nrules=$(( (10000 * nrules / (unbounded > 0 ? unbounded : 1) + 15) /
+	    16 * 16 ))
+	[ $nrules -gt 4096 ] && nrules=4096
+	slow_rules $nrules
+	unbounded=$(scan_ms)
+done
 grep -q '"action":"accept"' "$tmp/scan.out" ||
     fail "the slow message unbounded is not accepted: $(cat "$tmp/scan.out")"
 echo "ok: 32 slow rules take $ms32 ms; $nrules take $unbounded ms unbounded"
