@@ -7,6 +7,7 @@
  */
 #include "autoconfig.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -253,6 +254,59 @@ md5hex(const void *p, size_t n)
 	return s;
 }
 
+/*
+ * Takes every descriptor left under a soft limit of 64, runs the checks,
+ * and gives them back.  With none left: a reload of an unchanged handle
+ * shares the loaded engine (the directory cannot be read, which is not a
+ * change); a new load fails naming the open error, never "no
+ * signatures"; afterwards the engine still finds the virus.
+ */
+static void
+no_descriptors(const struct config *c, struct av *av, const struct buf *bad)
+{
+	struct rlimit old, low;
+	struct diag d;
+	struct av *av2;
+	struct results r;
+	int fds[128], n = 0, fd;
+
+	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	low = old;
+	low.rlim_cur = 64;
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	while (n < (int)(sizeof(fds) / sizeof(fds[0])) &&
+	    (fd = open("/dev/null", O_RDONLY)) >= 0)
+		fds[n++] = fd;
+	CHECK(open("/dev/null", O_RDONLY) < 0 && errno == EMFILE);
+
+	diag_init(&d);
+	av2 = av_open(c, av, &d);	/* shares, as the watcher does */
+	CHECK(av2 != NULL && d.errors.n == 0);
+	if (av2 != NULL)
+		av_close(av2);
+	diag_free(&d);
+	diag_init(&d);
+	av2 = av_open(c, NULL, &d);	/* a load of its own */
+	CHECK(av2 == NULL && d.errors.n > 0);
+	CHECK(!diag_has(&d.errors, "no signatures"));
+	CHECK(diag_has(&d.errors, "Too many open files") ||
+	    diag_has(&d.errors, "Can't open"));
+	if (d.errors.n > 0)
+		printf("load without descriptors reported as: %s\n",
+		    d.errors.v[0]);
+	if (av2 != NULL)
+		av_close(av2);
+	diag_free(&d);
+
+	while (n > 0)
+		close(fds[--n]);
+	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	results_init(&r);
+	av_scan(av, bad->p, bad->len, -1, &r);
+	CHECK(r.av == AV_VIRUS);
+	results_free(&r);
+}
+
 static void
 test_libclamav(void)
 {
@@ -395,6 +449,11 @@ test_libclamav(void)
 	results_free(&r);
 	unlink(path);
 	free(path);
+
+	/* No descriptor left (EMFILE): the watcher and a reload must not
+	 * take the unreadable directory for an empty or changed database,
+	 * and a first load must say why it failed. */
+	no_descriptors(c, av, &bad);
 
 	/* Heuristics: a Heuristics.* name is AV_HEURISTIC. */
 	path = xasprintf("%s/heur.hdb", dir);
