@@ -17,7 +17,8 @@ turns an invalid read in the daemon into a report:
     tests/fuzz/milter_proto.py --warden ./warden --minutes 30
 
 It starts its own daemon (shipped rules, no antivirus, a private socket)
-unless --socket names one already running.  Not run by "make check".
+unless --socket names one already running.  "make check" runs it for
+15 seconds with a fixed seed (tests/faults/protofuzz.sh).
 """
 
 import argparse
@@ -254,6 +255,11 @@ def main():
                 daemon.wait(60)
             except subprocess.TimeoutExpired:
                 daemon.kill()
+                daemon.wait()
+            if daemon.returncode != 0:
+                print("FAIL: the daemon exited with status %d after "
+                      "SIGTERM" % daemon.returncode, flush=True)
+                status = 1
         if log is not None:
             text = open(log, errors="replace").read()
             print("daemon log: %d verdict lines, %d malformed macro packets "
