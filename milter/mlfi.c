@@ -863,6 +863,101 @@ mi_rd_cmd(int sd, struct timeval *timeout, char *cmd, size_t *rlen,
 	return buf;
 }
 
+/*
+ * Out of descriptors.  libmilter's listener takes a failed accept() with
+ * EMFILE or ENFILE as "try again" and polls the listening socket, which
+ * is still readable: it spins a core, and the connections waiting in the
+ * backlog get no answer, with nothing logged.  Warden defines accept()
+ * (ELF interposition, as mi_rd_cmd() above; libmilter is the only
+ * caller) and, when the process has no descriptor left, closes the
+ * oldest waiting connection at once: one descriptor is kept spare for
+ * that.  The MTA sees the milter connection close and applies its
+ * default action (tempfail with Postfix's milter_default_action), at
+ * once instead of after its timeout.  Logged once a minute with how
+ * many were closed.  When the spare cannot be had back (another thread
+ * took the descriptor), the listener is slowed to ten tries a second.
+ * Listener thread only (the lock is for the spare's set-up).
+ */
+typedef int (*accept_fn)(int, struct sockaddr *, socklen_t *);
+
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static int spare_fd = -1;
+static unsigned shed_conns;		/* closed since the last log line */
+static unsigned long fd_limit;		/* RLIMIT_NOFILE in force */
+static time_t shed_logged;
+
+static void
+spare_open(void)
+{
+	pthread_mutex_lock(&spare_lock);
+	if (spare_fd < 0)
+		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	pthread_mutex_unlock(&spare_lock);
+}
+
+/* Closes the oldest waiting connection on fd; whether one was. */
+static bool
+shed_one(int fd, accept_fn fn)
+{
+	int c = -1;
+	unsigned n = 0;
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&spare_lock);
+	if (spare_fd >= 0) {
+		close(spare_fd);
+		spare_fd = -1;
+		c = fn(fd, NULL, NULL);
+		if (c >= 0)
+			close(c);
+		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (c >= 0)
+		shed_conns++;
+	if (shed_conns > 0 && now - shed_logged >= 60) {
+		n = shed_conns;
+		shed_conns = 0;
+		shed_logged = now;
+	}
+	pthread_mutex_unlock(&spare_lock);
+	if (n > 0)
+		log_msg(LOG_ERR, "out of file descriptors (limit %lu): "
+		    "closing new connections from the MTA at once (%u closed "
+		    "since the last such line; raise LimitNOFILE, or lower "
+		    "max_connections)", fd_limit, n);
+	return c >= 0;
+}
+
+int accept(int fd, struct sockaddr *sa, socklen_t *len);
+
+int
+accept(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	static accept_fn real;
+	accept_fn fn = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
+	int r, err;
+
+	if (fn == NULL) {
+		fn = (accept_fn)dlsym(RTLD_NEXT, "accept");
+		if (fn == NULL) {
+			errno = ENOSYS;
+			return -1;
+		}
+		__atomic_store_n(&real, fn, __ATOMIC_RELEASE);
+	}
+	r = fn(fd, sa, len);
+	if (r >= 0 || (errno != EMFILE && errno != ENFILE))
+		return r;
+	err = errno;
+	if (!shed_one(fd, fn)) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	errno = err;			/* libmilter tries again */
+	return -1;
+}
+
 static const char *reload_path;
 
 /*
@@ -1053,6 +1148,8 @@ mlfi_limits(const struct config *cfg)
 		log_msg(LOG_WARNING, "only %lu file descriptors: at most %u "
 		    "connections (raise LimitNOFILE in the unit, or ulimit -n)",
 		    lim, max_conns);
+	fd_limit = lim;
+	spare_open();		/* see accept() */
 	if ((swept = av_sweep(cfg->spool_directory, 0)) > 0)
 		log_msg(LOG_INFO, "removed %u temporary director%s libclamav "
 		    "left in %s", swept, swept == 1 ? "y" : "ies",

@@ -81,3 +81,63 @@ out=$("$WDLOAD" -s "unix:$sock" -c 2 -n 10 -m 1 -j "$tmp/msgs")
 echo "ok: mail judged again once the connections closed"
 faults_stop
 echo "ok: the daemon stopped cleanly"
+
+# 4. 256 descriptors, 300 connections held open without a packet: all
+# descriptors taken.  libmilter's listener would spin a core on accept()
+# and leave new connections unanswered; Warden closes them at once.
+: >"$tmp/warden.log"
+faults_conf
+with_limit "-n 256"
+python3 - "$sock" "$dpid" <<'PY' || fail "descriptors exhausted: see above"
+import socket, struct, sys, time
+sock, pid = sys.argv[1], sys.argv[2]
+def cpu():
+    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / 100.0
+held = []
+for i in range(300):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock)
+    held.append(s)
+time.sleep(1)
+c0 = cpu()
+time.sleep(4)
+used = cpu() - c0
+print("daemon CPU over 4 s with 300 connections held: %.2f s" % used)
+ok = used < 1.0
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+t = time.time()
+try:
+    s.connect(sock)
+    s.sendall(struct.pack(">I", 13) + b"O" + struct.pack(">III", 6, 0x1ff, 0))
+    got = s.recv(4096)
+    what = "closed" if got == b"" else "answered (%d bytes)" % len(got)
+except ConnectionResetError:
+    what = "closed"
+except socket.timeout:
+    what = "no answer"
+took = time.time() - t
+print("a new connection: %s after %.1f s" % (what, took))
+ok = ok and what == "closed" and took < 5
+for s in held:
+    s.close()
+sys.exit(0 if ok else 1)
+PY
+echo "ok: no spin on accept(), new connections closed at once"
+n=$(grep -c "out of file descriptors (limit 256): closing new connections" \
+    "$tmp/warden.log")
+[ "$n" = 1 ] || fail "$n log lines for the closed connections, not one"
+echo "ok: one log line for the connections closed"
+i=0
+while :; do
+	out=$("$WDLOAD" -s "unix:$sock" -c 2 -n 10 -m 1 -j "$tmp/msgs")
+	[ "$(json_get "$out" errors)" = 0 ] &&
+	    [ "$(json_get "$out" tempfail_early)" = 0 ] && break
+	i=$((i + 1))
+	[ $i -gt 20 ] && fail "mail not judged after the connections went: $out"
+	sleep 0.5
+done
+echo "ok: mail judged again once the connections went"
+faults_stop
+echo "ok: the daemon stopped cleanly"
