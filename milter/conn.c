@@ -3,7 +3,9 @@
  */
 #include "autoconfig.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "conn.h"
 #include "snapshot.h"
@@ -37,12 +39,43 @@ conn_free(struct conn *c)
 	free(c);
 }
 
+/*
+ * The MTAs name a client without a (verified) PTR name differently:
+ * Postfix passes "unknown"; Sendmail passes the address in brackets
+ * ("[192.0.2.7]", "[IPv6:2001:db8::7]") and says in {client_resolve}
+ * how the name was found: OK, FAIL (no PTR), FORGED (a PTR name whose
+ * forward lookup does not give the address back), TEMP.  All but OK
+ * become "unknown" here, as Postfix reports them (its client name is
+ * the verified one), so that rules and the relay chain (rdns=, which
+ * SpamAssassin's RDNS_NONE reads) see one form whatever the MTA.
+ */
+static bool
+name_unverified(const char *name, const char *resolve)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	if (n == 0 || strcmp(name, "unknown") == 0)
+		return true;
+	if (name[0] == '[' && name[n - 1] == ']')
+		return true;
+	return resolve != NULL && *resolve != '\0' &&
+	    strcmp(resolve, "OK") != 0;
+}
+
 void
-conn_set_client(struct conn *c, const char *name, const char *addr)
+conn_set_client(struct conn *c, const char *name, const char *addr,
+    const char *resolve)
 {
 	free(c->client_name);
 	free(c->client_addr);
-	c->client_name = xstrdup(name && *name ? name : "unknown");
+	c->client_name = xstrdup(name_unverified(name, resolve) ? "unknown" :
+	    name);
+	/* Sendmail's local submission (sendmail -bs, or -t through its
+	 * submission queue) has no client address: {client_addr} is "0".
+	 * It is this host, as Postfix says 127.0.0.1 for its local mail. */
+	if (addr != NULL && (strcmp(addr, "0") == 0 ||
+	    strcmp(addr, "0.0.0.0") == 0))
+		addr = "127.0.0.1";
 	c->client_addr = xstrdup(addr ? addr : "");
 }
 

@@ -40,7 +40,10 @@ struct conn {
 /* snap may be NULL until the connection is known (set it then). */
 struct conn *conn_new(struct snapshot *snap);
 void conn_free(struct conn *c);	/* frees any txn and releases snap */
-void conn_set_client(struct conn *c, const char *name, const char *addr);
+/* name and addr as the MTA passes them; resolve: Sendmail's
+ * {client_resolve}, or NULL.  See conn.c for the forms taken in. */
+void conn_set_client(struct conn *c, const char *name, const char *addr,
+    const char *resolve);
 void conn_set_helo(struct conn *c, const char *helo);
 
 #endif

@@ -167,6 +167,25 @@ mlfi_stage(SMFICTX *ctx, struct stage_decision *d)
 }
 
 /*
+ * The reply of a stage refusal, for its log line: the MTA may not show
+ * it (Sendmail answers a refusal at connect with its own "554 ... not
+ * accepting messages" and logs nothing of the rule's text), so the
+ * administrator finds it here.  "" when there is none.
+ */
+static const char *
+stage_reply(const struct stage_decision *d, char *buf, size_t n)
+{
+	if ((d->action != ACT_REJECT && d->action != ACT_TEMPFAIL) ||
+	    d->reply.code[0] == '\0')
+		return "";
+	snprintf(buf, n, " reply=\"%s%s%s%s%s\"", d->reply.code,
+	    d->reply.xcode[0] ? " " : "", d->reply.xcode,
+	    d->reply.text && *d->reply.text ? " " : "",
+	    d->reply.text ? d->reply.text : "");
+	return buf;
+}
+
+/*
  * The connection's state once the MTA has said who connected, or NULL.
  * The conn made at option negotiation has no snapshot before that, and
  * only its negotiated steps may be read (through smfi_getpriv).
@@ -281,7 +300,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	c->mta_actions = *pf0;
 #ifdef HAVE_SMFI_SETSYMLIST
 	smfi_setsymlist(ctx, SMFIM_CONNECT,
-	    "j {daemon_name} {client_addr} {client_name}");
+	    "j {daemon_name} {client_addr} {client_name} {client_resolve}");
 	smfi_setsymlist(ctx, SMFIM_HELO, "{client_addr}");
 	smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {auth_type}");
 	smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i {rcpt_addr}");
@@ -296,6 +315,7 @@ mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct snapshot *snap = snapshot_acquire();
 	struct stage_decision d;
+	char rbuf[600];
 	struct conn *c = smfi_getpriv(ctx);
 	char addr[INET6_ADDRSTRLEN] = "";
 	const char *m;
@@ -363,13 +383,15 @@ mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		inet_ntop(AF_INET6,
 		    &((struct sockaddr_in6 *)(void *)hostaddr)->sin6_addr, addr,
 		    sizeof(addr));
-	conn_set_client(c, hostname, addr);
+	conn_set_client(c, hostname, addr,
+	    smfi_getsymval(ctx, "{client_resolve}"));
 	if ((m = smfi_getsymval(ctx, "{daemon_name}")) != NULL)
 		c->daemon_name = xstrdup(m);
 	scan_connect(c, &d);
 	if (d.action != ACT_NONE)
-		log_msg(LOG_INFO, "connect from %s[%s]: %s (%s)", c->client_name,
-		    c->client_addr, action_name(d.action), d.why ? d.why : "");
+		log_msg(LOG_INFO, "connect from %s[%s]: %s (%s)%s",
+		    c->client_name, c->client_addr, action_name(d.action),
+		    d.why ? d.why : "", stage_reply(&d, rbuf, sizeof(rbuf)));
 	return mlfi_stage(ctx, &d);
 }
 
@@ -378,15 +400,17 @@ mlfi_helo(SMFICTX *ctx, char *helo)
 {
 	struct conn *c = mlfi_conn(ctx);
 	struct stage_decision d;
+	char rbuf[600];
 
 	if (c == NULL)
 		return mlfi_internal(ctx, NULL, "HELO without connection state");
 	conn_set_helo(c, helo);
 	scan_helo(c, &d);
 	if (d.action != ACT_NONE)
-		log_msg(LOG_INFO, "helo from %s[%s] %s: %s (%s)", c->client_name,
-		    c->client_addr, c->helo, action_name(d.action),
-		    d.why ? d.why : "");
+		log_msg(LOG_INFO, "helo from %s[%s] %s: %s (%s)%s",
+		    c->client_name, c->client_addr, c->helo,
+		    action_name(d.action), d.why ? d.why : "",
+		    stage_reply(&d, rbuf, sizeof(rbuf)));
 	return mlfi_stage(ctx, &d);
 }
 
@@ -395,6 +419,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = mlfi_conn(ctx);
 	struct stage_decision d;
+	char rbuf[600];
 	struct txn *t;
 	const char *m;
 
@@ -418,9 +443,10 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 		t->auth_authen = xstrdup(m);
 	scan_envfrom(c, t, &d);
 	if (d.action != ACT_NONE) {
-		log_msg(LOG_INFO, "%s: from=<%s> client=%s[%s]: %s (%s)",
+		log_msg(LOG_INFO, "%s: from=<%s> client=%s[%s]: %s (%s)%s",
 		    t->queue_id, t->envfrom, c->client_name, c->client_addr,
-		    action_name(d.action), d.why ? d.why : "");
+		    action_name(d.action), d.why ? d.why : "",
+		    stage_reply(&d, rbuf, sizeof(rbuf)));
 		mlfi_txn_end(c);	/* decided: the message ends here */
 	}
 	return mlfi_stage(ctx, &d);
@@ -431,6 +457,7 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = mlfi_conn(ctx);
 	struct stage_decision d;
+	char rbuf[600];
 
 	if (c == NULL || c->txn == NULL)
 		return mlfi_internal(ctx, c ? c->snap->cfg : NULL,
@@ -438,10 +465,11 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 	scan_envrcpt(c, c->txn, argv != NULL && argv[0] != NULL ? argv[0] : "",
 	    &d);
 	if (d.action != ACT_NONE)
-		log_msg(LOG_INFO, "%s: from=<%s> to=%s client=%s[%s]: %s (%s)",
-		    c->txn->queue_id, c->txn->envfrom, argv && argv[0] ? argv[0] :
-		    "", c->client_name, c->client_addr, action_name(d.action),
-		    d.why ? d.why : "");
+		log_msg(LOG_INFO, "%s: from=<%s> to=%s client=%s[%s]: %s "
+		    "(%s)%s", c->txn->queue_id, c->txn->envfrom,
+		    argv && argv[0] ? argv[0] : "", c->client_name,
+		    c->client_addr, action_name(d.action), d.why ? d.why : "",
+		    stage_reply(&d, rbuf, sizeof(rbuf)));
 	return mlfi_stage(ctx, &d);
 }
 

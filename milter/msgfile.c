@@ -392,7 +392,8 @@ msgfile_run(struct snapshot *snap, const struct msgfile_envelope *env,
 	memset(out, 0, sizeof(*out));
 	snapshot_ref(snap);
 	c = out->conn = conn_new(snap);
-	conn_set_client(c, "unknown", env->client ? env->client : "127.0.0.1");
+	conn_set_client(c, "unknown", env->client ? env->client : "127.0.0.1",
+	    NULL);
 	/*
 	 * Header fields past max_scan_size would not be kept anyway; not
 	 * looking for them bounds the copies made here by that size too.

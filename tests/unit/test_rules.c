@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "mime.h"
+#include "relays.h"
 #include "rules_int.h"
 #include "unit.h"
 #include "unit_rules.h"
@@ -745,6 +747,81 @@ START_TEST(test_stages)
 }
 END_TEST
 
+/*
+ * A client with no verified PTR name, as each MTA passes it: Postfix
+ * "unknown"; Sendmail the bracketed address, and {client_resolve}.
+ * Connect rules on the name and the relay chain (rdns=, read by
+ * SpamAssassin's RDNS_NONE) see the same "unknown" whatever the MTA.
+ * Sendmail's local submission ({client_addr} "0") is the local host.
+ */
+START_TEST(test_client_forms)
+{
+	struct ruleset *rs = load_ok(
+	    "connect NOPTR /^unknown$/\n"
+	    "connect DYN /\\.dyn\\.example$/\n");
+	static const struct {
+		const char *name, *addr, *resolve, *want_name, *want_addr;
+	} cases[] = {
+		{ "unknown", "192.0.2.7", NULL, "unknown", "192.0.2.7" },
+		{ "[192.0.2.7]", "192.0.2.7", NULL, "unknown", "192.0.2.7" },
+		{ "[192.0.2.7]", "192.0.2.7", "FAIL", "unknown", "192.0.2.7" },
+		{ "[IPv6:2001:db8::7]", "2001:db8::7", "FAIL", "unknown",
+		  "2001:db8::7" },
+		{ "h.dyn.example", "192.0.2.7", "FORGED", "unknown",
+		  "192.0.2.7" },
+		{ "h.dyn.example", "192.0.2.7", "TEMP", "unknown", "192.0.2.7" },
+		{ "h.dyn.example", "192.0.2.7", "OK", "h.dyn.example",
+		  "192.0.2.7" },
+		{ "h.dyn.example", "192.0.2.7", NULL, "h.dyn.example",
+		  "192.0.2.7" },
+		{ "", "192.0.2.7", NULL, "unknown", "192.0.2.7" },
+		{ "localhost", "0", NULL, "localhost", "127.0.0.1" },
+		{ "localhost", "127.0.0.1", NULL, "localhost", "127.0.0.1" },
+	};
+	static const char *rcvd[] = { NULL };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conn *c = conn_new(NULL);
+		struct rules_input in;
+		struct results res;
+		struct relays rl;
+		bool noptr = strcmp(cases[i].want_name, "unknown") == 0;
+
+		conn_set_client(c, cases[i].name, cases[i].addr,
+		    cases[i].resolve);
+		ck_assert_msg(strcmp(c->client_name, cases[i].want_name) == 0,
+		    "case %zu: name %s", i, c->client_name);
+		ck_assert_msg(strcmp(c->client_addr, cases[i].want_addr) == 0,
+		    "case %zu: addr %s", i, c->client_addr);
+		memset(&in, 0, sizeof(in));
+		in.cfg = cfg;
+		in.stage = STAGE_CONNECT;
+		in.client_addr = c->client_addr;
+		in.client_name = c->client_name;
+		results_init(&res);
+		rules_run(rs, &in, &res);
+		ck_assert_msg(results_has_hit(&res, "NOPTR") == noptr,
+		    "case %zu", i);
+		ck_assert_msg(!results_has_hit(&res, "DYN") ||
+		    strcmp(cases[i].want_name, "h.dyn.example") == 0,
+		    "case %zu", i);
+		results_free(&res);
+		relays_build(&rl, rcvd, 0, c->client_addr, c->client_name,
+		    "helo.example", NULL, NULL);
+		if (strcmp(c->client_addr, "127.0.0.1") != 0) {
+			ck_assert_uint_eq(rl.n, 1);
+			ck_assert_msg(strcmp(rl.v[0].rdns, noptr ? "" :
+			    cases[i].want_name) == 0, "case %zu: rdns=%s", i,
+			    rl.v[0].rdns);
+		} else
+			ck_assert_uint_eq(rl.n, 0);	/* local: no hop */
+		relays_free(&rl);
+		conn_free(c);
+	}
+	rules_free(rs);
+}
+END_TEST
+
 START_TEST(test_connect_words)
 {
 	struct diag d;
@@ -1133,6 +1210,7 @@ main(void)
 	    (int)ARRAY_LEN(hdr_cases));
 	tcase_add_test(tc, test_tflags);
 	tcase_add_test(tc, test_stages);
+	tcase_add_test(tc, test_client_forms);
 	tcase_add_test(tc, test_connect_words);
 	tcase_add_test(tc, test_eom_kinds);
 	tcase_add_test(tc, test_match_limit);

@@ -385,7 +385,7 @@ START_TEST(test_txn_spool_failure)
 	ck_assert_msg(snap.cfg != NULL, "%s", d.errors.n ? d.errors.v[0] : "?");
 	diag_free(&d);
 	c = conn_new(&snap);
-	conn_set_client(c, "unknown", "192.0.2.1");
+	conn_set_client(c, "unknown", "192.0.2.1", NULL);
 	t = txn_begin(c, "<a@example.org>");
 	ck_assert_ptr_nonnull(t);
 	ck_assert_int_eq(txn_header(t, "Subject", "spool"), 0);
