@@ -68,6 +68,9 @@ static const char usage_scan[] =
 "Output: FILE: ACTION score=S/REQ tests=A,B[ virus=NAME]\n"
 "Exit: 0 every file judged, 1 a file could not be read, 2 usage or config.\n";
 
+/* Where Sendmail keeps its configuration (lint reads it). */
+#define SENDMAIL_CF	"/etc/mail/sendmail.cf"
+
 static const char usage_lint[] =
 "usage: warden lint [-c FILE]\n"
 "\n"
@@ -279,6 +282,7 @@ cli_lint(int argc, char **argv)
 	}
 	s = snapshot_build(path, NULL, &d);
 	if (s != NULL) {
+		config_lint_sendmail(s->cfg, SENDMAIL_CF, &d);
 		rules_summary(s->rules, &d);
 		av_summary(s->av, &d);
 	}

@@ -109,6 +109,10 @@ struct config *config_load(const char *path, struct diag *d);
 struct config *config_load_string(const char *name, const char *text,
     struct diag *d);
 void config_free(struct config *c);
+/* lint: warns when the Sendmail configuration file cf reaches Warden
+ * over an inet socket (slow with Sendmail). */
+void config_lint_sendmail(const struct config *c, const char *cf,
+    struct diag *d);
 
 /* Print every key with its default (for the sample config test). */
 void config_dump_keys(struct buf *out);

@@ -541,6 +541,54 @@ START_TEST(test_socket_exposed)
 }
 END_TEST
 
+/* lint: Sendmail reaching Warden over inet is slow; said with the file
+ * and line of its X definition. */
+START_TEST(test_sendmail_inet)
+{
+	char *dir = unit_tmpdir(), *cf = NULL;
+	struct diag d;
+	struct config *c;
+	FILE *fp;
+
+	cf = xasprintf("%s/sendmail.cf", dir);
+	fp = fopen(cf, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("# sendmail.cf\nO InputMailFilters=warden\n"
+	    "Xwarden, S=inet:8890@127.0.0.1, F=T, T=S:4m;R:4m\n", fp);
+	fclose(fp);
+
+	c = load("socket = inet:8890@127.0.0.1\n", &d);
+	ck_assert_ptr_nonnull(c);
+	config_lint_sendmail(c, cf, &d);
+	ck_assert_uint_eq(d.warnings.n, 1);
+	ck_assert(strstr(d.warnings.v[0], "sendmail.cf:3") != NULL);
+	ck_assert(strstr(d.warnings.v[0], "use a unix socket") != NULL);
+	config_free(c);
+	diag_free(&d);
+
+	/* Another port, a unix socket, no Sendmail: nothing said. */
+	c = load("socket = inet:8891@127.0.0.1\n", &d);
+	config_lint_sendmail(c, cf, &d);
+	ck_assert_uint_eq(d.warnings.n, 0);
+	config_free(c);
+	diag_free(&d);
+	c = load("socket = unix:/run/w.sock\n", &d);
+	config_lint_sendmail(c, cf, &d);
+	ck_assert_uint_eq(d.warnings.n, 0);
+	config_free(c);
+	diag_free(&d);
+	c = load("socket = inet:8890@127.0.0.1\n", &d);
+	config_lint_sendmail(c, "/nonexistent/sendmail.cf", &d);
+	ck_assert_uint_eq(d.warnings.n, 0);
+	config_free(c);
+	diag_free(&d);
+	unlink(cf);
+	free(cf);
+	rmdir(dir);
+	free(dir);
+}
+END_TEST
+
 /* Every key in the dump is known, and each loads with its default. */
 START_TEST(test_dump_keys)
 {
@@ -598,6 +646,7 @@ config_suite(void)
 	tcase_add_test(tc, test_action_names);
 	tcase_add_test(tc, test_cross_key_warnings);
 	tcase_add_test(tc, test_socket_exposed);
+	tcase_add_test(tc, test_sendmail_inet);
 	tcase_add_test(tc, test_dump_keys);
 	suite_add_tcase(s, tc);
 	return s;
