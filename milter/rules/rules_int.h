@@ -162,6 +162,10 @@ struct ruleset {
 	char   *replace_start;
 	char   *replace_end;
 	size_t  nreplaced;	/* rules whose replace_tag macros expanded */
+	unsigned scoreset;	/* SpamAssassin's score set in use (0-3):
+				 * bit 1 the statistical filter, bit 0 the
+				 * network tests; the score of a "score"
+				 * line with four numbers */
 	GHashTable *block_scores;	/* name -> double *: score lines in
 					 * blocks not loaded (see rules_finish) */
 	bool    want_relays;	/* some rule reads X-Spam-Relays-* */

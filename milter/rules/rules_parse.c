@@ -1085,23 +1085,60 @@ parse_meta(struct ruleset *rs, const char *name, char *rest,
 
 /* ---- Settings ---- */
 
+/*
+ * The score of a "score" line for the ruleset's score set.  SpamAssassin
+ * takes one number (every set) or four, one per set: 0 neither the
+ * statistical filter nor network tests, 1 network tests, 2 the
+ * statistical filter, 3 both.  Returns false, with the offending word in
+ * bad, when a number is not one or their count is not 1 or 4.
+ */
+static bool
+score_for_set(const char *rest, unsigned set, double *out, char *bad,
+    size_t badlen)
+{
+	double v[4];
+	char word[64], *e;
+	int n = 0;
+
+	bad[0] = '\0';
+	for (const char *p = rest;;) {
+		p = next_word(p, word, sizeof(word));
+		if (word[0] == '\0')
+			break;
+		errno = 0;
+		if (n == 4) {
+			snprintf(bad, badlen, "%s", word);
+			return false;
+		}
+		v[n] = strtod(word, &e);
+		if (*e != '\0' || errno != 0 || v[n] != v[n]) {
+			snprintf(bad, badlen, "%s", word);
+			return false;
+		}
+		n++;
+	}
+	if (n != 1 && n != 4)
+		return false;
+	*out = n == 1 ? v[0] : v[set & 3];
+	return true;
+}
+
 static void
 parse_score(struct ruleset *rs, const char *name, char *rest,
     const char *file, int line, struct diag *d)
 {
 	struct rule *r;
 	char word[64];
-	char *e;
 	double v;
 
 	strip_comment(rest);
-	next_word(rest, word, sizeof(word));
-	/* SpamAssassin allows four scores (per score set): use the first. */
-	errno = 0;
-	v = strtod(word, &e);
-	if (word[0] == '\0' || *e != '\0' || errno != 0 || v != v) {
-		perr(rs, d, file, line, "score %s: bad number '%s'", name,
-		    word);
+	if (!score_for_set(rest, rs->scoreset, &v, word, sizeof(word))) {
+		if (word[0] != '\0')
+			perr(rs, d, file, line, "score %s: bad number '%s'",
+			    name, word);
+		else
+			perr(rs, d, file, line, "score %s: give one score, or "
+			    "four (one per score set)", name);
 		return;
 	}
 	if (!valid_name(name)) {
@@ -1596,12 +1633,14 @@ sa_strip_comment(char *s)
 static void
 block_score(struct ruleset *rs, const char *name, const char *rest)
 {
-	char word[64], *e;
+	char word[64], *copy = xstrdup(rest);
 	double v, *p;
+	bool ok;
 
-	next_word(rest, word, sizeof(word));
-	v = strtod(word, &e);
-	if (word[0] == '\0' || *e != '\0' || v != v)
+	strip_comment(copy);
+	ok = score_for_set(copy, rs->scoreset, &v, word, sizeof(word));
+	free(copy);
+	if (!ok)
 		return;
 	if (rs->block_scores == NULL)
 		rs->block_scores = g_hash_table_new_full(g_str_hash,

@@ -121,7 +121,7 @@ static const struct {
 	    "((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))))))))"
 	    "))))))))))))))))))))))))", "expression nested too deeply" },
 	{ "score FOO abc", "t.rules:1: score FOO: bad number 'abc'" },
-	{ "score FOO", "score FOO: bad number ''" },
+	{ "score FOO", "score FOO: give one score, or four" },
 	{ "body FOO /a/\ntflags FOO maxhits=0", "tflags FOO: bad maxhits '0'" },
 	{ "body FOO /a/\naction FOO explode", "action FOO: unknown action "
 	    "'explode'" },
@@ -218,6 +218,42 @@ START_TEST(test_parse_ok)
 	ck_assert(r->score == 4.0);
 	rules_free(rs);
 	rules_free(NULL);
+}
+END_TEST
+
+/* SpamAssassin's score sets: one number is every set's; four give one
+ * per set, and the ruleset's set picks; two or three are an error. */
+START_TEST(test_score_sets)
+{
+	static const char text[] =
+	    "body  ONE   /one/\n"
+	    "score ONE   1.5\n"
+	    "body  FOUR  /four/\n"
+	    "score FOUR  0.1 0.2 0.3 0.4  # a comment\n";
+	static const double want[4] = { 0.1, 0.2, 0.3, 0.4 };
+	struct diag d;
+
+	for (unsigned set = 0; set < 4; set++) {
+		struct ruleset *rs = rules_new(cfg);
+		struct rule *r;
+
+		rs->scoreset = set;
+		diag_init(&d);
+		rules_parse_text(rs, "sets.rules", text, 0, &d);
+		rules_finish(rs, &d);
+		ck_assert_uint_eq(d.errors.n, 0);
+		r = g_hash_table_lookup(rs->byname, "ONE");
+		ck_assert(r != NULL && r->score == 1.5);
+		r = g_hash_table_lookup(rs->byname, "FOUR");
+		ck_assert(r != NULL && r->score == want[set]);
+		diag_free(&d);
+		rules_free(rs);
+	}
+	diag_init(&d);
+	ck_assert_ptr_null(rules_load_text(cfg, "bad.rules",
+	    "body TWO /two/\nscore TWO 1 2\n", &d));
+	ck_assert(unit_list_has(&d.errors, "one per score set"));
+	diag_free(&d);
 }
 END_TEST
 
@@ -1210,6 +1246,7 @@ main(void)
 	    (int)ARRAY_LEN(hdr_cases));
 	tcase_add_test(tc, test_tflags);
 	tcase_add_test(tc, test_stages);
+	tcase_add_test(tc, test_score_sets);
 	tcase_add_test(tc, test_client_forms);
 	tcase_add_test(tc, test_connect_words);
 	tcase_add_test(tc, test_eom_kinds);
