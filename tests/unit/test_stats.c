@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "stats.h"
+#include "stats_db.h"
 #include "unit.h"
 
 /* Whether the tokenizer kept the token "prefix:word" (by its text). */
@@ -184,6 +186,216 @@ START_TEST(test_bounds)
 }
 END_TEST
 
+/* n tokens base, base+1, ... (never 0). */
+static void
+toks(uint64_t *v, size_t n, uint64_t base)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = base + i;
+}
+
+static void
+rmstore(char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(dir);
+}
+
+/* Learning, learning again, moving, forgetting: each undoes exactly. */
+START_TEST(test_learn_forget)
+{
+	char *dir = unit_tmpdir(), *store = xasprintf("%s/s", dir);
+	struct stats_db *db;
+	struct stats_totals t;
+	struct buf err;
+	enum stats_done done;
+	uint64_t a[40], b[40], all[80];
+	uint32_t before[80][2], after[80][2];
+	uint8_t da[STATS_DIGEST_LEN], db_[STATS_DIGEST_LEN];
+
+	buf_init(&err, 0);
+	ck_assert_ptr_null(stats_db_open(store, false, 0, &err));
+	ck_assert(strstr(err.p, "none yet") != NULL);
+	buf_reset(&err);
+	db = stats_db_open(store, true, 0, &err);
+	ck_assert_msg(db != NULL, "%s", err.p);
+	toks(a, 40, 1000);
+	toks(b, 40, 1020);		/* 20 tokens shared with a */
+	memcpy(all, a, sizeof(a));
+	memcpy(all + 40, b, sizeof(b));
+	stats_digest(a, 40, da);
+	stats_digest(b, 40, db_);
+
+	ck_assert_int_eq(stats_db_learn(db, db_, b, 40, STATS_HAM, &done,
+	    &err), 0);
+	ck_assert_int_eq(done, STATS_LEARNED);
+	ck_assert_int_eq(stats_db_commit(db, NULL, &err), 0);
+	ck_assert_int_eq(stats_db_lookup(db, all, 80, before, &t, &err), 0);
+	ck_assert(t.nspam == 0 && t.nham == 1 && t.ntokens == 40);
+
+	/* a as spam; again (counts once); as ham (moves); forgotten. */
+	ck_assert_int_eq(stats_db_learn(db, da, a, 40, STATS_SPAM, &done,
+	    &err), 0);
+	ck_assert_int_eq(done, STATS_LEARNED);
+	ck_assert_int_eq(stats_db_learn(db, da, a, 40, STATS_SPAM, &done,
+	    &err), 0);
+	ck_assert_int_eq(done, STATS_KNOWN);
+	ck_assert_int_eq(stats_db_commit(db, NULL, &err), 0);
+	ck_assert_int_eq(stats_db_lookup(db, all, 80, after, &t, &err), 0);
+	ck_assert(t.nspam == 1 && t.nham == 1 && t.ntokens == 60);
+	ck_assert(after[0][0] == 1 && after[0][1] == 0);	/* a only */
+	ck_assert(after[25][0] == 1 && after[25][1] == 1);	/* both */
+	ck_assert(after[79][0] == 0 && after[79][1] == 1);	/* b only */
+	ck_assert_int_eq(stats_db_learn(db, da, a, 40, STATS_HAM, &done,
+	    &err), 0);
+	ck_assert_int_eq(done, STATS_MOVED);
+	ck_assert_int_eq(stats_db_lookup(db, all, 80, after, &t, &err), 0);
+	/* not committed: a reader still sees the spam */
+	ck_assert(t.nspam == 1 && after[0][0] == 1);
+	ck_assert_int_eq(stats_db_commit(db, NULL, &err), 0);
+	ck_assert_int_eq(stats_db_lookup(db, all, 80, after, &t, &err), 0);
+	ck_assert(t.nspam == 0 && t.nham == 2);
+	ck_assert(after[25][0] == 0 && after[25][1] == 2);
+	ck_assert_int_eq(stats_db_learn(db, da, a, 40, STATS_FORGET, &done,
+	    &err), 0);
+	ck_assert_int_eq(done, STATS_FORGOTTEN);
+	ck_assert_int_eq(stats_db_learn(db, da, a, 40, STATS_FORGET, &done,
+	    &err), 0);
+	ck_assert_int_eq(done, STATS_UNKNOWN);
+	ck_assert_int_eq(stats_db_commit(db, NULL, &err), 0);
+	ck_assert_int_eq(stats_db_lookup(db, all, 80, after, &t, &err), 0);
+	ck_assert(memcmp(before, after, sizeof(before)) == 0);
+	ck_assert(t.nspam == 0 && t.nham == 1 && t.ntokens == 40);
+
+	/* A reader of its own, while the writer writes. */
+	{
+		struct stats_db *r = stats_db_open(store, false, 0, &err);
+		struct stats_totals rt;
+
+		ck_assert_msg(r != NULL, "%s", err.p);
+		ck_assert_int_eq(stats_db_learn(db, da, a, 40, STATS_SPAM,
+		    &done, &err), 0);
+		ck_assert_int_eq(stats_db_totals(r, &rt, &err), 0);
+		ck_assert(rt.nspam == 0);
+		ck_assert_int_eq(stats_db_commit(db, NULL, &err), 0);
+		ck_assert_int_eq(stats_db_totals(r, &rt, &err), 0);
+		ck_assert(rt.nspam == 1);
+		ck_assert(stats_db_size(r) > 0);
+		stats_db_close(r);
+	}
+	/* Forget both: nothing left. */
+	ck_assert_int_eq(stats_db_learn(db, da, a, 40, STATS_FORGET, &done,
+	    &err), 0);
+	ck_assert_int_eq(stats_db_learn(db, db_, b, 40, STATS_FORGET, &done,
+	    &err), 0);
+	ck_assert_int_eq(stats_db_commit(db, NULL, &err), 0);
+	ck_assert_int_eq(stats_db_totals(db, &t, &err), 0);
+	ck_assert(t.nspam == 0 && t.nham == 0 && t.ntokens == 0);
+	stats_db_close(db);
+	buf_free(&err);
+	free(store);
+	rmstore(dir);
+}
+END_TEST
+
+/* The digest does not depend on the order of the tokens. */
+START_TEST(test_digest)
+{
+	uint64_t x[3] = { 5, 9, 7 }, y[3] = { 9, 7, 5 }, z[3] = { 9, 7, 6 };
+	uint8_t dx[STATS_DIGEST_LEN], dy[STATS_DIGEST_LEN],
+	    dz[STATS_DIGEST_LEN];
+
+	stats_digest(x, 3, dx);
+	stats_digest(y, 3, dy);
+	stats_digest(z, 3, dz);
+	ck_assert(memcmp(dx, dy, sizeof(dx)) == 0);
+	ck_assert(memcmp(dx, dz, sizeof(dx)) != 0);
+	ck_assert(x[0] == 5 && x[1] == 9);	/* not sorted in place */
+}
+END_TEST
+
+/* Past statistics_max_tokens, a commit drops the weakest tokens. */
+START_TEST(test_expiry)
+{
+	char *dir = unit_tmpdir(), *store = xasprintf("%s/s", dir);
+	struct stats_db *db;
+	struct stats_totals t;
+	struct buf err;
+	enum stats_done done;
+	uint64_t v[30], common[5];
+	uint32_t c[5][2];
+	unsigned long expired = 0;
+
+	buf_init(&err, 0);
+	db = stats_db_open(store, true, 100, &err);
+	ck_assert_msg(db != NULL, "%s", err.p);
+	toks(common, 5, 1);
+	for (unsigned m = 0; m < 10; m++) {
+		uint8_t d[STATS_DIGEST_LEN];
+
+		toks(v, 30, 1000 + 100 * m);
+		memcpy(v, common, sizeof(common));	/* in every message */
+		stats_digest(v, 30, d);
+		ck_assert_int_eq(stats_db_learn(db, d, v, 30, m % 2 ?
+		    STATS_SPAM : STATS_HAM, &done, &err), 0);
+	}
+	ck_assert_int_eq(stats_db_commit(db, &expired, &err), 0);
+	ck_assert_int_eq(stats_db_totals(db, &t, &err), 0);
+	ck_assert_uint_eq(expired, 250);	/* each seen once */
+	ck_assert(t.ntokens == 5 && t.nspam == 5 && t.nham == 5);
+	ck_assert_int_eq(stats_db_lookup(db, common, 5, c, &t, &err), 0);
+	ck_assert(c[0][0] == 5 && c[0][1] == 5);
+	stats_db_close(db);
+	buf_free(&err);
+	free(store);
+	rmstore(dir);
+}
+END_TEST
+
+/* The model: strong evidence either way, and abstaining. */
+START_TEST(test_model)
+{
+	enum { N = 60 };
+	uint64_t v[N];
+	uint32_t c[N][2];
+	struct stats_totals t = { 300, 300, 10000 };
+	struct stats_result *r = malloc(sizeof(*r));
+
+	ck_assert_ptr_nonnull(r);
+	toks(v, N, 1);
+	for (size_t i = 0; i < N; i++) {
+		c[i][0] = 40;
+		c[i][1] = i < 5 ? 30 : 1;	/* mostly spammy */
+	}
+	stats_classify(v, (const uint32_t (*)[2])c, N, &t, 200, r);
+	ck_assert(!r->abstain && r->prob > 0.99);
+	ck_assert_uint_eq(r->nknown, N);
+	ck_assert_uint_eq(r->nused, N - 5);	/* the 30/40 are too weak */
+	ck_assert(r->used[0].prob >= r->used[r->nused - 1].prob);
+	for (size_t i = 0; i < N; i++) {
+		c[i][0] = 1;
+		c[i][1] = 40;
+	}
+	stats_classify(v, (const uint32_t (*)[2])c, N, &t, 200, r);
+	ck_assert(!r->abstain && r->prob < 0.01);
+
+	/* Unknown tokens: no evidence, no verdict (not 0.5). */
+	memset(c, 0, sizeof(c));
+	c[0][0] = 40;
+	stats_classify(v, (const uint32_t (*)[2])c, N, &t, 200, r);
+	ck_assert(r->abstain && r->nknown == 1);
+	ck_assert(strstr(r->why, "evidence") != NULL);
+	/* Too few learned. */
+	t.nham = 199;
+	stats_classify(v, (const uint32_t (*)[2])c, N, &t, 200, r);
+	ck_assert(r->abstain && strstr(r->why, "learned") != NULL);
+	free(r);
+}
+END_TEST
+
 static Suite *
 stats_suite(void)
 {
@@ -194,6 +406,12 @@ stats_suite(void)
 	tcase_add_test(tc, test_headers);
 	tcase_add_test(tc, test_uris_relays_parts);
 	tcase_add_test(tc, test_bounds);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("store");
+	tcase_add_test(tc, test_learn_forget);
+	tcase_add_test(tc, test_digest);
+	tcase_add_test(tc, test_expiry);
+	tcase_add_test(tc, test_model);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,480 @@
+/*
+ * stats_db.c -- the statistical filter's store in LMDB (stats_db.h).
+ *
+ * One LMDB environment in the statistics directory, three databases:
+ *   tokens  key: the token (8 bytes, native order)
+ *           value: struct tokrec (spam and ham counts)
+ *   seen    key: a message's digest (STATS_DIGEST_LEN bytes)
+ *           value: one byte, the class it was learned as
+ *   meta    "nspam", "nham" (uint64), "version" (uint32)
+ * Readers take no lock (MDB_NOTLS: a read transaction is not tied to a
+ * thread, so libmilter's short-lived threads do not use up the reader
+ * table); the one writer batches messages between commits.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "stats_db.h"
+
+#define STORE_VERSION	1
+#define MAX_READERS	4096
+
+struct tokrec {
+	uint32_t spam, ham;
+};
+
+struct stats_db {
+	MDB_env *env;
+	MDB_dbi tokens, seen, meta;
+	MDB_txn *w;		/* the batch being written, or NULL */
+	unsigned long max_tokens;
+	char   *dir;
+};
+
+static void
+dberr(struct buf *err, const char *what, const char *dir, int rc)
+{
+	buf_printf(err, "statistics store %s: %s: %s", dir, what,
+	    mdb_strerror(rc));
+}
+
+static int
+meta_get(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *v)
+{
+	MDB_val k = { strlen(key), (void *)key }, d;
+	int rc = mdb_get(txn, dbi, &k, &d);
+
+	*v = 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (d.mv_size == sizeof(*v))
+		memcpy(v, d.mv_data, sizeof(*v));
+	return 0;
+}
+
+static int
+meta_put(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t v)
+{
+	MDB_val k = { strlen(key), (void *)key }, d = { sizeof(v), &v };
+
+	return mdb_put(txn, dbi, &k, &d, 0);
+}
+
+struct stats_db *
+stats_db_open(const char *dir, bool write, unsigned long max_tokens,
+    struct buf *err)
+{
+	struct stats_db *db = xcalloc(1, sizeof(*db));
+	MDB_txn *txn = NULL;
+	unsigned flags = MDB_NOTLS;
+	size_t mapsize;
+	uint64_t version;
+	int rc;
+
+	db->dir = xstrdup(dir);
+	db->max_tokens = max_tokens;
+	if (write && mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		buf_printf(err, "statistics store %s: cannot make the "
+		    "directory: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if ((rc = mdb_env_create(&db->env)) != 0) {
+		dberr(err, "cannot create", dir, rc);
+		goto fail;
+	}
+	/* Room: the bound's tokens with LMDB's overhead, twice over for
+	 * the copy-on-write pages of a batch; 64 MiB at least.  A map is
+	 * address space, not memory or disk. */
+	mapsize = (size_t)(max_tokens > 0 ? max_tokens : 4000000) * 128 +
+	    ((size_t)64 << 20);
+	mdb_env_set_mapsize(db->env, mapsize);
+	mdb_env_set_maxdbs(db->env, 4);
+	mdb_env_set_maxreaders(db->env, MAX_READERS);
+	if (!write)
+		flags |= MDB_RDONLY;
+	if ((rc = mdb_env_open(db->env, dir, flags, 0640)) != 0) {
+		if (rc == ENOENT)
+			buf_printf(err, "statistics store %s: none yet (learn "
+			    "mail with warden learn --spam and --ham)", dir);
+		else
+			dberr(err, "cannot open", dir, rc);
+		goto fail;
+	}
+	if ((rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY,
+	    &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "tokens", MDB_INTEGERKEY |
+	    (write ? MDB_CREATE : 0), &db->tokens)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "seen", write ? MDB_CREATE : 0,
+	    &db->seen)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "meta", write ? MDB_CREATE : 0,
+	    &db->meta)) != 0 ||
+	    (rc = meta_get(txn, db->meta, "version", &version)) != 0) {
+		if (rc == MDB_NOTFOUND)
+			buf_printf(err, "statistics store %s: none yet (learn "
+			    "mail with warden learn --spam and --ham)", dir);
+		else
+			dberr(err, "cannot read", dir, rc);
+		goto fail;
+	}
+	if (version != 0 && version != STORE_VERSION) {
+		buf_printf(err, "statistics store %s: made by another version "
+		    "of Warden (store version %llu, this one reads %d): learn "
+		    "again into a new directory", dir,
+		    (unsigned long long)version, STORE_VERSION);
+		goto fail;
+	}
+	if (write && version == 0 &&
+	    (rc = meta_put(txn, db->meta, "version", STORE_VERSION)) != 0) {
+		dberr(err, "cannot write", dir, rc);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		txn = NULL;
+		dberr(err, "cannot read", dir, rc);
+		goto fail;
+	}
+	return db;
+fail:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	stats_db_close(db);
+	return NULL;
+}
+
+void
+stats_db_close(struct stats_db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->w != NULL)
+		mdb_txn_abort(db->w);
+	if (db->env != NULL)
+		mdb_env_close(db->env);
+	free(db->dir);
+	free(db);
+}
+
+static int
+totals_in(struct stats_db *db, MDB_txn *txn, struct stats_totals *t)
+{
+	MDB_stat st;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if ((rc = meta_get(txn, db->meta, "nspam", &t->nspam)) != 0 ||
+	    (rc = meta_get(txn, db->meta, "nham", &t->nham)) != 0 ||
+	    (rc = mdb_stat(txn, db->tokens, &st)) != 0)
+		return rc;
+	t->ntokens = st.ms_entries;
+	return 0;
+}
+
+int
+stats_db_totals(struct stats_db *db, struct stats_totals *t, struct buf *err)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0) {
+		dberr(err, "cannot read", db->dir, rc);
+		return -1;
+	}
+	rc = totals_in(db, txn, t);
+	mdb_txn_abort(txn);
+	if (rc != 0) {
+		dberr(err, "cannot read", db->dir, rc);
+		return -1;
+	}
+	return 0;
+}
+
+int
+stats_db_lookup(struct stats_db *db, const uint64_t *tok, size_t n,
+    uint32_t (*counts)[2], struct stats_totals *t, struct buf *err)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0) {
+		dberr(err, "cannot read", db->dir, rc);
+		return -1;
+	}
+	rc = totals_in(db, txn, t);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		MDB_val k = { sizeof(tok[i]), (void *)&tok[i] }, d;
+		struct tokrec tr;
+
+		counts[i][0] = counts[i][1] = 0;
+		rc = mdb_get(txn, db->tokens, &k, &d);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc == 0 && d.mv_size == sizeof(tr)) {
+			memcpy(&tr, d.mv_data, sizeof(tr));
+			counts[i][0] = tr.spam;
+			counts[i][1] = tr.ham;
+		}
+	}
+	mdb_txn_abort(txn);
+	if (rc != 0) {
+		dberr(err, "cannot read", db->dir, rc);
+		return -1;
+	}
+	return 0;
+}
+
+int
+stats_db_begin(struct stats_db *db, struct buf *err)
+{
+	int rc;
+
+	if (db->w != NULL)
+		return 0;
+	if ((rc = mdb_txn_begin(db->env, NULL, 0, &db->w)) != 0) {
+		db->w = NULL;
+		dberr(err, "cannot write", db->dir, rc);
+		return -1;
+	}
+	return 0;
+}
+
+void
+stats_db_abort(struct stats_db *db)
+{
+	if (db->w != NULL)
+		mdb_txn_abort(db->w);
+	db->w = NULL;
+}
+
+/* Adds delta (+1 or -1) to the class counts of n tokens. */
+static int
+count_tokens(struct stats_db *db, const uint64_t *tok, size_t n,
+    enum stats_class cls, int delta)
+{
+	for (size_t i = 0; i < n; i++) {
+		MDB_val k = { sizeof(tok[i]), (void *)&tok[i] }, d;
+		struct tokrec tr = { 0, 0 };
+		uint32_t *c;
+		int rc = mdb_get(db->w, db->tokens, &k, &d);
+
+		if (rc == 0 && d.mv_size == sizeof(tr))
+			memcpy(&tr, d.mv_data, sizeof(tr));
+		else if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+		c = cls == STATS_SPAM ? &tr.spam : &tr.ham;
+		if (delta > 0) {
+			if (*c < UINT32_MAX)
+				(*c)++;
+		} else if (*c > 0)
+			(*c)--;
+		if (tr.spam == 0 && tr.ham == 0)
+			rc = rc == MDB_NOTFOUND ? 0 :
+			    mdb_del(db->w, db->tokens, &k, NULL);
+		else {
+			d.mv_size = sizeof(tr);
+			d.mv_data = &tr;
+			rc = mdb_put(db->w, db->tokens, &k, &d, 0);
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+count_message(struct stats_db *db, enum stats_class cls, int delta)
+{
+	const char *key = cls == STATS_SPAM ? "nspam" : "nham";
+	uint64_t v;
+	int rc = meta_get(db->w, db->meta, key, &v);
+
+	if (rc != 0)
+		return rc;
+	if (delta > 0)
+		v++;
+	else if (v > 0)
+		v--;
+	return meta_put(db->w, db->meta, key, v);
+}
+
+int
+stats_db_learn(struct stats_db *db, const uint8_t *digest,
+    const uint64_t *tok, size_t n, enum stats_class cls,
+    enum stats_done *done, struct buf *err)
+{
+	MDB_val k = { STATS_DIGEST_LEN, (void *)digest }, d;
+	enum stats_class prev = STATS_FORGET;
+	unsigned char c;
+	int rc;
+
+	if (db->w == NULL && stats_db_begin(db, err) < 0)
+		return -1;
+	rc = mdb_get(db->w, db->seen, &k, &d);
+	if (rc == 0 && d.mv_size == 1)
+		prev = ((const unsigned char *)d.mv_data)[0] == 's' ?
+		    STATS_SPAM : STATS_HAM;
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		goto fail;
+	rc = 0;
+	if (cls == prev) {
+		*done = cls == STATS_FORGET ? STATS_UNKNOWN : STATS_KNOWN;
+		return 0;
+	}
+	if (prev != STATS_FORGET &&
+	    ((rc = count_tokens(db, tok, n, prev, -1)) != 0 ||
+	    (rc = count_message(db, prev, -1)) != 0))
+		goto fail;
+	if (cls == STATS_FORGET) {
+		if ((rc = mdb_del(db->w, db->seen, &k, NULL)) != 0)
+			goto fail;
+		*done = STATS_FORGOTTEN;
+		return 0;
+	}
+	if ((rc = count_tokens(db, tok, n, cls, +1)) != 0 ||
+	    (rc = count_message(db, cls, +1)) != 0)
+		goto fail;
+	c = cls == STATS_SPAM ? 's' : 'h';
+	d.mv_size = 1;
+	d.mv_data = &c;
+	if ((rc = mdb_put(db->w, db->seen, &k, &d, 0)) != 0)
+		goto fail;
+	*done = prev == STATS_FORGET ? STATS_LEARNED : STATS_MOVED;
+	return 0;
+fail:
+	dberr(err, "cannot write", db->dir, rc);
+	stats_db_abort(db);
+	return -1;
+}
+
+/*
+ * Past the bound: drop the tokens with the fewest messages behind them
+ * (those learned from one message first), down to 90% of the bound.
+ */
+static int
+expire(struct stats_db *db, unsigned long *expired)
+{
+	enum { NB = 64 };
+	unsigned long hist[NB] = { 0 }, keep, drop = 0;
+	MDB_cursor *cur;
+	MDB_val k, d;
+	MDB_stat st;
+	unsigned thr;
+	int rc;
+
+	*expired = 0;
+	if (db->max_tokens == 0 ||
+	    (rc = mdb_stat(db->w, db->tokens, &st)) != 0)
+		return 0;
+	if (st.ms_entries <= db->max_tokens)
+		return 0;
+	if ((rc = mdb_cursor_open(db->w, db->tokens, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		struct tokrec tr;
+
+		memcpy(&tr, d.mv_data, sizeof(tr));
+		hist[tr.spam + tr.ham < NB ? tr.spam + tr.ham : NB - 1]++;
+	}
+	keep = db->max_tokens / 10 * 9;
+	for (thr = 0; thr < NB - 1 && st.ms_entries - drop > keep; thr++)
+		drop += hist[thr];
+	/* Drop every token seen in fewer than thr messages: their keys
+	 * first, then each (deleting under a moving cursor is fragile). */
+	{
+		uint64_t *keys = xcalloc(drop > 0 ? drop : 1, sizeof(*keys));
+		size_t nk = 0;
+
+		for (rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); rc == 0 &&
+		    nk < drop; rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+			struct tokrec tr;
+
+			memcpy(&tr, d.mv_data, sizeof(tr));
+			if (tr.spam + tr.ham < thr)
+				memcpy(&keys[nk++], k.mv_data, sizeof(*keys));
+		}
+		mdb_cursor_close(cur);
+		cur = NULL;
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+		for (size_t i = 0; rc == 0 && i < nk; i++) {
+			k.mv_size = sizeof(keys[i]);
+			k.mv_data = &keys[i];
+			rc = mdb_del(db->w, db->tokens, &k, NULL);
+			if (rc == 0)
+				(*expired)++;
+		}
+		free(keys);
+	}
+	return rc;
+}
+
+int
+stats_db_commit(struct stats_db *db, unsigned long *expired,
+    struct buf *err)
+{
+	unsigned long ex = 0;
+	int rc;
+
+	if (db->w == NULL)
+		return 0;
+	if ((rc = expire(db, &ex)) != 0) {
+		dberr(err, "cannot expire tokens", db->dir, rc);
+		stats_db_abort(db);
+		return -1;
+	}
+	rc = mdb_txn_commit(db->w);
+	db->w = NULL;
+	if (rc != 0) {
+		dberr(err, "cannot write", db->dir, rc);
+		return -1;
+	}
+	if (expired != NULL)
+		*expired = ex;
+	return 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+stats_digest(const uint64_t *tok, size_t n, uint8_t digest[STATS_DIGEST_LEN])
+{
+	uint64_t *s = xcalloc(n > 0 ? n : 1, sizeof(*s));
+	GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+	uint8_t full[32];
+	gsize len = sizeof(full);
+
+	memcpy(s, tok, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_u64);
+	g_checksum_update(ck, (const guchar *)s, (gssize)(n * sizeof(*s)));
+	g_checksum_get_digest(ck, full, &len);
+	g_checksum_free(ck);
+	memcpy(digest, full, STATS_DIGEST_LEN);
+	free(s);
+}
+
+unsigned long long
+stats_db_size(struct stats_db *db)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+
+	if (mdb_env_info(db->env, &info) != 0 || mdb_env_stat(db->env, &st))
+		return 0;
+	return (unsigned long long)(info.me_last_pgno + 1) * st.ms_psize;
+}
