@@ -1,5 +1,6 @@
 /*
- * cli.c -- "warden milter", "warden scan", "warden lint", --version, --help.
+ * cli.c -- "warden milter", "warden scan", "warden lint", --version, --help
+ * ("warden learn" is in learn.c).
  *
  * "warden scan" builds a conn and txn from a stored message exactly as the
  * milter builds them from the MTA, and calls the same scan_* stages.
@@ -39,6 +40,9 @@ static const char usage_main[] =
 "  milter [-c FILE] [-f]   run the milter daemon (-f: foreground, log to stderr)\n"
 "  scan [OPTIONS] FILE...  judge stored messages with the same pipeline\n"
 "  lint [-c FILE]          check the configuration and everything it names\n"
+"  learn [-c FILE] --spam | --ham | --forget PATH...\n"
+"                          teach the statistical filter (files, directories,\n"
+"                          mbox files, Maildirs); learn --stats: its store\n"
 "\n"
 "  warden --version | --help | COMMAND --help\n"
 "\n"
@@ -318,7 +322,8 @@ cli_scan_one(struct snapshot *snap, const struct scan_opts *o,
     const char *file, const struct msgfile *mf)
 {
 	const struct config *cfg = snap->cfg;
-	struct msgfile_envelope env = { o->from, &o->rcpts, o->client, o->helo };
+	struct msgfile_envelope env = { o->from, &o->rcpts, o->client, o->helo,
+	    o->explain };
 	struct msgfile_outcome oc;
 	const struct results *res;
 	const struct reply *reply;
@@ -409,6 +414,18 @@ cli_scan_one(struct snapshot *snap, const struct scan_opts *o,
 				buf_putc(&out, '"');
 			}
 			buf_putc(&out, '\n');
+		}
+		if (res->stats.ran && res->stats.abstained)
+			buf_printf(&out, "  statistics: abstained (%s)\n",
+			    res->stats.why ? res->stats.why : "?");
+		else if (res->stats.ran) {
+			buf_printf(&out, "  statistics: spam probability %.4f "
+			    "from %u strong tokens (%u of %u known)\n",
+			    res->stats.prob, res->stats.nused,
+			    res->stats.nknown, res->stats.ntokens);
+			if (res->stats.evidence != NULL)
+				buf_printf(&out, "      strongest: %s\n",
+				    res->stats.evidence);
 		}
 		buf_printf(&out, "  total %.1f (tag %.1f, quarantine %.1f, reject "
 		    "%.1f)", res->score, cfg->tag_score, cfg->quarantine_score,
@@ -536,6 +553,8 @@ cli_main(int argc, char **argv)
 		return cli_scan(argc - 1, argv + 1);
 	if (strcmp(cmd, "lint") == 0)
 		return cli_lint(argc - 1, argv + 1);
+	if (strcmp(cmd, "learn") == 0)
+		return cli_learn(argc - 1, argv + 1, DEFAULT_CONFIG);
 	fprintf(stderr, "warden: unknown command \"%s\"\n\n%s", cmd, usage_main);
 	return EXIT_USAGE;
 }

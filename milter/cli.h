@@ -10,5 +10,7 @@
 #define EXIT_USAGE	2	/* usage or configuration error */
 
 int cli_main(int argc, char **argv);
+/* learn.c: "warden learn". */
+int cli_learn(int argc, char **argv, const char *default_config);
 
 #endif

@@ -94,6 +94,10 @@ struct config {
 	enum action on_av_error;
 	unsigned clamav_check_interval;
 	enum av_reload_mode clamav_reload;
+	bool     statistics;		/* the statistical filter on */
+	char    *statistics_directory;	/* its store (LMDB) */
+	unsigned statistics_min_learned;	/* of each class, to judge */
+	unsigned long statistics_max_tokens;	/* tokens kept at most */
 	unsigned clamav_reload_wait;
 	struct strlist clamd_socket;
 	unsigned clamd_timeout;

@@ -32,6 +32,7 @@ struct conn {
 	char   *helo;
 	char   *daemon_name;
 	bool    trusted;	/* in trusted_networks: not scanned */
+	bool    explain;	/* keep what --explain shows (warden scan) */
 	struct results res;	/* connect + HELO rule hits */
 	struct txn *txn;	/* message in progress, or NULL */
 	unsigned nmsgs;

@@ -373,6 +373,46 @@ msgfile_header_addr(const struct strlist *names, const struct strlist *values,
 	return NULL;
 }
 
+/* The header fields and the body, as the MTA would give them; a
+ * failure is recorded once in t->res (and decided at EOM). */
+static void
+msgfile_feed(struct txn *t, const struct strlist *names,
+    const struct strlist *values, const char *body, size_t len,
+    size_t unread)
+{
+	for (size_t i = 0; i < names->n; i++)
+		txn_header(t, names->v[i], values->v[i]);
+	txn_eoh(t);
+	if (msgfile_feed_body(t, body, len) == 0)
+		spool_skip(t->spool, unread);
+}
+
+int
+msgfile_tokens(struct snapshot *snap, const char *data, size_t len,
+    struct stats_tok *tk)
+{
+	struct strlist names = { 0 }, values = { 0 };
+	size_t max = snap->cfg->max_scan_size;
+	struct conn *c;
+	struct txn *t;
+	size_t off;
+	int rc;
+
+	snapshot_ref(snap);
+	c = conn_new(snap);
+	conn_set_client(c, "unknown", "127.0.0.1", NULL);
+	off = msgfile_split(data, len < max ? len : max, &names, &values);
+	t = txn_begin(c, "");
+	spool_free(t->spool);
+	t->spool = spool_new(NULL, 0, max);
+	msgfile_feed(t, &names, &values, data + off, len - off, 0);
+	rc = scan_tokens(c, t, tk);
+	strlist_free(&names);
+	strlist_free(&values);
+	conn_free(c);
+	return rc;
+}
+
 /*
  * Every stage for data[0..len), followed by "unread" bytes of the
  * message that were never read (counted as cut).
@@ -394,6 +434,7 @@ msgfile_run(struct snapshot *snap, const struct msgfile_envelope *env,
 	c = out->conn = conn_new(snap);
 	conn_set_client(c, "unknown", env->client ? env->client : "127.0.0.1",
 	    NULL);
+	c->explain = env->explain;
 	/*
 	 * Header fields past max_scan_size would not be kept anyway; not
 	 * looking for them bounds the copies made here by that size too.
@@ -450,12 +491,7 @@ msgfile_run(struct snapshot *snap, const struct msgfile_envelope *env,
 		stage_decision_free(&rd);
 	}
 	if (d->action == ACT_NONE) {
-		/* A failure is recorded once in t->res and decided at EOM. */
-		for (size_t i = 0; i < names.n; i++)
-			txn_header(t, names.v[i], values.v[i]);
-		txn_eoh(t);
-		if (msgfile_feed_body(t, data + off, len - off) == 0)
-			spool_skip(t->spool, unread);
+		msgfile_feed(t, &names, &values, data + off, len - off, unread);
 		scan_eom(c, t, &out->v);
 		out->reached_eom = true;
 		out->action = out->v.action;

@@ -66,12 +66,21 @@ struct msgfile {
 int  msgfile_open(struct msgfile *mf, const char *path, size_t max);
 void msgfile_close(struct msgfile *mf);
 
+/*
+ * The statistical filter's tokens of the stored message data[0..len)
+ * (stats.h), read exactly as "warden scan" and the daemon read it at
+ * the end of the message.  0, or -1 when it could not be read.
+ */
+struct stats_tok;
+int msgfile_tokens(struct snapshot *snap, const char *data, size_t len,
+    struct stats_tok *tk);
 /* The envelope of a stored message; NULL or empty takes the default. */
 struct msgfile_envelope {
 	const char *from;		/* NULL: Return-Path, then From */
 	const struct strlist *rcpts;	/* NULL or empty: To and Cc */
 	const char *client;		/* NULL: 127.0.0.1 */
 	const char *helo;		/* NULL: no HELO stage */
+	bool explain;			/* keep what --explain shows */
 };
 
 /*

@@ -29,6 +29,8 @@ results_free(struct results *r)
 	free(r->av_version);
 	free(r->limit);
 	free(r->error);
+	free(r->stats.why);
+	free(r->stats.evidence);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -54,6 +56,8 @@ results_copy(struct results *dst, const struct results *src)
 	dst->av_version = dup_opt(src->av_version);
 	dst->limit = dup_opt(src->limit);
 	dst->error = dup_opt(src->error);
+	dst->stats.why = dup_opt(src->stats.why);
+	dst->stats.evidence = dup_opt(src->stats.evidence);
 }
 
 struct hit *

@@ -50,6 +50,16 @@ struct results {
 	bool        timed_out;
 	bool        internal_error;
 	char       *error;	/* owned: first internal error, for the log */
+	/* The statistical filter, when a rule asked it (check_bayes). */
+	struct {
+		bool    ran;
+		bool    abstained;
+		double  prob;		/* the spam probability (not abstained) */
+		unsigned ntokens, nknown, nused;
+		char   *why;		/* owned: why it abstained */
+		char   *evidence;	/* owned: its strongest tokens, for
+					 * --explain (NULL: not kept) */
+	} stats;
 };
 
 void results_init(struct results *r);

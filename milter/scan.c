@@ -77,6 +77,8 @@ input_init(struct rules_input *in, const struct conn *c, enum stage st)
 	in->client_addr = c->client_addr;
 	in->client_name = c->client_name;
 	in->helo = c->helo;
+	in->stats = c->snap->stats;
+	in->stats_explain = c->explain;
 	if (c->txn != NULL) {
 		in->envfrom = c->txn->envfrom;
 		in->rcpts = &c->txn->rcpts;
@@ -185,28 +187,52 @@ scan_expired(struct txn *t, double deadline)
  * limit, and a deadline that passed as a timeout.
  */
 static void
+eom_input(struct conn *c, struct txn *t, const char *msg, size_t len,
+    double deadline, struct rules_input *in, struct mime_limits *lim)
+{
+	const struct config *cfg = c->snap->cfg;
+
+	memset(lim, 0, sizeof(*lim));
+	lim->depth = cfg->max_mime_depth;
+	lim->parts = cfg->max_mime_parts;
+	lim->text = cfg->max_decoded_size;
+	lim->part_text = cfg->max_part_decoded_size;
+	lim->uris = cfg->max_uris;
+	lim->deadline_ms = deadline;
+	input_init(in, c, STAGE_EOM);
+	in->hdrs = t->hdrs;
+	in->nhdrs = t->nhdrs;
+	in->msg = msg;
+	in->msglen = len;
+	in->deadline_ms = deadline;
+	in->mime_limits = lim;
+}
+
+static void
 scan_rules(struct conn *c, struct txn *t, const char *msg, size_t len,
     double deadline)
 {
-	const struct config *cfg = c->snap->cfg;
 	struct rules_input in;
 	struct mime_limits lim;
 
-	memset(&lim, 0, sizeof(lim));
-	lim.depth = cfg->max_mime_depth;
-	lim.parts = cfg->max_mime_parts;
-	lim.text = cfg->max_decoded_size;
-	lim.part_text = cfg->max_part_decoded_size;
-	lim.uris = cfg->max_uris;
-	lim.deadline_ms = deadline;
-	input_init(&in, c, STAGE_EOM);
-	in.hdrs = t->hdrs;
-	in.nhdrs = t->nhdrs;
-	in.msg = msg;
-	in.msglen = len;
-	in.deadline_ms = deadline;
-	in.mime_limits = &lim;
+	eom_input(c, t, msg, len, deadline, &in, &lim);
 	rules_run(c->snap->rules, &in, &t->res);
+}
+
+int
+scan_tokens(struct conn *c, struct txn *t, struct stats_tok *tk)
+{
+	struct rules_input in;
+	struct mime_limits lim;
+	const char *msg;
+	size_t len;
+
+	if (t->res.internal_error ||
+	    (msg = spool_data(t->spool, &len)) == NULL)
+		return -1;
+	eom_input(c, t, msg, len, 0, &in, &lim);
+	rules_tokens(c->snap->rules, &in, tk);
+	return 0;
 }
 
 void

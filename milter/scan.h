@@ -31,6 +31,13 @@ void scan_envrcpt(struct conn *c, struct txn *t, const char *rcpt,
     struct stage_decision *out);
 /* End of message: rules, antivirus, then the verdict. */
 void scan_eom(struct conn *c, struct txn *t, struct verdict *v);
+/*
+ * The statistical filter's tokens of t's message (stats.h), read as the
+ * end of message reads it: what "warden learn" learns.  -1 when the
+ * message could not be read.
+ */
+struct stats_tok;
+int scan_tokens(struct conn *c, struct txn *t, struct stats_tok *tk);
 /* The one log line per message. */
 void scan_log_verdict(const struct conn *c, const struct txn *t,
     const struct verdict *v, double elapsed_ms);

@@ -1,5 +1,6 @@
 /*
- * snapshot.c -- the refcounted {config, rules, antivirus} bundle.
+ * snapshot.c -- the refcounted {config, rules, antivirus, statistics
+ * store} bundle.
  *
  * Locking: one mutex guards "current" and every refcount.  A reference
  * is always taken inside the same critical section that reads "current",
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "rules.h"
 #include "snapshot.h"
+#include "stats_db.h"
 
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snapshot *current;
@@ -44,9 +46,42 @@ snapshot_build(const char *path, const struct snapshot *prev, struct diag *d)
 	s->cfg = cfg;
 	s->rules = rs;
 	s->av = av;
+	if (cfg->statistics) {
+		struct buf err;
+
+		/* No store (not trained yet) or a broken one is no reason
+		 * to refuse mail: the filter abstains, and lint says why. */
+		buf_init(&err, 0);
+		s->stats = stats_db_open(cfg->statistics_directory, false,
+		    cfg->statistics_max_tokens, &err);
+		if (s->stats == NULL)
+			diag_warn(d, path, 0, "%s; the statistical filter "
+			    "abstains (no BAYES_* rule hits)", err.p);
+		buf_free(&err);
+	}
 	pthread_mutex_lock(&snap_lock);
 	s->generation = ++generations;
 	pthread_mutex_unlock(&snap_lock);
+	return s;
+}
+
+struct snapshot *
+snapshot_bare(const char *path, struct diag *d)
+{
+	struct snapshot *s;
+	struct config *cfg;
+	struct ruleset *rs;
+
+	if ((cfg = config_load(path, d)) == NULL)
+		return NULL;
+	if ((rs = rules_load_text(cfg, "(none)", "", d)) == NULL) {
+		config_free(cfg);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->refcnt = 1;
+	s->cfg = cfg;
+	s->rules = rs;
 	return s;
 }
 
@@ -54,6 +89,7 @@ static void
 snapshot_destroy(struct snapshot *s)
 {
 	av_close(s->av);
+	stats_db_close(s->stats);
 	rules_free(s->rules);
 	config_free(s->cfg);
 	free(s);

@@ -14,12 +14,16 @@
 struct ruleset;
 struct av;
 
+struct stats_db;
+
 struct snapshot {
 	unsigned long   refcnt;	/* guarded by the snapshot lock */
 	unsigned long   generation;
 	struct config  *cfg;
 	struct ruleset *rules;
 	struct av      *av;
+	struct stats_db *stats;	/* the statistical filter's store, NULL
+				 * when off or unreadable (it abstains) */
 };
 
 /*
@@ -30,6 +34,11 @@ struct snapshot {
  */
 struct snapshot *snapshot_build(const char *path, const struct snapshot *prev,
     struct diag *d);
+/*
+ * The configuration alone, with no rules, antivirus or statistics store:
+ * for commands that read messages without judging them (warden learn).
+ */
+struct snapshot *snapshot_bare(const char *path, struct diag *d);
 /* Take one more reference to s. */
 void snapshot_ref(struct snapshot *s);
 /* Drop one reference; the last one frees everything. */

@@ -440,6 +440,7 @@ static const struct eval_plugin {
 	{ eval_body_tests, NULL },
 	{ eval_freemail_tests, NULL },
 	{ eval_html_tests, eval_html_free },
+	{ eval_bayes_tests, eval_bayes_free },
 };
 
 /* The test called name, NULL when Warden has none. */

@@ -6,8 +6,8 @@
  * uses), eval_date.c (SpamAssassin's date parser), and one file per
  * SpamAssassin plugin: eval_header.c (HeaderEval), eval_relay.c
  * (RelayEval), eval_mime.c (the MIME structure and MIMEEval),
- * eval_body.c (BodyEval), eval_freemail.c (FreeMail) and eval_html.c
- * (HTMLEval).  Nothing outside milter/rules/ includes this.
+ * eval_body.c (BodyEval), eval_freemail.c (FreeMail), eval_html.c
+ * (HTMLEval) and eval_bayes.c (Bayes: the statistical filter).  Nothing outside milter/rules/ includes this.
  *
  * Each plugin's file owns its table of tests (struct eval_def, ended by
  * a NULL name; eval.c lists the tables) and its part of the per-message
@@ -130,7 +130,16 @@ struct eval_html_cache {
 	size_t  nhtml;
 };
 
+/* eval_bayes.c: the statistical filter's judgement of the message. */
+struct eval_bayes_cache {
+	bool    done;
+	struct stats_result *r;	/* NULL: not asked, or it failed */
+	char   *error;		/* why it could not judge */
+	char   *evidence;	/* for --explain, until reported */
+};
+
 struct cache {
+	struct eval_bayes_cache bayes;
 	struct eval_date_cache dates;
 	struct eval_hdr_cache hdr;
 	struct eval_relay_cache relay;
@@ -224,6 +233,14 @@ void eval_header_free(struct cache *c);
 extern const struct eval_def eval_relay_tests[];
 /* SpamAssassin's relays_trusted_str or _untrusted_str (caller frees). */
 char *eval_relays_str(struct eval_ctx *ec, bool trusted);
+
+/* ---- eval_bayes.c: the statistical filter (SpamAssassin's Bayes) ---- */
+
+extern const struct eval_def eval_bayes_tests[];
+struct stats_tok;
+/* The message's tokens, as the filter learns and judges them. */
+void eval_bayes_tokens(struct eval_ctx *ec, struct stats_tok *tk);
+void eval_bayes_free(struct cache *c);
 
 /* ---- eval_mime.c: MIMEEval ---- */
 

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "eval_int.h"
 #include "log.h"
 #include "mime.h"
 #include "relays.h"
@@ -69,6 +70,8 @@ rules_new(const struct config *cfg)
 			    UINT32_MAX : (uint32_t)cfg->pcre2_depth_limit;
 		if (cfg->hostname != NULL && cfg->hostname[0] != '\0')
 			rs->hostname = xstrdup(cfg->hostname);
+		/* SpamAssassin's score set 2 with its Bayes on. */
+		rs->scoreset = cfg->statistics ? 2 : 0;
 	}
 	if (rs->hostname == NULL)
 		rs->hostname = xstrdup("localhost");
@@ -546,6 +549,12 @@ const char *
 rules_hdr_rawvalue(struct eval_ctx *ec, size_t i)
 {
 	return i < ec->hc->n ? hdr_raw(ec->hc, i) : "";
+}
+
+const char *
+rules_hdr_value(struct eval_ctx *ec, size_t i)
+{
+	return i < ec->hc->n ? hdr_decoded(ec->hc, i) : "";
 }
 
 const struct mtree *
@@ -1283,58 +1292,122 @@ prefilter(const struct ruleset *rs, struct hctx *hc, const char *msg,
 		    hc->scratch, hc->cand);
 }
 
+/*
+ * A message at end of message, as the rules and the eval: tests read
+ * it: its header fields, its MIME tree and the text prepared from it
+ * (what want asks for), made by view_open() and released by
+ * view_close().  Read by one thread.
+ */
+struct view {
+	struct hctx hc;
+	struct header *own;
+	struct mime_text mt;
+	struct mtree tree;
+	struct eval_ctx ec;
+	bool    prepared;
+};
+
+static void
+view_open(struct view *v, const struct ruleset *rs,
+    const struct rules_input *in, unsigned want, bool headers,
+    struct results *res)
+{
+	const char *msg = in->msg ? in->msg : "";
+	size_t msglen = in->msg ? in->msglen : 0;
+
+	memset(v, 0, sizeof(*v));
+	v->hc.in = in;
+	v->hc.h = in->hdrs;
+	v->hc.n = in->nhdrs;
+	v->hc.mt = &v->mt;
+	if (v->hc.n == 0 && msglen > 0 && headers) {
+		v->hc.n = split_headers(msg, msglen, &v->own);
+		v->hc.h = v->own;
+	}
+	v->hc.dec = xcalloc(v->hc.n + 1, sizeof(char *));
+	v->hc.raw = xcalloc(v->hc.n + 1, sizeof(char *));
+	v->ec.rs = rs;
+	v->ec.in = in;
+	v->ec.msg = msg;
+	v->ec.msglen = msglen;
+	v->ec.mt = &v->mt;
+	v->ec.hc = &v->hc;
+	v->ec.tree_room = &v->tree;
+	if (want != 0) {
+		/* One tree for the body, rawbody, uri, filename, type and
+		 * mimeheader rules and for the eval: tests. */
+		mime_prepare_tree(&v->mt, rules_tree(&v->ec), want,
+		    in->mime_limits);
+		v->prepared = true;
+		if (v->mt.limit != NULL && res != NULL)
+			results_set_limit(res, v->mt.limit);
+		if (v->mt.expired && res != NULL)
+			res->timed_out = true;
+	}
+	v->hc.rs = rs;
+	v->hc.mhdec = xcalloc(v->mt.nhdrs + 1, sizeof(*v->hc.mhdec));
+	v->hc.gv = xcalloc(rs->nhgroups + 1, sizeof(*v->hc.gv));
+	v->hc.cand = xcalloc(rs->n + 1, 1);
+}
+
+static void
+view_close(struct view *v, struct results *res)
+{
+	struct hctx *hc = &v->hc;
+
+	rules_eval_done(&v->ec);
+	for (size_t g = 0; g < hc->rs->nhgroups; g++)
+		if (hc->gv[g].made)
+			buf_free(&hc->gv[g].v);
+	free(hc->gv);
+	free(hc->cand);
+	if (hc->uris_made)
+		strlist_free(&hc->uris);
+	for (size_t i = 0; i < v->mt.nhdrs; i++)
+		free(hc->mhdec[i]);
+	free(hc->mhdec);
+	if (v->prepared)
+		mime_text_free(&v->mt);
+	if (v->ec.tree != NULL) {
+		/* What the tree reached, for the eval: tests alone too. */
+		if (v->ec.tree->limit != NULL && res != NULL)
+			results_set_limit(res, v->ec.tree->limit);
+		if (v->ec.tree->expired && res != NULL)
+			res->timed_out = true;
+		mtree_free(v->ec.tree);
+	}
+	for (size_t i = 0; i < hc->n; i++) {
+		free(hc->dec[i]);
+		free(hc->raw[i]);
+	}
+	free(hc->dec);
+	free(hc->raw);
+	if (hc->rl_made)
+		relays_free(&hc->rl);
+	if (v->own != NULL) {
+		for (size_t i = 0; i < hc->n; i++) {
+			free(v->own[i].name);
+			free(v->own[i].value);
+		}
+		free(v->own);
+	}
+}
+
 static void
 run_eom(const struct ruleset *rs, const struct rules_input *in,
     struct mctx *m, struct results *res)
 {
-	struct hctx hc;
-	struct header *own = NULL;
-	struct mime_text mt;
-	struct mtree tree;
-	struct eval_ctx ec;
-	bool prepared = false;
+	struct view *v = xcalloc(1, sizeof(*v));
+	struct hctx *hc = &v->hc;
+	struct mime_text *mt = &v->mt;
 	const char *msg = in->msg ? in->msg : "";
 	size_t msglen = in->msg ? in->msglen : 0;
 
-	memset(&hc, 0, sizeof(hc));
-	hc.in = in;
-	hc.h = in->hdrs;
-	hc.n = in->nhdrs;
-	hc.mt = &mt;
-	if (hc.n == 0 && msglen > 0 && (rs->nkind[RK_HEADER] > 0 ||
-	    rs->neval > 0)) {
-		hc.n = split_headers(msg, msglen, &own);
-		hc.h = own;
-	}
-	hc.dec = xcalloc(hc.n + 1, sizeof(char *));
-	hc.raw = xcalloc(hc.n + 1, sizeof(char *));
-	memset(&ec, 0, sizeof(ec));
-	ec.rs = rs;
-	ec.in = in;
-	ec.msg = msg;
-	ec.msglen = msglen;
-	ec.mt = &mt;
-	ec.hc = &hc;
-	ec.tree_room = &tree;
-	memset(&mt, 0, sizeof(mt));
-	if (rs->want != 0) {
-		/* One tree for the body, rawbody, uri, filename, type and
-		 * mimeheader rules and for the eval: tests. */
-		mime_prepare_tree(&mt, rules_tree(&ec), rs->want,
-		    in->mime_limits);
-		prepared = true;
-		if (mt.limit != NULL)
-			results_set_limit(res, mt.limit);
-		if (mt.expired)
-			res->timed_out = true;
-	}
-	hc.rs = rs;
-	hc.mhdec = xcalloc(mt.nhdrs + 1, sizeof(*hc.mhdec));
-	hc.gv = xcalloc(rs->nhgroups + 1, sizeof(*hc.gv));
-	hc.cand = xcalloc(rs->n + 1, 1);
-	hc.hs = rules_hs_state(rs);
-	hc.scratch = rules_hs_get(hc.hs);
-	prefilter(rs, &hc, msg, msglen);
+	view_open(v, rs, in, rs->want, rs->nkind[RK_HEADER] > 0 ||
+	    rs->neval > 0, res);
+	hc->hs = rules_hs_state(rs);
+	hc->scratch = rules_hs_get(hc->hs);
+	prefilter(rs, hc, msg, msglen);
 
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = rs->rules[i];
@@ -1351,34 +1424,34 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 		 * run for what it reads, reaches a PCRE2 limit. */
 		m->sc.rule = r->name;
 		if (r->eval != NULL) {
-			take_hit(r, rules_eval_run(r, &ec), NULL, 0, res);
+			take_hit(r, rules_eval_run(r, &v->ec), NULL, 0, res);
 			continue;
 		}
 		/* Not reported by the prefilter: PCRE2 would not match. */
-		if (r->kind != RK_HEADER && skip_regex(&hc, r))
+		if (r->kind != RK_HEADER && skip_regex(hc, r))
 			continue;
 		switch (r->kind) {
 		case RK_HEADER:
-			run_header(r, &hc, res);
+			run_header(r, hc, res);
 			break;
 		case RK_BODY:
-			run_list(r, &mt.body, (r->tflags & TF_NOSUBJECT) ? 1 : 0,
-			    res);
+			run_list(r, &mt->body, (r->tflags & TF_NOSUBJECT) ? 1 :
+			    0, res);
 			break;
 		case RK_RAWBODY:
-			run_list(r, &mt.rawbody, 0, res);
+			run_list(r, &mt->rawbody, 0, res);
 			break;
 		case RK_URI:
-			run_list(r, hdr_uris(&hc), 0, res);
+			run_list(r, hdr_uris(hc), 0, res);
 			break;
 		case RK_FILENAME:
-			run_list(r, &mt.filenames, 0, res);
+			run_list(r, &mt->filenames, 0, res);
 			break;
 		case RK_MIMETYPE:
-			run_list(r, &mt.types, 0, res);
+			run_list(r, &mt->types, 0, res);
 			break;
 		case RK_MIMEHEADER:
-			run_mimeheader(r, &hc, res);
+			run_mimeheader(r, hc, res);
 			break;
 		case RK_FULL:
 			run_one(r, msg, msglen, res);
@@ -1388,44 +1461,23 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 		}
 	}
 	run_metas(rs, res);
+	rules_eval_report(&v->ec, res);
+	rules_hs_put(hc->hs, hc->scratch);
+	view_close(v, res);
+	free(v);
+}
 
-	rules_eval_done(&ec);
-	rules_hs_put(hc.hs, hc.scratch);
-	for (size_t g = 0; g < rs->nhgroups; g++)
-		if (hc.gv[g].made)
-			buf_free(&hc.gv[g].v);
-	free(hc.gv);
-	free(hc.cand);
-	if (hc.uris_made)
-		strlist_free(&hc.uris);
-	for (size_t i = 0; i < mt.nhdrs; i++)
-		free(hc.mhdec[i]);
-	free(hc.mhdec);
-	if (prepared)
-		mime_text_free(&mt);
-	if (ec.tree != NULL) {
-		/* What the tree reached, for the eval: tests alone too. */
-		if (ec.tree->limit != NULL)
-			results_set_limit(res, ec.tree->limit);
-		if (ec.tree->expired)
-			res->timed_out = true;
-		mtree_free(ec.tree);
-	}
-	for (size_t i = 0; i < hc.n; i++) {
-		free(hc.dec[i]);
-		free(hc.raw[i]);
-	}
-	free(hc.dec);
-	free(hc.raw);
-	if (hc.rl_made)
-		relays_free(&hc.rl);
-	if (own != NULL) {
-		for (size_t i = 0; i < hc.n; i++) {
-			free(own[i].name);
-			free(own[i].value);
-		}
-		free(own);
-	}
+void
+rules_tokens(const struct ruleset *rs, const struct rules_input *in,
+    struct stats_tok *tk)
+{
+	struct view *v = xcalloc(1, sizeof(*v));
+
+	view_open(v, rs, in, MIME_BODY | MIME_URI | MIME_FILENAME | MIME_TYPE,
+	    true, NULL);
+	eval_bayes_tokens(&v->ec, tk);
+	view_close(v, NULL);
+	free(v);
 }
 
 int

@@ -19,6 +19,7 @@
 
 struct ruleset;
 struct mime_limits;
+struct stats_db;
 
 enum stage { STAGE_CONNECT, STAGE_HELO, STAGE_ENVFROM, STAGE_ENVRCPT,
 	STAGE_EOM };
@@ -40,6 +41,9 @@ struct rules_input {
 	double      deadline_ms;	/* now_ms() after which the rules
 					   stop (res->timed_out); 0: none */
 	const struct mime_limits *mime_limits;	/* STAGE_EOM; NULL: defaults */
+	struct stats_db *stats;		/* the statistical filter's store
+					   (borrowed); NULL: off */
+	bool        stats_explain;	/* keep its evidence for --explain */
 };
 
 /*
@@ -49,6 +53,10 @@ struct rules_input {
  */
 struct ruleset *rules_load(const struct config *cfg, struct diag *d);
 void   rules_free(struct ruleset *rs);
+/* rules_load() from text instead of files (tests, and commands that need
+ * no rules: text ""); NULL on errors. */
+struct ruleset *rules_load_text(const struct config *cfg, const char *name,
+    const char *text, struct diag *d);
 size_t rules_count(const struct ruleset *rs);
 /* Add lint's summary lines (rules per kind, skipped constructs) to d. */
 void   rules_summary(const struct ruleset *rs, struct diag *d);
@@ -61,6 +69,15 @@ void   rules_summary(const struct ruleset *rs, struct diag *d);
  */
 int rules_run(const struct ruleset *rs, const struct rules_input *in,
     struct results *res);
+
+/*
+ * The statistical filter's tokens of the message in (STAGE_EOM), read
+ * as the check_bayes test reads it, added to tk (stats.h): what
+ * "warden learn" learns.  rs gives the bounds and settings.
+ */
+struct stats_tok;
+void rules_tokens(const struct ruleset *rs, const struct rules_input *in,
+    struct stats_tok *tk);
 
 /*
  * Build the regex prefilter of rule sets loaded from now on in a

@@ -213,6 +213,8 @@ size_t rules_hdr_values(struct eval_ctx *ec, const char *name,
 size_t rules_hdr_count(struct eval_ctx *ec);
 const char *rules_hdr_name(struct eval_ctx *ec, size_t i);
 const char *rules_hdr_rawvalue(struct eval_ctx *ec, size_t i);
+/* Header i's value decoded (RFC 2047 words, UTF-8). */
+const char *rules_hdr_value(struct eval_ctx *ec, size_t i);
 /* The relay chain from Received headers and the client. */
 const struct relays *rules_hdr_relays(struct eval_ctx *ec);
 /* The message's URIs as uri rules see them. */
@@ -233,6 +235,9 @@ bool rules_eval_define(struct ruleset *rs, struct rule *r,
     enum rule_kind kind, const char *call, const char **why);
 unsigned rules_eval_run(const struct rule *r, struct eval_ctx *ec);
 void rules_eval_done(struct eval_ctx *ec);
+/* What the tests found that the verdict reports beyond hits (the
+ * statistical filter's judgement), into res; before rules_eval_done(). */
+void rules_eval_report(struct eval_ctx *ec, struct results *res);
 /*
  * Settings of the plugins whose tests are here (freemail_domains,
  * freemail_welcomelist): true when kw is one, kept in rs until
@@ -289,19 +294,19 @@ void rules_parse_text(struct ruleset *rs, const char *name, const char *text,
 /* After every file: check references, order metas.  Problems go to d. */
 void rules_finish(struct ruleset *rs, struct diag *d);
 struct ruleset *rules_new(const struct config *cfg);
-/* rules_load() from text instead of files (tests); NULL on errors. */
-struct ruleset *rules_load_text(const struct config *cfg, const char *name,
-    const char *text, struct diag *d);
+
 
 
 /*
  * rules_sa.c: decide an "if"/"ifplugin" condition (kw is the keyword,
  * expr what follows it): 1 true, 0 false, -1 with *why (static text) on
- * a syntax error.
+ * a syntax error.  bayes: the statistical filter is on.
  */
-int rules_sa_cond(const char *kw, const char *expr, const char **why);
-/* Whether Warden implements everything the named plugin provides. */
-bool rules_sa_plugin(const char *name);
+int rules_sa_cond(const char *kw, const char *expr, bool bayes,
+    const char **why);
+/* Whether Warden implements everything the named plugin provides; bayes:
+ * the statistical filter is on (SpamAssassin's Bayes plugin present). */
+bool rules_sa_plugin(const char *name, bool bayes);
 /* The pattern with rs's replace_tag macros expanded (caller frees). */
 char *rules_sa_replace(const struct ruleset *rs, const char *pat);
 /*

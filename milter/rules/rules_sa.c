@@ -111,17 +111,20 @@ static const char *const present_features[] = {
 };
 
 bool
-rules_sa_plugin(const char *name)
+rules_sa_plugin(const char *name, bool bayes)
 {
 	for (const char *const *p = present_plugins; *p; p++)
 		if (strcmp(name, *p) == 0)
 			return true;
-	return false;
+	/* Bayes: Warden's statistical filter, when it is on (statistics =
+	 * yes), as SpamAssassin's plugin with use_bayes 1. */
+	return bayes && strcmp(name, "Mail::SpamAssassin::Plugin::Bayes") == 0;
 }
 
 static bool
-feature_present(const char *name)
+feature_present(const char *name, bool bayes)
 {
+	(void)bayes;
 	for (const char *const *p = present_features; *p; p++)
 		if (strcmp(name, *p) == 0)
 			return true;
@@ -134,6 +137,7 @@ struct cparse {
 	const char *s;
 	const char *why;	/* first error */
 	int     depth;
+	bool    bayes;		/* the statistical filter is on */
 };
 
 static void
@@ -169,7 +173,7 @@ static double cor(struct cparse *cp);
 
 /* plugin(NAME) or can(NAME): the NAME, checked against test(). */
 static double
-ccall(struct cparse *cp, bool (*test)(const char *))
+ccall(struct cparse *cp, bool (*test)(const char *, bool))
 {
 	char name[256];
 	size_t n;
@@ -191,7 +195,7 @@ ccall(struct cparse *cp, bool (*test)(const char *))
 		cfail(cp, "missing ')'");
 		return 0;
 	}
-	return test(name) ? 1 : 0;
+	return test(name, cp->bayes) ? 1 : 0;
 }
 
 static double
@@ -288,7 +292,7 @@ cor(struct cparse *cp)
 }
 
 int
-rules_sa_cond(const char *kw, const char *expr, const char **why)
+rules_sa_cond(const char *kw, const char *expr, bool bayes, const char **why)
 {
 	struct cparse cp;
 	double v;
@@ -313,10 +317,11 @@ rules_sa_cond(const char *kw, const char *expr, const char **why)
 			    "plugin name";
 			return -1;
 		}
-		return rules_sa_plugin(name) ? 1 : 0;
+		return rules_sa_plugin(name, bayes) ? 1 : 0;
 	}
 	memset(&cp, 0, sizeof(cp));
 	cp.s = expr;
+	cp.bayes = bayes;
 	v = cor(&cp);
 	cws(&cp);
 	if (cp.why == NULL && *cp.s != '\0' && *cp.s != '#')

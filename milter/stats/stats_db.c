@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +31,9 @@ struct tokrec {
 };
 
 struct stats_db {
+	struct stats_db *next;	/* the process's open stores */
+	unsigned refs;		/* guarded by open_lock */
+	bool    write;
 	MDB_env *env;
 	MDB_dbi tokens, seen, meta;
 	MDB_txn *w;		/* the batch being written, or NULL */
@@ -68,8 +72,10 @@ meta_put(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t v)
 	return mdb_put(txn, dbi, &k, &d, 0);
 }
 
-struct stats_db *
-stats_db_open(const char *dir, bool write, unsigned long max_tokens,
+static void db_free(struct stats_db *db);
+
+static struct stats_db *
+db_open(const char *dir, bool write, unsigned long max_tokens,
     struct buf *err)
 {
 	struct stats_db *db = xcalloc(1, sizeof(*db));
@@ -81,6 +87,7 @@ stats_db_open(const char *dir, bool write, unsigned long max_tokens,
 
 	db->dir = xstrdup(dir);
 	db->max_tokens = max_tokens;
+	db->write = write;
 	if (write && mkdir(dir, 0750) < 0 && errno != EEXIST) {
 		buf_printf(err, "statistics store %s: cannot make the "
 		    "directory: %s", dir, strerror(errno));
@@ -145,15 +152,68 @@ stats_db_open(const char *dir, bool write, unsigned long max_tokens,
 fail:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
-	stats_db_close(db);
+	db_free(db);
 	return NULL;
+}
+
+/*
+ * LMDB allows one environment per file per process (a second one's
+ * close would drop the first one's locks): the process's open stores
+ * are shared by directory, counted, and closed with their last user.
+ * A writable one serves readers too.
+ */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct stats_db *opened;
+
+struct stats_db *
+stats_db_open(const char *dir, bool write, unsigned long max_tokens,
+    struct buf *err)
+{
+	struct stats_db *db;
+
+	pthread_mutex_lock(&open_lock);
+	for (db = opened; db != NULL; db = db->next)
+		if (strcmp(db->dir, dir) == 0)
+			break;
+	if (db != NULL && write && !db->write) {
+		buf_printf(err, "statistics store %s: already open read-only "
+		    "in this process", dir);
+		db = NULL;
+	} else if (db != NULL)
+		db->refs++;
+	else if ((db = db_open(dir, write, max_tokens, err)) != NULL) {
+		db->refs = 1;
+		db->next = opened;
+		opened = db;
+	}
+	pthread_mutex_unlock(&open_lock);
+	return db;
 }
 
 void
 stats_db_close(struct stats_db *db)
 {
+	struct stats_db **pp;
+
 	if (db == NULL)
 		return;
+	pthread_mutex_lock(&open_lock);
+	if (--db->refs > 0) {
+		pthread_mutex_unlock(&open_lock);
+		return;
+	}
+	for (pp = &opened; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == db) {
+			*pp = db->next;
+			break;
+		}
+	pthread_mutex_unlock(&open_lock);
+	db_free(db);
+}
+
+static void
+db_free(struct stats_db *db)
+{
 	if (db->w != NULL)
 		mdb_txn_abort(db->w);
 	if (db->env != NULL)

@@ -50,7 +50,10 @@ enum stats_done {
 /*
  * Open the store in dir (made, with the directory, when write is set
  * and it does not exist).  max_tokens bounds the tokens kept (0: no
- * bound).  NULL with the reason in err.
+ * bound).  NULL with the reason in err.  Opening a directory this
+ * process has open already gives the same store (counted; a writable
+ * one serves reading too); stats_db_close() closes it with its last
+ * user.  Any thread.
  */
 struct stats_db *stats_db_open(const char *dir, bool write,
     unsigned long max_tokens, struct buf *err);

@@ -119,7 +119,7 @@ static const struct {
 START_TEST(test_cond)
 {
 	const char *why;
-	int v = rules_sa_cond(conds[_i].kw, conds[_i].expr, &why);
+	int v = rules_sa_cond(conds[_i].kw, conds[_i].expr, false, &why);
 
 	ck_assert_msg(v == conds[_i].want, "%s %s: got %d", conds[_i].kw,
 	    conds[_i].expr, v);
