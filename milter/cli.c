@@ -288,6 +288,7 @@ cli_lint(int argc, char **argv)
 	if (s != NULL) {
 		config_lint_sendmail(s->cfg, SENDMAIL_CF, &d);
 		rules_summary(s->rules, &d);
+		learn_summary(s, &d);
 		av_summary(s->av, &d);
 	}
 	for (size_t i = 0; i < d.errors.n; i++)

@@ -12,5 +12,10 @@
 int cli_main(int argc, char **argv);
 /* learn.c: "warden learn". */
 int cli_learn(int argc, char **argv, const char *default_config);
+/* lint's lines on the statistical filter: off, abstaining, or its
+ * store's counts. */
+struct snapshot;
+struct diag;
+void learn_summary(const struct snapshot *snap, struct diag *d);
 
 #endif

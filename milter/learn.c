@@ -300,6 +300,39 @@ show_stats(struct snapshot *snap)
 	return rc;
 }
 
+void
+learn_summary(const struct snapshot *snap, struct diag *d)
+{
+	const struct config *cfg = snap->cfg;
+	struct stats_totals t;
+	struct buf err;
+
+	if (!cfg->statistics) {
+		diag_note(d, "statistical filter: off (statistics = no); teach "
+		    "it with warden learn --spam and --ham, then set "
+		    "statistics = yes");
+		return;
+	}
+	if (snap->stats == NULL)
+		return;		/* the load said why */
+	buf_init(&err, 0);
+	if (stats_db_totals(snap->stats, &t, &err) < 0)
+		diag_warn(d, cfg->statistics_directory, 0, "%s; the "
+		    "statistical filter abstains", err.p);
+	else if (t.nspam < cfg->statistics_min_learned ||
+	    t.nham < cfg->statistics_min_learned)
+		diag_warn(d, cfg->statistics_directory, 0, "the statistical "
+		    "filter abstains: %llu spam and %llu ham learned, fewer "
+		    "than statistics_min_learned (%u) of each",
+		    (unsigned long long)t.nspam, (unsigned long long)t.nham,
+		    cfg->statistics_min_learned);
+	else
+		diag_note(d, "statistical filter: %llu spam and %llu ham "
+		    "learned, %llu tokens", (unsigned long long)t.nspam,
+		    (unsigned long long)t.nham, (unsigned long long)t.ntokens);
+	buf_free(&err);
+}
+
 int
 cli_learn(int argc, char **argv, const char *default_config)
 {

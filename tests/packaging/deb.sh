@@ -174,6 +174,12 @@ if [ "$perm" = "warden:warden 750" ]; then
 else
 	no "/var/spool/warden is \"$perm\", not warden:warden 750"
 fi
+perm=$(stat -c '%U:%G %a' /var/lib/warden/statistics 2>/dev/null)
+if [ "$perm" = "warden:warden 750" ]; then
+	ok "/var/lib/warden/statistics is warden:warden 0750"
+else
+	no "/var/lib/warden/statistics is \"$perm\", not warden:warden 750"
+fi
 v=$(/usr/sbin/warden --version 2>&1)
 case "$v" in
 "warden "*) ok "warden --version: $v" ;;
@@ -247,7 +253,7 @@ else
 	tail -20 "$work/purge.log" | sed 's/^/    /'
 fi
 left=
-for f in /usr/sbin/warden /etc/warden /var/spool/warden \
+for f in /usr/sbin/warden /etc/warden /var/spool/warden /var/lib/warden \
     /lib/systemd/system/warden.service; do
 	[ -e "$f" ] && left="$left $f"
 done
