@@ -58,6 +58,7 @@ struct key {
 static const char *const av_modes[] = { "off", "on", "optional", NULL };
 static const char *const av_backends[] = { "libclamav", "clamd", NULL };
 static const char *const av_reloads[] = { "concurrent", "blocking", NULL };
+static const char *const stats_backends[] = { "lmdb", "redis", NULL };
 static const char *const log_levels[] = { "error", "warning", "info",
     "debug", NULL };
 
@@ -140,8 +141,11 @@ static const struct key keys[] = {
 	{ "clamav_reload", CT_ENUM, O(clamav_reload), "concurrent", 0, av_reloads },
 	/* The statistical filter. */
 	{ "statistics", CT_BOOL, O(statistics), "no", 0, NULL },
+	{ "statistics_backend", CT_ENUM, O(statistics_backend), "lmdb", 0,
+	    stats_backends },
 	{ "statistics_directory", CT_PATH, O(statistics_directory),
 	    "/var/lib/warden/statistics", 0, NULL },
+	{ "statistics_redis", CT_STR, O(statistics_redis), "", 0, NULL },
 	{ "statistics_min_learned", CT_UINT, O(statistics_min_learned), "200",
 	    0, NULL },
 	{ "statistics_max_tokens", CT_ULONG, O(statistics_max_tokens),

@@ -18,6 +18,9 @@ enum av_mode { AV_MODE_OFF, AV_MODE_ON, AV_MODE_OPTIONAL };
 enum av_backend_kind { AV_BACKEND_LIBCLAMAV, AV_BACKEND_CLAMD };
 enum av_reload_mode { AV_RELOAD_CONCURRENT, AV_RELOAD_BLOCKING };
 
+/* statistics_backend: the order of config.c's stats_backends. */
+enum { STATS_BACKEND_LMDB, STATS_BACKEND_REDIS };
+
 struct config {
 	char   *path;			/* file loaded, or NULL for defaults */
 
@@ -95,7 +98,9 @@ struct config {
 	unsigned clamav_check_interval;
 	enum av_reload_mode clamav_reload;
 	bool     statistics;		/* the statistical filter on */
+	int      statistics_backend;	/* STATS_BACKEND_* */
 	char    *statistics_directory;	/* its store (LMDB) */
+	char    *statistics_redis;	/* or Redis: ADDR[:PORT] or a path */
 	unsigned statistics_min_learned;	/* of each class, to judge */
 	unsigned long statistics_max_tokens;	/* tokens kept at most */
 	unsigned clamav_reload_wait;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
 #include "diag.h"
 #include "log.h"
 #include "msgfile.h"
@@ -274,18 +275,26 @@ show_stats(struct snapshot *snap)
 	int rc = 0;
 
 	buf_init(&err, 0);
-	db = stats_db_open(cfg->statistics_directory, false,
-	    cfg->statistics_max_tokens, &err);
+	db = stats_db_open_config(cfg, false, &err);
 	if (db == NULL || stats_db_totals(db, &t, &err) < 0) {
 		fprintf(stderr, "warden learn: %s\n", err.p);
 		rc = EXIT_UNREADABLE;
 	} else {
-		printf("store: %s\n", cfg->statistics_directory);
+		if (cfg->statistics_backend == STATS_BACKEND_REDIS)
+			printf("store: redis %s\n", cfg->statistics_redis);
+		else
+			printf("store: %s\n", cfg->statistics_directory);
 		printf("spam learned: %llu\nham learned: %llu\n",
 		    (unsigned long long)t.nspam, (unsigned long long)t.nham);
-		printf("tokens: %llu (statistics_max_tokens %lu)\n",
-		    (unsigned long long)t.ntokens, cfg->statistics_max_tokens);
-		printf("size: %.1f MB\n", stats_db_size(db) / 1e6);
+		if (cfg->statistics_backend == STATS_BACKEND_REDIS)
+			printf("tokens: %llu (bounded by Redis's maxmemory)\n",
+			    (unsigned long long)t.ntokens);
+		else {
+			printf("tokens: %llu (statistics_max_tokens %lu)\n",
+			    (unsigned long long)t.ntokens,
+			    cfg->statistics_max_tokens);
+			printf("size: %.1f MB\n", stats_db_size(db) / 1e6);
+		}
 		if (t.nspam < cfg->statistics_min_learned ||
 		    t.nham < cfg->statistics_min_learned)
 			printf("the filter abstains until %u of each class "
@@ -317,11 +326,11 @@ learn_summary(const struct snapshot *snap, struct diag *d)
 		return;		/* the load said why */
 	buf_init(&err, 0);
 	if (stats_db_totals(snap->stats, &t, &err) < 0)
-		diag_warn(d, cfg->statistics_directory, 0, "%s; the "
-		    "statistical filter abstains", err.p);
+		diag_warn(d, NULL, 0, "%s; the statistical filter abstains",
+		    err.p);
 	else if (t.nspam < cfg->statistics_min_learned ||
 	    t.nham < cfg->statistics_min_learned)
-		diag_warn(d, cfg->statistics_directory, 0, "the statistical "
+		diag_warn(d, NULL, 0, "the statistical "
 		    "filter abstains: %llu spam and %llu ham learned, fewer "
 		    "than statistics_min_learned (%u) of each",
 		    (unsigned long long)t.nspam, (unsigned long long)t.nham,
@@ -381,8 +390,7 @@ cli_learn(int argc, char **argv, const char *default_config)
 		return rc;
 	}
 	buf_init(&l.err, 0);
-	l.db = stats_db_open(l.snap->cfg->statistics_directory, true,
-	    l.snap->cfg->statistics_max_tokens, &l.err);
+	l.db = stats_db_open_config(l.snap->cfg, true, &l.err);
 	if (l.db == NULL) {
 		fprintf(stderr, "warden learn: %s\n", l.err.p);
 		snapshot_release(l.snap);
@@ -418,12 +426,15 @@ cli_learn(int argc, char **argv, const char *default_config)
 			    l.done[STATS_MOVED],
 			    l.cls == STATS_SPAM ? "ham" : "spam");
 		printf("; %lu unreadable\n", l.unreadable);
-		if (stats_db_totals(l.db, &t, &l.err) == 0)
-			printf("store: %llu spam, %llu ham, %llu tokens, "
-			    "%.1f MB\n", (unsigned long long)t.nspam,
+		if (stats_db_totals(l.db, &t, &l.err) == 0) {
+			printf("store: %llu spam, %llu ham, %llu tokens",
+			    (unsigned long long)t.nspam,
 			    (unsigned long long)t.nham,
-			    (unsigned long long)t.ntokens,
-			    stats_db_size(l.db) / 1e6);
+			    (unsigned long long)t.ntokens);
+			if (stats_db_size(l.db) > 0)
+				printf(", %.1f MB", stats_db_size(l.db) / 1e6);
+			putchar('\n');
+		}
 		if (l.unreadable > 0)
 			rc = EXIT_UNREADABLE;
 	} else

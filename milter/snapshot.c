@@ -52,8 +52,7 @@ snapshot_build(const char *path, const struct snapshot *prev, struct diag *d)
 		/* No store (not trained yet) or a broken one is no reason
 		 * to refuse mail: the filter abstains, and lint says why. */
 		buf_init(&err, 0);
-		s->stats = stats_db_open(cfg->statistics_directory, false,
-		    cfg->statistics_max_tokens, &err);
+		s->stats = stats_db_open_config(cfg, false, &err);
 		if (s->stats == NULL)
 			diag_warn(d, path, 0, "%s; the statistical filter "
 			    "abstains (no BAYES_* rule hits)", err.p);

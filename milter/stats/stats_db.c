@@ -21,7 +21,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config.h"
+#include "log.h"
 #include "stats_db.h"
+#include "stats_int.h"
 
 #define STORE_VERSION	1
 #define MAX_READERS	4096
@@ -34,6 +37,8 @@ struct stats_db {
 	struct stats_db *next;	/* the process's open stores */
 	unsigned refs;		/* guarded by open_lock */
 	bool    write;
+	struct stats_redis *rds;	/* the Redis backend, or NULL */
+	int     failing;	/* lookups fail now (said once; atomic) */
 	MDB_env *env;
 	MDB_dbi tokens, seen, meta;
 	MDB_txn *w;		/* the batch being written, or NULL */
@@ -165,28 +170,78 @@ fail:
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct stats_db *opened;
 
-struct stats_db *
-stats_db_open(const char *dir, bool write, unsigned long max_tokens,
+/* A Redis store, named "redis:ADDR" in the list of open stores. */
+static struct stats_db *
+rds_db_open(const char *name, struct buf *err)
+{
+	struct stats_redis *r = rds_open(name + 6, err);
+	struct stats_db *db;
+
+	if (r == NULL)
+		return NULL;
+	db = xcalloc(1, sizeof(*db));
+	db->dir = xstrdup(name);
+	db->write = true;
+	db->rds = r;
+	return db;
+}
+
+static struct stats_db *
+open_shared(const char *name, bool write, unsigned long max_tokens,
     struct buf *err)
 {
 	struct stats_db *db;
 
 	pthread_mutex_lock(&open_lock);
 	for (db = opened; db != NULL; db = db->next)
-		if (strcmp(db->dir, dir) == 0)
+		if (strcmp(db->dir, name) == 0)
 			break;
 	if (db != NULL && write && !db->write) {
 		buf_printf(err, "statistics store %s: already open read-only "
-		    "in this process", dir);
+		    "in this process", name);
 		db = NULL;
 	} else if (db != NULL)
 		db->refs++;
-	else if ((db = db_open(dir, write, max_tokens, err)) != NULL) {
+	else if ((db = strncmp(name, "redis:", 6) == 0 ?
+	    rds_db_open(name, err) : db_open(name, write, max_tokens,
+	    err)) != NULL) {
 		db->refs = 1;
 		db->next = opened;
 		opened = db;
 	}
 	pthread_mutex_unlock(&open_lock);
+	return db;
+}
+
+struct stats_db *
+stats_db_open(const char *dir, bool write, unsigned long max_tokens,
+    struct buf *err)
+{
+	if (strncmp(dir, "redis:", 6) == 0) {
+		buf_printf(err, "statistics store %s: a directory may not "
+		    "start with \"redis:\"", dir);
+		return NULL;
+	}
+	return open_shared(dir, write, max_tokens, err);
+}
+
+struct stats_db *
+stats_db_open_config(const struct config *cfg, bool write, struct buf *err)
+{
+	char *name;
+	struct stats_db *db;
+
+	if (cfg->statistics_backend != STATS_BACKEND_REDIS)
+		return stats_db_open(cfg->statistics_directory, write,
+		    cfg->statistics_max_tokens, err);
+	if (cfg->statistics_redis == NULL || *cfg->statistics_redis == '\0') {
+		buf_puts(err, "statistics_backend = redis needs "
+		    "statistics_redis = ADDR[:PORT]");
+		return NULL;
+	}
+	name = xasprintf("redis:%s", cfg->statistics_redis);
+	db = open_shared(name, write, 0, err);
+	free(name);
 	return db;
 }
 
@@ -214,6 +269,7 @@ stats_db_close(struct stats_db *db)
 static void
 db_free(struct stats_db *db)
 {
+	rds_close(db->rds);
 	if (db->w != NULL)
 		mdb_txn_abort(db->w);
 	if (db->env != NULL)
@@ -243,6 +299,8 @@ stats_db_totals(struct stats_db *db, struct stats_totals *t, struct buf *err)
 	MDB_txn *txn;
 	int rc;
 
+	if (db->rds != NULL)
+		return rds_totals(db->rds, t, err);
 	if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0) {
 		dberr(err, "cannot read", db->dir, rc);
 		return -1;
@@ -263,6 +321,21 @@ stats_db_lookup(struct stats_db *db, const uint64_t *tok, size_t n,
 	MDB_txn *txn;
 	int rc;
 
+	if (db->rds != NULL) {
+		rc = rds_lookup(db->rds, tok, n, counts, t, err);
+		/* A store that stops answering is logged once, and again
+		 * when it answers: the filter abstains meanwhile. */
+		if (rc < 0 && !__atomic_exchange_n(&db->failing, 1,
+		    __ATOMIC_ACQ_REL))
+			log_msg(LOG_ERR, "%s: the statistical filter abstains "
+			    "until it answers", err->p);
+		else if (rc == 0 && __atomic_load_n(&db->failing,
+		    __ATOMIC_ACQUIRE) && __atomic_exchange_n(&db->failing, 0,
+		    __ATOMIC_ACQ_REL))
+			log_msg(LOG_INFO, "statistics store %s answers again",
+			    db->dir + 6);
+		return rc;
+	}
 	if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0) {
 		dberr(err, "cannot read", db->dir, rc);
 		return -1;
@@ -297,7 +370,7 @@ stats_db_begin(struct stats_db *db, struct buf *err)
 {
 	int rc;
 
-	if (db->w != NULL)
+	if (db->w != NULL || db->rds != NULL)
 		return 0;
 	if ((rc = mdb_txn_begin(db->env, NULL, 0, &db->w)) != 0) {
 		db->w = NULL;
@@ -376,6 +449,8 @@ stats_db_learn(struct stats_db *db, const uint8_t *digest,
 	unsigned char c;
 	int rc;
 
+	if (db->rds != NULL)
+		return rds_learn(db->rds, digest, tok, n, cls, done, err);
 	if (db->w == NULL && stats_db_begin(db, err) < 0)
 		return -1;
 	rc = mdb_get(db->w, db->seen, &k, &d);
@@ -534,6 +609,8 @@ stats_db_size(struct stats_db *db)
 	MDB_envinfo info;
 	MDB_stat st;
 
+	if (db->rds != NULL)
+		return 0;	/* Redis's own (INFO memory) */
 	if (mdb_env_info(db->env, &info) != 0 || mdb_env_stat(db->env, &st))
 		return 0;
 	return (unsigned long long)(info.me_last_pgno + 1) * st.ms_psize;

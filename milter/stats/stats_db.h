@@ -7,11 +7,14 @@
  * a message learned twice counts once and forgetting or re-learning it
  * as the other class undoes exactly what learning it did.
  *
- * Backend: LMDB in a directory (statistics_directory): readers (the
+ * Backends: LMDB in a directory (statistics_directory): readers (the
  * daemon's threads, warden scan) take no lock and never wait for the
  * writer (warden learn, autolearn), which sees a consistent store
  * between its commits.  Bounded: statistics_max_tokens; past it a
- * commit expires the tokens with the fewest messages behind them.
+ * commit expires the tokens with the fewest messages behind them.  Or
+ * Redis (statistics_backend = redis, stats_redis.c), shared by a fleet:
+ * each message is learned at once (begin and commit do nothing), and
+ * its size is bounded by Redis's own maxmemory.
  *
  * Threads: a struct stats_db may be shared by any number of threads for
  * reading (stats_db_lookup, stats_db_totals); writing (begin, learn,
@@ -57,6 +60,11 @@ enum stats_done {
  */
 struct stats_db *stats_db_open(const char *dir, bool write,
     unsigned long max_tokens, struct buf *err);
+/* The store the configuration names: statistics_directory (LMDB), or
+ * with statistics_backend = redis the Redis at statistics_redis. */
+struct config;
+struct stats_db *stats_db_open_config(const struct config *cfg, bool write,
+    struct buf *err);
 void stats_db_close(struct stats_db *db);
 
 /* The counts of messages and tokens; -1 with err on failure. */

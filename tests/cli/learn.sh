@@ -30,57 +30,10 @@ fail=0
 pass() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
 
-# Generated mail: spam and ham with their own vocabularies, and words
-# shared by both; every message different.
-python3 - "$T" <<'PY'
-import mailbox, os, random, sys
-t = sys.argv[1]
-r = random.Random(7)
-spam_w = ("viagra lottery winner claim prize casino bonus pills pharmacy "
-          "discount offer limited urgent million dollars wire transfer "
-          "unclaimed inheritance crypto investment guaranteed profit").split()
-ham_w = ("meeting agenda minutes project schedule review patch release "
-         "kernel compile module documentation thanks regards tomorrow "
-         "lunch report budget draft attached notes").split()
-both = "the and for you with this that have from your will".split()
-def msg(words, n, frm, subj):
-    body = " ".join(r.choice(words + both) for _ in range(n))
-    return ("From: %s\nTo: someone@site.example\nSubject: %s %d\n"
-            "Message-ID: <%d.%d@gen.example>\n\n%s\n" %
-            (frm, subj, r.randint(0, 10**9), r.randint(0, 10**9),
-             r.randint(0, 10**9), body))
-os.makedirs(t + "/spam")
-for i in range(250):
-    open("%s/spam/%03d.eml" % (t, i), "w").write(
-        msg(spam_w, 60, "Deals <win@prize.example>", "You won"))
-mb = mailbox.mbox(t + "/ham.mbox")
-for i in range(150):
-    mb.add(msg(ham_w, 60, "Colleague <bob@work.example>", "Project"))
-mb.close()
-md = mailbox.Maildir(t + "/Maildir", create=True)
-for i in range(100):
-    md.add(msg(ham_w, 60, "Colleague <bob@work.example>", "Project"))
-open(t + "/Maildir/tmp/half-written", "w").write(
-    msg(spam_w, 60, "x <x@x.example>", "tmp"))
-open(t + "/new-spam.eml", "w").write(
-    msg(spam_w, 60, "Deals <win@prize.example>", "You won"))
-open(t + "/new-ham.eml", "w").write(
-    msg(ham_w, 60, "Colleague <bob@work.example>", "Project"))
-open(t + "/unknown.eml", "w").write(
-    "From: a@b.example\nSubject: zqx\n\nqwzx vbnm plok yurt snib\n")
-PY
+# Generated mail (see gen_mail.py): spam and ham with their own
+# vocabularies, an mbox, a Maildir, unseen messages, and bayes.cf.
+python3 "$srcdir/tests/cli/gen_mail.py" "$T" || exit 99
 
-# SpamAssassin's Bayes rules, as its 23_bayes.cf writes them.
-cat >"$T/bayes.cf" <<'EOF'
-ifplugin Mail::SpamAssassin::Plugin::Bayes
-body BAYES_00  eval:check_bayes('0.00', '0.01')
-body BAYES_50  eval:check_bayes('0.40', '0.60')
-body BAYES_99  eval:check_bayes('0.99', '1.00')
-score BAYES_00 0 0 -1.9 -1.9
-score BAYES_50 0 0 2.0 0.8
-score BAYES_99 0 0 3.5 3.5
-endif
-EOF
 conf() {
 	printf 'statistics = %s\nstatistics_directory = %s/store\n' "$1" "$T"
 	printf 'clamav = off\nrules = %s/bayes.cf\nregex_prefilter = no\n' "$T"

@@ -1,0 +1,34 @@
+/*
+ * stats_int.h -- inside the statistical filter's store: the Redis
+ * backend (stats_redis.c) that stats_db.c hands calls to when
+ * statistics_backend = redis.  Nothing outside milter/stats/ includes
+ * this.  The functions behave as their stats_db_* namesakes; any
+ * thread may call them (the connections are pooled under a lock).
+ */
+#ifndef WARDEN_STATS_INT_H
+#define WARDEN_STATS_INT_H
+
+#include <hiredis.h>
+
+#include "stats_db.h"
+
+struct stats_redis;
+
+/* addr: HOST[:PORT] (6379 by default) or a unix socket's path.  NULL,
+ * with the reason in err, when addr is not one; no connection is made
+ * yet (calls connect as they need). */
+struct stats_redis *rds_open(const char *addr, struct buf *err);
+void rds_close(struct stats_redis *r);
+int  rds_totals(struct stats_redis *r, struct stats_totals *t,
+    struct buf *err);
+int  rds_lookup(struct stats_redis *r, const uint64_t *tok, size_t n,
+    uint32_t (*counts)[2], struct stats_totals *t, struct buf *err);
+int  rds_learn(struct stats_redis *r, const uint8_t *digest,
+    const uint64_t *tok, size_t n, enum stats_class cls,
+    enum stats_done *done, struct buf *err);
+/* A connection from the pool (*pooled) or a new one; given back with ok
+ * false when it failed, and then closed. */
+redisContext *rds_get(struct stats_redis *r, struct buf *err, bool *pooled);
+void rds_put(struct stats_redis *r, redisContext *c, bool ok);
+
+#endif
