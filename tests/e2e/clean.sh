@@ -2,7 +2,7 @@
 # A clean message goes through Postfix and Warden to the sink, carrying
 # Warden's X-Spam-Status and (antivirus on, test signatures) X-Virus-Status;
 # the X-Spam-*/X-Virus-* headers the client forged are gone.
-. "$(dirname "$0")/lib.sh"
+. "${E2E_SRC:-$(dirname "$0")}/lib.sh"
 e2e_init clean
 e2e_av_db
 echo "clamav = on" | e2e_conf
@@ -16,7 +16,7 @@ e2e_send clean --from sender@origin.example --to rcpt@dest.example \
     --add-header "X-Spam-Flag: NO" \
     --add-header "X-Virus-Status: Clean (forged-by-client)"
 e2e_check "the clean message is accepted (250 queued)" \
-    e2e_reply_has clean '^250 .*queued as'
+    e2e_accepted clean
 qid=$(e2e_queue_id clean)
 f=$(e2e_wait_delivered "$tok" 30)
 if [ -z "$f" ]; then
@@ -45,8 +45,9 @@ e2e_check "the sink got the envelope sender" \
     grep -q "^from <sender@origin.example>" "${f%.eml}.env"
 e2e_check "Warden logged its verdict line (action=accept virus=none)" \
     grep -q "from=<sender@origin.example> .*action=accept .*virus=none" "$E2E_WLOG"
-# milter_mail_macros passes the queue id (macro i): the verdict line
-# starts with the id the client was given.
-e2e_check "Warden's verdict line carries Postfix's queue id ($qid)" \
+# The MTA passes the queue id (macro i: Postfix's milter_mail_macros,
+# Sendmail for Warden's smfi_setsymlist): the verdict line starts with the
+# id the client was given.
+e2e_check "Warden's verdict line carries $E2E_MTA_NAME's queue id ($qid)" \
     grep -q "^warden: info: $qid: client=" "$E2E_WLOG"
 e2e_done

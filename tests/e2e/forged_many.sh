@@ -4,7 +4,7 @@
 # delivered: the message reaches the sink with Warden's own X-Spam-Status
 # only, and with none of the client's X-Spam-* headers.  A message with
 # more distinct names than max_header_count is refused with 4xx instead.
-. "$(dirname "$0")/lib.sh"
+. "${E2E_SRC:-$(dirname "$0")}/lib.sh"
 e2e_init forged_many
 echo "max_header_count = 300" | e2e_conf
 e2e_start
@@ -43,7 +43,7 @@ for n in 64 200; do
 	e2e_send flood$n --from sender@origin.example --to rcpt@dest.example \
 	    --data "@$E2E_DIR/flood$n.eml"
 	e2e_check "$n junk names: accepted (250 queued)" \
-	    e2e_reply_has flood$n '^250 .*queued as'
+	    e2e_accepted flood$n
 	f=$(e2e_wait_delivered "$tok" 30)
 	if [ -z "$f" ]; then
 		e2e_notok "$n junk names: the message reaches the sink"

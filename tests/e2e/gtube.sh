@@ -2,7 +2,7 @@
 # GTUBE (shipped rules/10_gtube.rules, score 1000) is refused at the end of
 # DATA with 550 5.7.1 and the configured reject_reply; nothing is delivered.
 # A clean message in the same instance still goes through.
-. "$(dirname "$0")/lib.sh"
+. "${E2E_SRC:-$(dirname "$0")}/lib.sh"
 e2e_init gtube
 e2e_conf <<EOF
 reject_reply = 550 5.7.1 E2E refused as spam, contact e2e-postmaster

@@ -38,8 +38,17 @@
 #
 # Needs: root, Postfix (postfix, postconf, postqueue, postsuper), swaks and
 # python3 (the sink).  Without them a test exits 77 (skipped) and says why.
+#
+# E2E_MTA=sendmail (set before sourcing; the wrappers in sendmail/ do) puts
+# a private Sendmail in Postfix's place: tests/e2e/sendmail.sh, sourced at
+# the end, redefines the MTA's functions (e2e_mta_*, e2e_accepted,
+# e2e_queue_id, e2e_held, e2e_release_all, ...).  The tests then say
+# "case $E2E_MTA" only where the two MTAs answer differently.
 
-E2E_SRC=$(cd "$(dirname "$0")" && pwd)
+E2E_MTA=${E2E_MTA:-postfix}
+E2E_MTA_NAME=Postfix	# for messages
+# A wrapper in a subdirectory sets E2E_SRC to this directory.
+E2E_SRC=${E2E_SRC:-$(cd "$(dirname "$0")" && pwd)}
 E2E_TOP_SRC=$(cd "$E2E_SRC/../.." && pwd)
 # shellcheck source=tests/daemon.sh
 . "$E2E_TOP_SRC/tests/daemon.sh"
@@ -114,14 +123,9 @@ e2e_find_warden() {
 
 e2e_require() {
 	[ "$(id -u)" = 0 ] ||
-	    e2e_skip "the e2e tests start a private Postfix instance and must" \
-		"run as root (they leave the system's own Postfix alone)"
+	    e2e_skip "the e2e tests start a private $E2E_MTA instance and must" \
+		"run as root (they leave the system's own MTA alone)"
 	PATH=$PATH:/usr/sbin:/sbin
-	for _p in postfix postconf postqueue postsuper; do
-		command -v $_p >/dev/null 2>&1 ||
-		    e2e_skip "Postfix is not installed ($_p not found;" \
-			"Debian: apt-get install postfix)"
-	done
 	command -v swaks >/dev/null 2>&1 ||
 	    e2e_skip "swaks is not installed (Debian: apt-get install swaks)"
 	if [ -x /usr/bin/python3 ]; then
@@ -130,6 +134,16 @@ e2e_require() {
 		PYTHON=$(command -v python3) ||
 		    e2e_skip "python3 is not installed (needed by the capture sink)"
 	fi
+	e2e_mta_require
+}
+
+# e2e_mta_require: the MTA's programs are there (skip 77 if not).
+e2e_mta_require() {
+	for _p in postfix postconf postqueue postsuper; do
+		command -v $_p >/dev/null 2>&1 ||
+		    e2e_skip "Postfix is not installed ($_p not found;" \
+			"Debian: apt-get install postfix)"
+	done
 	E2E_PF_DAEMON_DIR=$(postconf -dh daemon_directory)
 	[ -x "$E2E_PF_DAEMON_DIR/smtpd" ] ||
 	    e2e_skip "Postfix daemons not found in $E2E_PF_DAEMON_DIR"
@@ -205,22 +219,17 @@ PY
 # e2e_init NAME: checks, the test directory, ports, the trap.
 e2e_init() {
 	E2E_NAME=$1
+	[ "$E2E_MTA" = postfix ] || E2E_NAME=$E2E_MTA-$1
 	e2e_require
 	e2e_find_warden
 	E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/warden-e2e-$E2E_NAME.XXXXXX") ||
 	    e2e_bail "mktemp failed"
 	chmod 755 "$E2E_DIR"	# Postfix's smtpd (user postfix) reaches the socket
 	daemon_trap e2e_cleanup 1
-	mkdir -p "$E2E_DIR/pf" "$E2E_DIR/queue" "$E2E_DIR/data" "$E2E_DIR/w/spool" \
+	mkdir -p "$E2E_DIR/pf" "$E2E_DIR/w/spool" \
 	    "$E2E_DIR/w/db" "$E2E_DIR/sink" "$E2E_DIR/out" || e2e_bail "mkdir"
 	chmod 755 "$E2E_DIR/w"
-	chown postfix "$E2E_DIR/data"
-	if command -v setpriv >/dev/null 2>&1; then
-		setpriv --reuid=postfix --regid=postfix --clear-groups \
-		    test -x "$E2E_DIR/w" ||
-		    e2e_bail "the postfix user cannot reach $E2E_DIR (set TMPDIR" \
-			"to a directory every user can traverse)"
-	fi
+	e2e_mta_init
 	E2E_SMTP_PORT=$(e2e_free_port) || e2e_bail "no free port"
 	E2E_SINK_PORT=$(e2e_free_port "$E2E_SMTP_PORT") || e2e_bail "no free port"
 	E2E_SOCK=$E2E_DIR/w/warden.sock
@@ -231,8 +240,20 @@ e2e_init() {
 	E2E_BANNER=e2e-$E2E_NAME-$$
 	E2E_RULES_EXTRA=
 	: >"$E2E_WCONF.extra"
-	e2e_log "test $E2E_NAME in $E2E_DIR: smtpd 127.0.0.1:$E2E_SMTP_PORT," \
+	e2e_log "test $E2E_NAME in $E2E_DIR: $E2E_MTA 127.0.0.1:$E2E_SMTP_PORT," \
 	    "sink 127.0.0.1:$E2E_SINK_PORT, warden $WARDEN"
+}
+
+# e2e_mta_init: the MTA's part of the test directory.
+e2e_mta_init() {
+	mkdir -p "$E2E_DIR/queue" "$E2E_DIR/data" || e2e_bail "mkdir"
+	chown postfix "$E2E_DIR/data"
+	if command -v setpriv >/dev/null 2>&1; then
+		setpriv --reuid=postfix --regid=postfix --clear-groups \
+		    test -x "$E2E_DIR/w" ||
+		    e2e_bail "the postfix user cannot reach $E2E_DIR (set TMPDIR" \
+			"to a directory every user can traverse)"
+	fi
 }
 
 # e2e_conf: Warden config lines (stdin) appended to the base config; a
@@ -476,17 +497,20 @@ e2e_stop_postfix() {
 	E2E_PF_STARTED=
 }
 
+e2e_start_mta() { e2e_start_postfix; }
+e2e_stop_mta() { e2e_stop_postfix; }
+
 # e2e_start: everything, in the order mail flows backwards.
 e2e_start() {
 	e2e_write_warden_conf
 	e2e_start_sink
 	e2e_start_warden
-	e2e_start_postfix
+	e2e_start_mta
 }
 
 e2e_cleanup() {
 	_rc=$?
-	e2e_stop_postfix
+	e2e_stop_mta
 	e2e_stop_warden
 	daemon_cleanup
 	for _p in $E2E_PIDS; do
@@ -561,7 +585,14 @@ e2e_wait_log() {
 	return 1
 }
 
-# e2e_queue_id TAG: the queue id from "250 ... queued as ID".
+# e2e_accepted TAG: the MTA took a message of the session (its 250 at
+# the end of DATA).
+e2e_accepted() {
+	e2e_reply_has "$1" '^250 .*queued as'
+}
+
+# e2e_queue_id TAG: the queue id from "250 ... queued as ID" (empty if
+# no message was accepted).
 e2e_queue_id() {
 	sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' "$E2E_DIR/out/$1.txt" | tail -1
 }
@@ -629,6 +660,19 @@ e2e_in_queue() {
 	    grep -qF "\"queue_name\": \"$2\""
 }
 
+# Quarantine, whatever the MTA: e2e_held ID (it is quarantined: Postfix's
+# hold queue), e2e_queue_show (the queue, for the log), e2e_flush (try
+# the queue now), e2e_release_all (release what is held and deliver it),
+# e2e_queue_empty.
+e2e_held() { e2e_in_queue "$1" hold; }
+e2e_queue_show() { e2e_queue_json; }
+e2e_flush() { postqueue -c "$E2E_PF" -f 2>/dev/null; }
+e2e_release_all() {
+	postsuper -c "$E2E_PF" -H ALL 2>&1 | sed 's/^/# /'
+	e2e_flush	# released mail goes to deferred
+}
+e2e_queue_empty() { [ -z "$(e2e_queue_json)" ]; }
+
 # e2e_msg FILE [SUBJECT [BODY]]: write a plain RFC 5322 message (CRLF).
 e2e_msg() {
 	{
@@ -670,3 +714,13 @@ e2e_msg_attach() {
 
 # The GTUBE string (SpamAssassin's spam test line).
 E2E_GTUBE='XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'
+
+# The Sendmail variant replaces the MTA's functions above.
+if [ "$E2E_MTA" = sendmail ]; then
+	E2E_MTA_NAME=Sendmail
+	# shellcheck source=tests/e2e/sendmail.sh
+	. "$E2E_SRC/sendmail.sh"
+elif [ "$E2E_MTA" != postfix ]; then
+	echo "not ok - harness: E2E_MTA=$E2E_MTA: postfix or sendmail"
+	exit 1
+fi

@@ -6,7 +6,7 @@
 #    tests=E2E_GEN1 (old) or tests=E2E_GEN2 (new), never neither or both;
 #  - every session that started after Warden said the new configuration
 #    was installed got E2E_GEN2, and a probe message sent then does too.
-. "$(dirname "$0")/lib.sh"
+. "${E2E_SRC:-$(dirname "$0")}/lib.sh"
 e2e_init reload
 N=${E2E_RELOAD_MESSAGES:-200}
 

@@ -3,7 +3,7 @@
 # not scanned at all: GTUBE from 127.0.0.1 is delivered, without Warden's
 # headers.  A client outside them (127.0.0.2, same instance) gets GTUBE
 # refused, which shows the rules are live.
-. "$(dirname "$0")/lib.sh"
+. "${E2E_SRC:-$(dirname "$0")}/lib.sh"
 e2e_init trusted
 e2e_conf <<EOF
 trusted_networks = 127.0.0.1/32, ::1
@@ -15,7 +15,7 @@ e2e_msg "$E2E_DIR/trusted.eml" "trusted $tok" "$E2E_GTUBE"
 e2e_send trusted --local-interface 127.0.0.1 --from sender@origin.example \
     --to rcpt@dest.example --data "@$E2E_DIR/trusted.eml"
 e2e_check "trusted client: GTUBE is accepted (250 queued)" \
-    e2e_reply_has trusted '^250 .*queued as'
+    e2e_accepted trusted
 f=$(e2e_wait_delivered "$tok" 30)
 e2e_check "trusted client: GTUBE is delivered" [ -n "$f" ]
 [ -n "$f" ] && e2e_check "trusted client: not scanned (no X-Spam-Status)" \

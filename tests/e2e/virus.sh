@@ -4,7 +4,7 @@
 # program clam.exe inside a zip are each refused at the end of DATA with
 # the virus reply (554 5.7.1 Message rejected: virus found (NAME)); none
 # is delivered; clean mail in between gets X-Virus-Status: Clean.
-. "$(dirname "$0")/lib.sh"
+. "${E2E_SRC:-$(dirname "$0")}/lib.sh"
 e2e_init virus
 e2e_av_db
 echo "clamav = on" | e2e_conf
