@@ -150,6 +150,8 @@ static const struct key keys[] = {
 	    0, NULL },
 	{ "statistics_max_tokens", CT_ULONG, O(statistics_max_tokens),
 	    "2000000", 0, NULL },
+	{ "statistics_autolearn", CT_BOOL, O(statistics_autolearn), "no", 0,
+	    NULL },
 	{ "clamav_reload_wait", CT_SECONDS, O(clamav_reload_wait), "30s", 0, NULL },
 	{ "clamd_socket", CT_LIST, O(clamd_socket), "unix:/run/clamav/clamd.ctl", 0, NULL },
 	{ "clamd_timeout", CT_SECONDS, O(clamd_timeout), "30s", 0, NULL },

@@ -103,6 +103,7 @@ struct config {
 	char    *statistics_redis;	/* or Redis: ADDR[:PORT] or a path */
 	unsigned statistics_min_learned;	/* of each class, to judge */
 	unsigned long statistics_max_tokens;	/* tokens kept at most */
+	bool     statistics_autolearn;	/* learn from clear verdicts */
 	unsigned clamav_reload_wait;
 	struct strlist clamd_socket;
 	unsigned clamd_timeout;

@@ -31,6 +31,7 @@ results_free(struct results *r)
 	free(r->error);
 	free(r->stats.why);
 	free(r->stats.evidence);
+	free(r->stats.tokens);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -58,6 +59,13 @@ results_copy(struct results *dst, const struct results *src)
 	dst->error = dup_opt(src->error);
 	dst->stats.why = dup_opt(src->stats.why);
 	dst->stats.evidence = dup_opt(src->stats.evidence);
+	dst->stats.tokens = NULL;
+	if (src->stats.tokens != NULL) {
+		dst->stats.tokens = xcalloc(src->stats.ntok + 1,
+		    sizeof(*dst->stats.tokens));
+		memcpy(dst->stats.tokens, src->stats.tokens,
+		    src->stats.ntok * sizeof(*dst->stats.tokens));
+	}
 }
 
 struct hit *

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -59,6 +60,10 @@ struct results {
 		char   *why;		/* owned: why it abstained */
 		char   *evidence;	/* owned: its strongest tokens, for
 					 * --explain (NULL: not kept) */
+		uint64_t *tokens;	/* owned: the message's tokens, kept
+					 * for autolearn (NULL: not kept) */
+		size_t  ntok;
+		const char *autolearn;	/* static: "spam", "ham", or NULL */
 	} stats;
 };
 

@@ -14,6 +14,7 @@
 #include "rules.h"
 #include "scan.h"
 #include "snapshot.h"
+#include "stats_db.h"
 #include "spool.h"
 
 void
@@ -79,6 +80,7 @@ input_init(struct rules_input *in, const struct conn *c, enum stage st)
 	in->helo = c->helo;
 	in->stats = c->snap->stats;
 	in->stats_explain = c->explain;
+	in->stats_keep = c->snap->cfg->statistics_autolearn;
 	if (c->txn != NULL) {
 		in->envfrom = c->txn->envfrom;
 		in->rcpts = &c->txn->rcpts;
@@ -235,6 +237,54 @@ scan_tokens(struct conn *c, struct txn *t, struct stats_tok *tk)
 	return 0;
 }
 
+/*
+ * Autolearn (statistics_autolearn), with SpamAssassin's guards: spam
+ * when the score without the statistical filter is at least 12 with at
+ * least 3 points from header rules and 3 from body rules, ham when it
+ * is below 0.1; never a message judged in part (a limit, the deadline,
+ * an internal error) or carrying a virus.  Only what reached the end of
+ * the message is here: mail refused at an earlier stage never is.
+ */
+#define AUTOLEARN_SPAM		12.0
+#define AUTOLEARN_SPAM_PART	3.0
+#define AUTOLEARN_HAM		0.1
+
+static void
+scan_autolearn(struct conn *c, struct txn *t)
+{
+	const struct results *r = &t->res;
+	double total = 0, head = 0, body = 0;
+	enum stats_class cls;
+
+	if (!c->snap->cfg->statistics_autolearn || c->snap->stats == NULL ||
+	    r->stats.tokens == NULL || r->internal_error || r->timed_out ||
+	    r->partial || r->limit != NULL || r->av == AV_VIRUS)
+		return;
+	for (size_t i = 0; i < r->nhits; i++) {
+		double s;
+		int where;
+
+		if (!rules_autolearn_points(c->snap->rules, r->hits[i].name, &s,
+		    &where))
+			continue;
+		total += s;
+		if (where == 1)
+			head += s;
+		else if (where == 2)
+			body += s;
+	}
+	if (total >= AUTOLEARN_SPAM && head >= AUTOLEARN_SPAM_PART &&
+	    body >= AUTOLEARN_SPAM_PART)
+		cls = STATS_SPAM;
+	else if (total < AUTOLEARN_HAM)
+		cls = STATS_HAM;
+	else
+		return;
+	stats_db_autolearn(c->snap->stats, r->stats.tokens, r->stats.ntok,
+	    cls);
+	t->res.stats.autolearn = cls == STATS_SPAM ? "spam" : "ham";
+}
+
 void
 scan_eom(struct conn *c, struct txn *t, struct verdict *v)
 {
@@ -279,6 +329,7 @@ scan_eom(struct conn *c, struct txn *t, struct verdict *v)
 		    cfg->on_limit_exceeded));
 	subj = txn_find_header(t, "Subject");
 	verdict_decide(cfg, &t->res, subj ? subj->value : NULL, v);
+	scan_autolearn(c, t);
 }
 
 void
@@ -300,6 +351,8 @@ scan_log_verdict(const struct conn *c, const struct txn *t,
 		buf_printf(&b, " limit=%s", t->res.limit);
 	if (t->res.error != NULL)
 		buf_printf(&b, " error=\"%s\"", t->res.error);
+	if (t->res.stats.autolearn != NULL)
+		buf_printf(&b, " autolearn=%s", t->res.stats.autolearn);
 	buf_printf(&b, " why=\"%s\" elapsed=%.0fms", v->why, elapsed_ms);
 	log_msg(LOG_INFO, "%s", b.p);
 	buf_free(&b);

@@ -52,7 +52,9 @@ snapshot_build(const char *path, const struct snapshot *prev, struct diag *d)
 		/* No store (not trained yet) or a broken one is no reason
 		 * to refuse mail: the filter abstains, and lint says why. */
 		buf_init(&err, 0);
-		s->stats = stats_db_open_config(cfg, false, &err);
+		/* Written too when it learns by itself. */
+		s->stats = stats_db_open_config(cfg, cfg->statistics_autolearn,
+		    &err);
 		if (s->stats == NULL)
 			diag_warn(d, path, 0, "%s; the statistical filter "
 			    "abstains (no BAYES_* rule hits)", err.p);

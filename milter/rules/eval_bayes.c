@@ -130,6 +130,11 @@ judge(struct eval_ctx *ec, struct eval_bayes_cache *bc)
 		if (in->stats_explain)
 			bc->evidence = evidence(bc->r, &tk);
 	}
+	if (in->stats_keep) {
+		bc->tokens = tk.v;	/* taken over */
+		bc->ntok = tk.n;
+		tk.v = NULL;
+	}
 	buf_free(&err);
 	free(counts);
 	stats_tok_free(&tk);
@@ -167,6 +172,10 @@ rules_eval_report(struct eval_ctx *ec, struct results *res)
 		return;
 	bc = &c->bayes;
 	res->stats.ran = true;
+	if (bc->r == NULL) {
+		free(bc->tokens);	/* not judged: nothing to learn */
+		bc->tokens = NULL;
+	}
 	free(res->stats.why);
 	res->stats.why = NULL;
 	if (bc->r == NULL) {
@@ -185,6 +194,10 @@ rules_eval_report(struct eval_ctx *ec, struct results *res)
 	free(res->stats.evidence);
 	res->stats.evidence = bc->evidence;
 	bc->evidence = NULL;
+	free(res->stats.tokens);
+	res->stats.tokens = bc->tokens;
+	res->stats.ntok = bc->ntok;
+	bc->tokens = NULL;
 }
 
 void
@@ -193,6 +206,7 @@ eval_bayes_free(struct cache *c)
 	free(c->bayes.r);
 	free(c->bayes.error);
 	free(c->bayes.evidence);
+	free(c->bayes.tokens);
 }
 
 const struct eval_def eval_bayes_tests[] = {

@@ -34,6 +34,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rules_int.h"
 
@@ -136,6 +137,8 @@ struct eval_bayes_cache {
 	struct stats_result *r;	/* NULL: not asked, or it failed */
 	char   *error;		/* why it could not judge */
 	char   *evidence;	/* for --explain, until reported */
+	uint64_t *tokens;	/* for autolearn, until reported */
+	size_t  ntok;
 };
 
 struct cache {

@@ -1467,6 +1467,33 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	free(v);
 }
 
+bool
+rules_autolearn_points(const struct ruleset *rs, const char *name,
+    double *score, int *where)
+{
+	const struct rule *r = g_hash_table_lookup(rs->byname, name);
+
+	if (r == NULL || (r->tflags & (TF_NOAUTOLEARN | TF_LEARN)))
+		return false;
+	*score = r->score_learn;
+	switch (r->kind) {
+	case RK_HEADER:
+	case RK_MIMEHEADER:
+		*where = 1;
+		break;
+	case RK_BODY:
+	case RK_RAWBODY:
+	case RK_URI:
+	case RK_FULL:
+		*where = 2;
+		break;
+	default:
+		*where = 0;
+		break;
+	}
+	return true;
+}
+
 void
 rules_tokens(const struct ruleset *rs, const struct rules_input *in,
     struct stats_tok *tk)

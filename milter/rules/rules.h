@@ -44,6 +44,7 @@ struct rules_input {
 	struct stats_db *stats;		/* the statistical filter's store
 					   (borrowed); NULL: off */
 	bool        stats_explain;	/* keep its evidence for --explain */
+	bool        stats_keep;		/* keep the tokens (for autolearn) */
 };
 
 /*
@@ -78,6 +79,15 @@ int rules_run(const struct ruleset *rs, const struct rules_input *in,
 struct stats_tok;
 void rules_tokens(const struct ruleset *rs, const struct rules_input *in,
     struct stats_tok *tk);
+/*
+ * What a hit on rule name counts for when autolearn decides: its score
+ * in the score set without the statistical filter, and where it looks
+ * (*where: 1 the header, 2 the body, 0 elsewhere: metas, the envelope).
+ * false when it does not count (tflags noautolearn or learn, as
+ * SpamAssassin's BAYES_* rules have, or no such rule).
+ */
+bool rules_autolearn_points(const struct ruleset *rs, const char *name,
+    double *score, int *where);
 
 /*
  * Build the regex prefilter of rule sets loaded from now on in a

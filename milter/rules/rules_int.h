@@ -29,6 +29,8 @@ enum rule_kind { RK_NONE = -1, RK_CONNECT = 0, RK_HELO, RK_ENVFROM,
 #define TF_MULTIPLE	0x02
 #define TF_NOSUBJECT	0x04
 #define TF_CONCAT	0x08	/* mimeheader: the parts' values joined */
+#define TF_NOAUTOLEARN	0x10	/* not counted when deciding to autolearn */
+#define TF_LEARN	0x20	/* a learner's own rule (BAYES_*) */
 
 /* mimeheader tflags range=MIN-MAX: parts counted from 1 (the message). */
 #define MH_RANGE_MAX	1000	/* SpamAssassin's default upper end */
@@ -80,6 +82,9 @@ struct rule {
 	uint32_t popts;		/* its PCRE2 options */
 
 	double  score;
+	double  score_learn;	/* its score in the set without the
+				 * statistical filter (autolearn decides
+				 * by it, as SpamAssassin does) */
 	bool    score_set;
 	char   *describe;
 	unsigned tflags;

@@ -1129,10 +1129,12 @@ parse_score(struct ruleset *rs, const char *name, char *rest,
 {
 	struct rule *r;
 	char word[64];
-	double v;
+	double v, vl;
 
 	strip_comment(rest);
-	if (!score_for_set(rest, rs->scoreset, &v, word, sizeof(word))) {
+	if (!score_for_set(rest, rs->scoreset & ~2u, &vl, word,
+	    sizeof(word)) ||
+	    !score_for_set(rest, rs->scoreset, &v, word, sizeof(word))) {
 		if (word[0] != '\0')
 			perr(rs, d, file, line, "score %s: bad number '%s'",
 			    name, word);
@@ -1147,6 +1149,7 @@ parse_score(struct ruleset *rs, const char *name, char *rest,
 	}
 	r = rule_get(rs, name, file, line, true);
 	r->score = v;
+	r->score_learn = vl;
 	r->score_set = true;
 }
 
@@ -1227,6 +1230,10 @@ parse_tflags(struct ruleset *rs, const char *name, char *rest,
 			r->tflags |= TF_NOSUBJECT;
 		else if (strcmp(word, "concat") == 0)
 			r->tflags |= TF_CONCAT;
+		else if (strcmp(word, "noautolearn") == 0)
+			r->tflags |= TF_NOAUTOLEARN;
+		else if (strcmp(word, "learn") == 0)
+			r->tflags |= TF_LEARN;
 		else if (strncmp(word, "range=", 6) == 0) {
 			if (parse_range(word + 6, r) < 0)
 				perr(rs, d, file, line, "tflags %s: bad range "
@@ -2051,17 +2058,18 @@ rules_finish(struct ruleset *rs, struct diag *d)
 
 		if (!r->score_set && rs->block_scores != NULL && (bs =
 		    g_hash_table_lookup(rs->block_scores, r->name)) != NULL) {
-			r->score = *bs;
+			r->score = r->score_learn = *bs;
 			r->score_set = true;
 		}
 
 		if (strncmp(r->name, "__", 2) == 0)
-			r->score = 0;
+			r->score = r->score_learn = 0;
 		else if (!r->score_set && strncmp(r->name, "T_", 2) == 0)
-			r->score = 0.01;
+			r->score = r->score_learn = 0.01;
 		else if (!r->score_set)
 			/* SpamAssassin gives a nice rule -1 by default. */
-			r->score = r->sa && (r->tflags & TF_NICE) ? -1.0 : 1.0;
+			r->score = r->score_learn = r->sa &&
+			    (r->tflags & TF_NICE) ? -1.0 : 1.0;
 		if (r->score < 0 && !(r->tflags & TF_NICE))
 			diag_warn(d, r->file, r->line, "%s: negative score "
 			    "without tflags nice", r->name);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "config.h"
 #include "log.h"
@@ -33,12 +34,32 @@ struct tokrec {
 	uint32_t spam, ham;
 };
 
+struct job {
+	struct job *next;
+	uint8_t  digest[STATS_DIGEST_LEN];
+	uint64_t *tok;
+	size_t   n;
+	enum stats_class cls;
+};
+
+#define QUEUE_MAX	1000	/* messages waiting to be learned */
+#define BATCH_WAIT_MS	200	/* a batch gathers for this long */
+
 struct stats_db {
 	struct stats_db *next;	/* the process's open stores */
 	unsigned refs;		/* guarded by open_lock */
 	bool    write;
 	struct stats_redis *rds;	/* the Redis backend, or NULL */
 	int     failing;	/* lookups fail now (said once; atomic) */
+	/* Autolearn: messages queued for the learner thread. */
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct job *qhead, *qtail;
+	unsigned qlen;
+	bool    qthread, qstop;
+	pthread_t learner;
+	unsigned long qdropped, qfailed;
+	time_t  qlogged;
 	MDB_env *env;
 	MDB_dbi tokens, seen, meta;
 	MDB_txn *w;		/* the batch being written, or NULL */
@@ -93,6 +114,8 @@ db_open(const char *dir, bool write, unsigned long max_tokens,
 	db->dir = xstrdup(dir);
 	db->max_tokens = max_tokens;
 	db->write = write;
+	pthread_mutex_init(&db->qlock, NULL);
+	pthread_cond_init(&db->qcond, NULL);
 	if (write && mkdir(dir, 0750) < 0 && errno != EEXIST) {
 		buf_printf(err, "statistics store %s: cannot make the "
 		    "directory: %s", dir, strerror(errno));
@@ -183,6 +206,8 @@ rds_db_open(const char *name, struct buf *err)
 	db->dir = xstrdup(name);
 	db->write = true;
 	db->rds = r;
+	pthread_mutex_init(&db->qlock, NULL);
+	pthread_cond_init(&db->qcond, NULL);
 	return db;
 }
 
@@ -266,9 +291,14 @@ stats_db_close(struct stats_db *db)
 	db_free(db);
 }
 
+static void learner_stop(struct stats_db *db);
+
 static void
 db_free(struct stats_db *db)
 {
+	learner_stop(db);
+	pthread_mutex_destroy(&db->qlock);
+	pthread_cond_destroy(&db->qcond);
 	rds_close(db->rds);
 	if (db->w != NULL)
 		mdb_txn_abort(db->w);
@@ -614,4 +644,141 @@ stats_db_size(struct stats_db *db)
 	if (mdb_env_info(db->env, &info) != 0 || mdb_env_stat(db->env, &st))
 		return 0;
 	return (unsigned long long)(info.me_last_pgno + 1) * st.ms_psize;
+}
+
+/* ---- Autolearn: one learner thread per store, batching ---- */
+
+static void
+job_free(struct job *j)
+{
+	free(j->tok);
+	free(j);
+}
+
+/* Failures and drops, said at most once a minute (qlock held). */
+static void
+learner_say(struct stats_db *db, const char *err)
+{
+	time_t now = time(NULL);
+
+	if (now - db->qlogged < 60)
+		return;
+	db->qlogged = now;
+	if (err != NULL)
+		log_msg(LOG_ERR, "autolearn: %s (%lu messages not learned "
+		    "since the last such line)", err, db->qfailed);
+	else
+		log_msg(LOG_WARNING, "autolearn: %lu messages not learned: "
+		    "more than %d waiting", db->qdropped, QUEUE_MAX);
+	db->qfailed = db->qdropped = 0;
+}
+
+static void *
+learner_main(void *arg)
+{
+	struct stats_db *db = arg;
+	struct buf err;
+
+	buf_init(&err, 0);
+	pthread_mutex_lock(&db->qlock);
+	for (;;) {
+		struct job *batch;
+		struct timespec ts;
+		unsigned long failed = 0;
+		enum stats_done done;
+
+		while (db->qhead == NULL && !db->qstop)
+			pthread_cond_wait(&db->qcond, &db->qlock);
+		if (db->qhead == NULL && db->qstop)
+			break;
+		/* Let a batch gather: one commit (one sync) for many. */
+		if (!db->qstop) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += BATCH_WAIT_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&db->qcond, &db->qlock, &ts);
+		}
+		batch = db->qhead;
+		db->qhead = db->qtail = NULL;
+		db->qlen = 0;
+		pthread_mutex_unlock(&db->qlock);
+
+		buf_reset(&err);
+		for (struct job *j = batch; j != NULL; j = j->next)
+			if (stats_db_learn(db, j->digest, j->tok, j->n, j->cls,
+			    &done, &err) < 0)
+				failed++;
+		if (stats_db_commit(db, NULL, &err) < 0)
+			failed++;
+		while (batch != NULL) {
+			struct job *next = batch->next;
+
+			job_free(batch);
+			batch = next;
+		}
+		pthread_mutex_lock(&db->qlock);
+		if (failed > 0) {
+			db->qfailed += failed;
+			learner_say(db, err.p);
+		}
+	}
+	pthread_mutex_unlock(&db->qlock);
+	buf_free(&err);
+	return NULL;
+}
+
+void
+stats_db_autolearn(struct stats_db *db, const uint64_t *tok, size_t n,
+    enum stats_class cls)
+{
+	struct job *j;
+
+	if (!db->write)
+		return;
+	j = xcalloc(1, sizeof(*j));
+	j->tok = xcalloc(n + 1, sizeof(*j->tok));
+	memcpy(j->tok, tok, n * sizeof(*tok));
+	j->n = n;
+	j->cls = cls;
+	stats_digest(tok, n, j->digest);
+	pthread_mutex_lock(&db->qlock);
+	if (!db->qthread && !db->qstop) {
+		if (pthread_create(&db->learner, NULL, learner_main, db) == 0)
+			db->qthread = true;
+		else
+			log_msg(LOG_ERR, "autolearn: cannot start its thread");
+	}
+	if (!db->qthread || db->qstop || db->qlen >= QUEUE_MAX) {
+		db->qdropped++;
+		learner_say(db, NULL);
+		pthread_mutex_unlock(&db->qlock);
+		job_free(j);
+		return;
+	}
+	if (db->qtail != NULL)
+		db->qtail->next = j;
+	else
+		db->qhead = j;
+	db->qtail = j;
+	db->qlen++;
+	pthread_cond_signal(&db->qcond);
+	pthread_mutex_unlock(&db->qlock);
+}
+
+/* What is queued is learned; then the thread ends. */
+static void
+learner_stop(struct stats_db *db)
+{
+	bool joined;
+
+	pthread_mutex_lock(&db->qlock);
+	db->qstop = true;
+	joined = db->qthread;
+	pthread_cond_broadcast(&db->qcond);
+	pthread_mutex_unlock(&db->qlock);
+	if (joined)
+		pthread_join(db->learner, NULL);
 }

@@ -92,6 +92,17 @@ int stats_db_commit(struct stats_db *db, unsigned long *expired,
     struct buf *err);
 void stats_db_abort(struct stats_db *db);
 
+/*
+ * Autolearn: learn a message as cls later, in a batch, on the store's
+ * own learner thread (started on first use, stopped -- after learning
+ * what waits -- by the last stats_db_close()).  Never waits for the
+ * store: past 1,000 waiting messages the new one is dropped.  Failures
+ * and drops are logged at most once a minute.  Any thread; a store
+ * opened read-only ignores it.
+ */
+void stats_db_autolearn(struct stats_db *db, const uint64_t *tok, size_t n,
+    enum stats_class cls);
+
 /* The digest that identifies a message: of its distinct tokens, in
  * any order (sorted here; tok is not changed). */
 void stats_digest(const uint64_t *tok, size_t n,

@@ -262,7 +262,7 @@ START_TEST(test_warnings_and_skips)
 	struct diag d;
 	struct ruleset *rs = load(
 	    "body A /a/\n"
-	    "tflags A nice bogus learn\n"
+	    "tflags A nice bogus publish\n"
 	    "score A -1\n"
 	    "body B /b/\n"
 	    "score B -2\n"
@@ -299,7 +299,7 @@ START_TEST(test_warnings_and_skips)
 	    "");
 	ck_assert(unit_list_has(&d.warnings, "t.rules:2: tflags A: unknown flag "
 	    "'bogus' ignored"));
-	ck_assert(unit_list_has(&d.warnings, "tflags A: unknown flag 'learn'"));
+	ck_assert(unit_list_has(&d.warnings, "tflags A: unknown flag 'publish'"));
 	ck_assert(unit_list_has(&d.warnings, "t.rules:4: B: negative score "
 	    "without tflags nice"));
 	ck_assert(!unit_list_has(&d.warnings, "A: negative score"));
