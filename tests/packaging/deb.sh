@@ -128,7 +128,8 @@ dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$work/contents"
 want="/usr/sbin/warden /etc/warden/warden.conf /etc/warden/rules.d/local.rules
  /lib/systemd/system/warden.service /usr/share/man/man8/warden.8.gz
  /usr/share/man/man5/warden.conf.5.gz /usr/share/man/man5/warden-rules.5.gz
- /usr/share/doc/warden/postfix.md /usr/share/doc/warden/copyright"
+ /usr/share/doc/warden/postfix.md /usr/share/doc/warden/sendmail.md
+ /usr/share/doc/warden/copyright"
 lacking=
 for f in $want; do
 	# dh_compress gzips documents larger than 4 kB.
