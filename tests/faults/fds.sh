@@ -113,7 +113,7 @@ try:
     s.sendall(struct.pack(">I", 13) + b"O" + struct.pack(">III", 6, 0x1ff, 0))
     got = s.recv(4096)
     what = "closed" if got == b"" else "answered (%d bytes)" % len(got)
-except ConnectionResetError:
+except (ConnectionResetError, BrokenPipeError):
     what = "closed"
 except socket.timeout:
     what = "no answer"
