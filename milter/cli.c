@@ -240,6 +240,7 @@ cli_milter(int argc, char **argv)
 	 * thread, so it waits for it.
 	 */
 	rules_hs_background(fg);
+	snapshot_for_daemon();
 	s = snapshot_build(path, NULL, &d);
 	diag_log(&d, "");
 	if (s == NULL) {

@@ -100,6 +100,14 @@ collect(struct learn *l, const char *path, int depth)
 		strlist_add(&l->files, path);
 		return;
 	}
+	/* Below what was named, a link to a directory is not followed
+	 * (a loop would walk forever). */
+	if (depth > 0) {
+		struct stat lsb;
+
+		if (lstat(path, &lsb) == 0 && S_ISLNK(lsb.st_mode))
+			return;
+	}
 	if (depth >= MAX_DEPTH || (dp = opendir(path)) == NULL) {
 		fprintf(stderr, "warden learn: %s: %s\n", path, depth >=
 		    MAX_DEPTH ? "too deep" : strerror(errno));
@@ -128,7 +136,8 @@ collect(struct learn *l, const char *path, int depth)
 		strlist_add_owned(&names, p);
 	}
 	closedir(dp);
-	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	if (names.n > 1)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
 	for (size_t i = 0; i < names.n; i++)
 		collect(l, names.v[i], depth + 1);
 	strlist_free(&names);
@@ -275,7 +284,7 @@ show_stats(struct snapshot *snap)
 	int rc = 0;
 
 	buf_init(&err, 0);
-	db = stats_db_open_config(cfg, false, &err);
+	db = stats_db_open_config(cfg, STATS_READ, &err);
 	if (db == NULL || stats_db_totals(db, &t, &err) < 0) {
 		fprintf(stderr, "warden learn: %s\n", err.p);
 		rc = EXIT_UNREADABLE;
@@ -390,7 +399,7 @@ cli_learn(int argc, char **argv, const char *default_config)
 		return rc;
 	}
 	buf_init(&l.err, 0);
-	l.db = stats_db_open_config(l.snap->cfg, true, &l.err);
+	l.db = stats_db_open_config(l.snap->cfg, STATS_WRITE, &l.err);
 	if (l.db == NULL) {
 		fprintf(stderr, "warden learn: %s\n", l.err.p);
 		snapshot_release(l.snap);

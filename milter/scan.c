@@ -80,7 +80,8 @@ input_init(struct rules_input *in, const struct conn *c, enum stage st)
 	in->helo = c->helo;
 	in->stats = c->snap->stats;
 	in->stats_explain = c->explain;
-	in->stats_keep = c->snap->cfg->statistics_autolearn;
+	in->stats_keep = c->snap->cfg->statistics_autolearn &&
+	    snapshot_daemon();
 	if (c->txn != NULL) {
 		in->envfrom = c->txn->envfrom;
 		in->rcpts = &c->txn->rcpts;
@@ -256,7 +257,8 @@ scan_autolearn(struct conn *c, struct txn *t)
 	double total = 0, head = 0, body = 0;
 	enum stats_class cls;
 
-	if (!c->snap->cfg->statistics_autolearn || c->snap->stats == NULL ||
+	if (!c->snap->cfg->statistics_autolearn || !snapshot_daemon() ||
+	    c->snap->stats == NULL ||
 	    r->stats.tokens == NULL || r->internal_error || r->timed_out ||
 	    r->partial || r->limit != NULL || r->av == AV_VIRUS)
 		return;

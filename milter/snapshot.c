@@ -10,6 +10,7 @@
 #include "autoconfig.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "av.h"
@@ -19,6 +20,7 @@
 #include "stats_db.h"
 
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool daemon_role;	/* snapshot_for_daemon(): set once, at start */
 static struct snapshot *current;
 static unsigned long generations;
 
@@ -52,9 +54,10 @@ snapshot_build(const char *path, const struct snapshot *prev, struct diag *d)
 		/* No store (not trained yet) or a broken one is no reason
 		 * to refuse mail: the filter abstains, and lint says why. */
 		buf_init(&err, 0);
-		/* Written too when it learns by itself. */
-		s->stats = stats_db_open_config(cfg, cfg->statistics_autolearn,
-		    &err);
+		/* The daemon's may be written (autolearn); a command's is
+		 * only read. */
+		s->stats = stats_db_open_config(cfg, daemon_role ?
+		    STATS_DAEMON : STATS_READ, &err);
 		if (s->stats == NULL)
 			diag_warn(d, path, 0, "%s; the statistical filter "
 			    "abstains (no BAYES_* rule hits)", err.p);
@@ -64,6 +67,18 @@ snapshot_build(const char *path, const struct snapshot *prev, struct diag *d)
 	s->generation = ++generations;
 	pthread_mutex_unlock(&snap_lock);
 	return s;
+}
+
+void
+snapshot_for_daemon(void)
+{
+	daemon_role = true;
+}
+
+bool
+snapshot_daemon(void)
+{
+	return daemon_role;
 }
 
 struct snapshot *

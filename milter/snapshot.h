@@ -8,6 +8,8 @@
 #ifndef WARDEN_SNAPSHOT_H
 #define WARDEN_SNAPSHOT_H
 
+#include <stdbool.h>
+
 #include "config.h"
 #include "diag.h"
 
@@ -34,6 +36,13 @@ struct snapshot {
  */
 struct snapshot *snapshot_build(const char *path, const struct snapshot *prev,
     struct diag *d);
+/*
+ * The snapshots are the daemon's (warden milter): its statistics store
+ * may be written and it autolearns; commands (scan, lint) only read.
+ * Called once, before the first snapshot_build().
+ */
+void snapshot_for_daemon(void);
+bool snapshot_daemon(void);
 /*
  * The configuration alone, with no rules, antivirus or statistics store:
  * for commands that read messages without judging them (warden learn).

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "eval_int.h"
 #include "mime.h"
@@ -42,6 +43,18 @@ eval_bayes_tokens(struct eval_ctx *ec, struct stats_tok *tk)
 		const char *name = rules_hdr_name(ec, i);
 		const char *v = rules_hdr_value(ec, i);
 
+		/* The Subject as the sender wrote it: a copy that Warden
+		 * tagged (subject_tag), learned later by hand, is the same
+		 * message as the one judged (and maybe autolearned). */
+		if (strcasecmp(name, "Subject") == 0 && cfg != NULL &&
+		    cfg->subject_tag != NULL && cfg->subject_tag[0] != '\0') {
+			size_t tl = strlen(cfg->subject_tag);
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if (strncmp(v, cfg->subject_tag, tl) == 0)
+				v += tl;
+		}
 		stats_tok_header(tk, name, strlen(name), v, strlen(v));
 	}
 	for (size_t i = 1; i < mt->body.n; i++)	/* [0] is the Subject */

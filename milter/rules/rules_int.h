@@ -171,7 +171,9 @@ struct ruleset {
 				 * bit 1 the statistical filter, bit 0 the
 				 * network tests; the score of a "score"
 				 * line with four numbers */
-	GHashTable *block_scores;	/* name -> double *: score lines in
+	GHashTable *block_scores;	/* name -> double[2] (the set's score,
+					 * the one without the statistical
+					 * filter): score lines in
 					 * blocks not loaded (see rules_finish) */
 	bool    want_relays;	/* some rule reads X-Spam-Relays-* */
 	struct strlist orig_hdrs;	/* originating_ip_headers, in order,

@@ -1641,19 +1641,21 @@ static void
 block_score(struct ruleset *rs, const char *name, const char *rest)
 {
 	char word[64], *copy = xstrdup(rest);
-	double v, *p;
+	double v, vl, *p;
 	bool ok;
 
 	strip_comment(copy);
-	ok = score_for_set(copy, rs->scoreset, &v, word, sizeof(word));
+	ok = score_for_set(copy, rs->scoreset, &v, word, sizeof(word)) &&
+	    score_for_set(copy, rs->scoreset & ~2u, &vl, word, sizeof(word));
 	free(copy);
 	if (!ok)
 		return;
 	if (rs->block_scores == NULL)
 		rs->block_scores = g_hash_table_new_full(g_str_hash,
 		    g_str_equal, free, free);
-	p = xcalloc(1, sizeof(*p));
-	*p = v;
+	p = xcalloc(2, sizeof(*p));
+	p[0] = v;		/* the score set's score */
+	p[1] = vl;		/* the one without the statistical filter */
 	g_hash_table_replace(rs->block_scores, xstrdup(name), p);
 }
 
@@ -2058,7 +2060,8 @@ rules_finish(struct ruleset *rs, struct diag *d)
 
 		if (!r->score_set && rs->block_scores != NULL && (bs =
 		    g_hash_table_lookup(rs->block_scores, r->name)) != NULL) {
-			r->score = r->score_learn = *bs;
+			r->score = bs[0];
+			r->score_learn = bs[1];
 			r->score_set = true;
 		}
 

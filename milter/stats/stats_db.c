@@ -48,7 +48,15 @@ struct job {
 struct stats_db {
 	struct stats_db *next;	/* the process's open stores */
 	unsigned refs;		/* guarded by open_lock */
-	bool    write;
+	bool    write;		/* may learn (STATS_WRITE, or STATS_DAEMON
+				 * with a store it may write) */
+	int     mode;		/* STATS_READ, STATS_WRITE, STATS_DAEMON */
+	dev_t   dev;		/* the directory, when it exists */
+	ino_t   ino;
+	bool    have_id;
+	pthread_mutex_t envlock;	/* the environment is opened once, by
+					 * the first user (env_get()) */
+	bool    env_ready;
 	struct stats_redis *rds;	/* the Redis backend, or NULL */
 	int     failing;	/* lookups fail now (said once; atomic) */
 	/* Autolearn: messages queued for the learner thread. */
@@ -100,53 +108,95 @@ meta_put(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t v)
 
 static void db_free(struct stats_db *db);
 
-static struct stats_db *
-db_open(const char *dir, bool write, unsigned long max_tokens,
-    struct buf *err)
+/* Tokens are keys of 8 bytes, most significant first (byte order of
+ * the machine does not matter, and LMDB compares them as bytes). */
+static void
+tok_key(uint64_t t, unsigned char k[8])
 {
-	struct stats_db *db = xcalloc(1, sizeof(*db));
+	for (int i = 7; i >= 0; i--) {
+		k[i] = (unsigned char)(t & 0xff);
+		t >>= 8;
+	}
+}
+
+/* Messages remembered as learned, at most (see expire_seen()): a
+ * quarter of statistics_max_tokens, 1,000 at least; 0: no bound. */
+static unsigned long
+seen_max(const struct stats_db *db)
+{
+	unsigned long m = db->max_tokens / 4;
+
+	if (db->max_tokens == 0)
+		return 0;
+	return m < 1000 ? 1000 : m;
+}
+
+/*
+ * Open the environment of db (once; any thread).  The store is made
+ * when db may write and it does not exist.  A daemon's store is opened
+ * writable when its files allow, read-only otherwise.  LMDB's
+ * environment is opened by the process that uses it: a daemon that
+ * forks opens it after the fork, at its first message.
+ */
+static int
+env_get(struct stats_db *db, struct buf *err)
+{
 	MDB_txn *txn = NULL;
-	unsigned flags = MDB_NOTLS;
+	unsigned flags;
 	size_t mapsize;
 	uint64_t version;
+	bool write = db->mode != STATS_READ;
 	int rc;
 
-	db->dir = xstrdup(dir);
-	db->max_tokens = max_tokens;
-	db->write = write;
-	pthread_mutex_init(&db->qlock, NULL);
-	pthread_cond_init(&db->qcond, NULL);
-	if (write && mkdir(dir, 0750) < 0 && errno != EEXIST) {
-		buf_printf(err, "statistics store %s: cannot make the "
-		    "directory: %s", dir, strerror(errno));
-		goto fail;
+	pthread_mutex_lock(&db->envlock);
+	if (db->env_ready) {
+		pthread_mutex_unlock(&db->envlock);
+		return 0;
 	}
+	if (write && mkdir(db->dir, 0750) < 0 && errno != EEXIST) {
+		if (db->mode == STATS_DAEMON && (errno == EACCES ||
+		    errno == EROFS))
+			write = false;
+		else {
+			buf_printf(err, "statistics store %s: cannot make the "
+			    "directory: %s", db->dir, strerror(errno));
+			goto fail;
+		}
+	}
+again:
+	flags = MDB_NOTLS | (write ? 0 : MDB_RDONLY);
 	if ((rc = mdb_env_create(&db->env)) != 0) {
-		dberr(err, "cannot create", dir, rc);
+		dberr(err, "cannot create", db->dir, rc);
 		goto fail;
 	}
-	/* Room: the bound's tokens with LMDB's overhead, twice over for
-	 * the copy-on-write pages of a batch; 64 MiB at least.  A map is
-	 * address space, not memory or disk. */
-	mapsize = (size_t)(max_tokens > 0 ? max_tokens : 4000000) * 128 +
+	/* Room: the bound's tokens and learned messages with LMDB's
+	 * overhead, twice over for the copy-on-write pages of a batch;
+	 * 64 MiB at least.  A map is address space, not memory or disk. */
+	mapsize = ((size_t)(db->max_tokens > 0 ? db->max_tokens : 4000000) +
+	    (seen_max(db) > 0 ? seen_max(db) : 1000000)) * 128 +
 	    ((size_t)64 << 20);
 	mdb_env_set_mapsize(db->env, mapsize);
 	mdb_env_set_maxdbs(db->env, 4);
 	mdb_env_set_maxreaders(db->env, MAX_READERS);
-	if (!write)
-		flags |= MDB_RDONLY;
-	if ((rc = mdb_env_open(db->env, dir, flags, 0640)) != 0) {
+	if ((rc = mdb_env_open(db->env, db->dir, flags, 0640)) != 0) {
+		mdb_env_close(db->env);
+		db->env = NULL;
+		if (write && db->mode == STATS_DAEMON && (rc == EACCES ||
+		    rc == EROFS)) {
+			write = false;	/* the daemon reads what it may */
+			goto again;
+		}
 		if (rc == ENOENT)
 			buf_printf(err, "statistics store %s: none yet (learn "
-			    "mail with warden learn --spam and --ham)", dir);
+			    "mail with warden learn --spam and --ham)", db->dir);
 		else
-			dberr(err, "cannot open", dir, rc);
+			dberr(err, "cannot open", db->dir, rc);
 		goto fail;
 	}
 	if ((rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY,
 	    &txn)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "tokens", MDB_INTEGERKEY |
-	    (write ? MDB_CREATE : 0), &db->tokens)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "tokens", write ? MDB_CREATE : 0,
+	    &db->tokens)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "seen", write ? MDB_CREATE : 0,
 	    &db->seen)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "meta", write ? MDB_CREATE : 0,
@@ -154,34 +204,104 @@ db_open(const char *dir, bool write, unsigned long max_tokens,
 	    (rc = meta_get(txn, db->meta, "version", &version)) != 0) {
 		if (rc == MDB_NOTFOUND)
 			buf_printf(err, "statistics store %s: none yet (learn "
-			    "mail with warden learn --spam and --ham)", dir);
+			    "mail with warden learn --spam and --ham)", db->dir);
 		else
-			dberr(err, "cannot read", dir, rc);
+			dberr(err, "cannot read", db->dir, rc);
 		goto fail;
 	}
 	if (version != 0 && version != STORE_VERSION) {
 		buf_printf(err, "statistics store %s: made by another version "
 		    "of Warden (store version %llu, this one reads %d): learn "
-		    "again into a new directory", dir,
+		    "again into a new directory", db->dir,
 		    (unsigned long long)version, STORE_VERSION);
 		goto fail;
 	}
 	if (write && version == 0 &&
 	    (rc = meta_put(txn, db->meta, "version", STORE_VERSION)) != 0) {
-		dberr(err, "cannot write", dir, rc);
+		dberr(err, "cannot write", db->dir, rc);
 		goto fail;
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		txn = NULL;
-		dberr(err, "cannot read", dir, rc);
+		dberr(err, "cannot read", db->dir, rc);
 		goto fail;
 	}
-	return db;
+	db->write = write;
+	db->env_ready = true;
+	pthread_mutex_unlock(&db->envlock);
+	return 0;
 fail:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
-	db_free(db);
-	return NULL;
+	if (db->env != NULL)
+		mdb_env_close(db->env);
+	db->env = NULL;
+	pthread_mutex_unlock(&db->envlock);
+	return -1;
+}
+
+static struct stats_db *
+db_new(const char *dir, int mode, unsigned long max_tokens)
+{
+	struct stats_db *db = xcalloc(1, sizeof(*db));
+	struct stat sb;
+
+	db->dir = xstrdup(dir);
+	db->max_tokens = max_tokens;
+	db->mode = mode;
+	db->write = mode != STATS_READ;
+	if (stat(dir, &sb) == 0) {
+		db->dev = sb.st_dev;
+		db->ino = sb.st_ino;
+		db->have_id = true;
+	}
+	pthread_mutex_init(&db->qlock, NULL);
+	pthread_cond_init(&db->qcond, NULL);
+	pthread_mutex_init(&db->envlock, NULL);
+	return db;
+}
+
+/*
+ * A store to be opened: checked now (opened and closed, so that a
+ * missing or broken store is said at once), opened for use by its first
+ * user.  A daemon's store that does not exist yet is not an error when
+ * it learns by itself: its first autolearn makes it.
+ */
+static struct stats_db *
+db_open(const char *dir, int mode, unsigned long max_tokens,
+    struct buf *err)
+{
+	struct stats_db *db = db_new(dir, mode, max_tokens);
+	struct stat sb;
+
+	if (mode == STATS_DAEMON && stat(dir, &sb) < 0 && errno == ENOENT)
+		return db;
+	if (mode == STATS_DAEMON) {
+		/* Checked read-only: nothing is made or written here,
+		 * before the daemon takes its user. */
+		db->mode = STATS_READ;
+		if (env_get(db, err) < 0 && strstr(err->p, "none yet") ==
+		    NULL) {
+			db_free(db);
+			return NULL;
+		}
+		buf_reset(err);
+		db->mode = STATS_DAEMON;
+	} else if (env_get(db, err) < 0) {
+		db_free(db);
+		return NULL;
+	}
+	/* Opened again by its first user (a daemon after its fork). */
+	if (db->env != NULL)
+		mdb_env_close(db->env);
+	db->env = NULL;
+	db->env_ready = false;
+	if (stat(dir, &sb) == 0) {
+		db->dev = sb.st_dev;
+		db->ino = sb.st_ino;
+		db->have_id = true;
+	}
+	return db;
 }
 
 /*
@@ -202,33 +322,35 @@ rds_db_open(const char *name, struct buf *err)
 
 	if (r == NULL)
 		return NULL;
-	db = xcalloc(1, sizeof(*db));
-	db->dir = xstrdup(name);
-	db->write = true;
+	db = db_new(name, STATS_WRITE, 0);
 	db->rds = r;
-	pthread_mutex_init(&db->qlock, NULL);
-	pthread_cond_init(&db->qcond, NULL);
 	return db;
 }
 
 static struct stats_db *
-open_shared(const char *name, bool write, unsigned long max_tokens,
+open_shared(const char *name, int mode, unsigned long max_tokens,
     struct buf *err)
 {
 	struct stats_db *db;
 
+	struct stat sb;
+	bool have_id = strncmp(name, "redis:", 6) != 0 && stat(name, &sb) == 0;
+
 	pthread_mutex_lock(&open_lock);
+	/* The same directory under another name (a trailing slash, a
+	 * symbolic link) is the same store. */
 	for (db = opened; db != NULL; db = db->next)
-		if (strcmp(db->dir, name) == 0)
+		if (strcmp(db->dir, name) == 0 || (have_id && db->have_id &&
+		    db->dev == sb.st_dev && db->ino == sb.st_ino))
 			break;
-	if (db != NULL && write && !db->write) {
+	if (db != NULL && mode != STATS_READ && db->mode == STATS_READ) {
 		buf_printf(err, "statistics store %s: already open read-only "
 		    "in this process", name);
 		db = NULL;
 	} else if (db != NULL)
 		db->refs++;
 	else if ((db = strncmp(name, "redis:", 6) == 0 ?
-	    rds_db_open(name, err) : db_open(name, write, max_tokens,
+	    rds_db_open(name, err) : db_open(name, mode, max_tokens,
 	    err)) != NULL) {
 		db->refs = 1;
 		db->next = opened;
@@ -239,7 +361,7 @@ open_shared(const char *name, bool write, unsigned long max_tokens,
 }
 
 struct stats_db *
-stats_db_open(const char *dir, bool write, unsigned long max_tokens,
+stats_db_open(const char *dir, int mode, unsigned long max_tokens,
     struct buf *err)
 {
 	if (strncmp(dir, "redis:", 6) == 0) {
@@ -247,17 +369,17 @@ stats_db_open(const char *dir, bool write, unsigned long max_tokens,
 		    "start with \"redis:\"", dir);
 		return NULL;
 	}
-	return open_shared(dir, write, max_tokens, err);
+	return open_shared(dir, mode, max_tokens, err);
 }
 
 struct stats_db *
-stats_db_open_config(const struct config *cfg, bool write, struct buf *err)
+stats_db_open_config(const struct config *cfg, int mode, struct buf *err)
 {
 	char *name;
 	struct stats_db *db;
 
 	if (cfg->statistics_backend != STATS_BACKEND_REDIS)
-		return stats_db_open(cfg->statistics_directory, write,
+		return stats_db_open(cfg->statistics_directory, mode,
 		    cfg->statistics_max_tokens, err);
 	if (cfg->statistics_redis == NULL || *cfg->statistics_redis == '\0') {
 		buf_puts(err, "statistics_backend = redis needs "
@@ -265,7 +387,7 @@ stats_db_open_config(const struct config *cfg, bool write, struct buf *err)
 		return NULL;
 	}
 	name = xasprintf("redis:%s", cfg->statistics_redis);
-	db = open_shared(name, write, 0, err);
+	db = open_shared(name, mode, 0, err);
 	free(name);
 	return db;
 }
@@ -299,6 +421,7 @@ db_free(struct stats_db *db)
 	learner_stop(db);
 	pthread_mutex_destroy(&db->qlock);
 	pthread_cond_destroy(&db->qcond);
+	pthread_mutex_destroy(&db->envlock);
 	rds_close(db->rds);
 	if (db->w != NULL)
 		mdb_txn_abort(db->w);
@@ -331,6 +454,8 @@ stats_db_totals(struct stats_db *db, struct stats_totals *t, struct buf *err)
 
 	if (db->rds != NULL)
 		return rds_totals(db->rds, t, err);
+	if (env_get(db, err) < 0)
+		return -1;
 	if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0) {
 		dberr(err, "cannot read", db->dir, rc);
 		return -1;
@@ -366,15 +491,19 @@ stats_db_lookup(struct stats_db *db, const uint64_t *tok, size_t n,
 			    db->dir + 6);
 		return rc;
 	}
+	if (env_get(db, err) < 0)
+		goto failed;
 	if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0) {
 		dberr(err, "cannot read", db->dir, rc);
-		return -1;
+		goto failed;
 	}
 	rc = totals_in(db, txn, t);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		MDB_val k = { sizeof(tok[i]), (void *)&tok[i] }, d;
+		unsigned char key[8];
+		MDB_val k = { sizeof(key), key }, d;
 		struct tokrec tr;
 
+		tok_key(tok[i], key);
 		counts[i][0] = counts[i][1] = 0;
 		rc = mdb_get(txn, db->tokens, &k, &d);
 		if (rc == MDB_NOTFOUND) {
@@ -390,9 +519,19 @@ stats_db_lookup(struct stats_db *db, const uint64_t *tok, size_t n,
 	mdb_txn_abort(txn);
 	if (rc != 0) {
 		dberr(err, "cannot read", db->dir, rc);
-		return -1;
+		goto failed;
 	}
+	if (__atomic_load_n(&db->failing, __ATOMIC_ACQUIRE) &&
+	    __atomic_exchange_n(&db->failing, 0, __ATOMIC_ACQ_REL))
+		log_msg(LOG_INFO, "statistics store %s answers again",
+		    db->dir);
 	return 0;
+failed:
+	/* Said once, and once when it answers again. */
+	if (!__atomic_exchange_n(&db->failing, 1, __ATOMIC_ACQ_REL))
+		log_msg(LOG_ERR, "%s: the statistical filter abstains until "
+		    "it answers", err->p);
+	return -1;
 }
 
 int
@@ -402,6 +541,13 @@ stats_db_begin(struct stats_db *db, struct buf *err)
 
 	if (db->w != NULL || db->rds != NULL)
 		return 0;
+	if (env_get(db, err) < 0)
+		return -1;
+	if (!db->write) {
+		buf_printf(err, "statistics store %s: read-only here",
+		    db->dir);
+		return -1;
+	}
 	if ((rc = mdb_txn_begin(db->env, NULL, 0, &db->w)) != 0) {
 		db->w = NULL;
 		dberr(err, "cannot write", db->dir, rc);
@@ -424,10 +570,14 @@ count_tokens(struct stats_db *db, const uint64_t *tok, size_t n,
     enum stats_class cls, int delta)
 {
 	for (size_t i = 0; i < n; i++) {
-		MDB_val k = { sizeof(tok[i]), (void *)&tok[i] }, d;
+		unsigned char key[8];
+		MDB_val k = { sizeof(key), key }, d;
 		struct tokrec tr = { 0, 0 };
 		uint32_t *c;
-		int rc = mdb_get(db->w, db->tokens, &k, &d);
+		int rc;
+
+		tok_key(tok[i], key);
+		rc = mdb_get(db->w, db->tokens, &k, &d);
 
 		if (rc == 0 && d.mv_size == sizeof(tr))
 			memcpy(&tr, d.mv_data, sizeof(tr));
@@ -521,6 +671,48 @@ fail:
 }
 
 /*
+ * The learned messages are remembered (so that one learned twice counts
+ * once) up to seen_max(); past it, a quarter of them are forgotten --
+ * those first in digest order, which is no order at all.  A message
+ * forgotten so may later count twice, or not be undone by --forget: a
+ * small price for a store that does not grow without end.
+ */
+static int
+expire_seen(struct stats_db *db)
+{
+	MDB_stat st;
+	MDB_cursor *cur;
+	MDB_val k, d;
+	unsigned long drop;
+	uint8_t (*keys)[STATS_DIGEST_LEN];
+	size_t nk = 0;
+	int rc;
+
+	if (seen_max(db) == 0 || (rc = mdb_stat(db->w, db->seen, &st)) != 0)
+		return 0;
+	if (st.ms_entries <= seen_max(db))
+		return 0;
+	drop = st.ms_entries - seen_max(db) / 4 * 3;
+	if ((rc = mdb_cursor_open(db->w, db->seen, &cur)) != 0)
+		return rc;
+	keys = xcalloc(drop, sizeof(*keys));
+	for (rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); rc == 0 && nk < drop;
+	    rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT))
+		if (k.mv_size == STATS_DIGEST_LEN)
+			memcpy(keys[nk++], k.mv_data, STATS_DIGEST_LEN);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	for (size_t i = 0; rc == 0 && i < nk; i++) {
+		k.mv_size = STATS_DIGEST_LEN;
+		k.mv_data = keys[i];
+		rc = mdb_del(db->w, db->seen, &k, NULL);
+	}
+	free(keys);
+	return rc;
+}
+
+/*
  * Past the bound: drop the tokens with the fewest messages behind them
  * (those learned from one message first), down to 90% of the bound.
  */
@@ -536,6 +728,8 @@ expire(struct stats_db *db, unsigned long *expired)
 	int rc;
 
 	*expired = 0;
+	if ((rc = expire_seen(db)) != 0)
+		return rc;
 	if (db->max_tokens == 0 ||
 	    (rc = mdb_stat(db->w, db->tokens, &st)) != 0)
 		return 0;
@@ -624,7 +818,8 @@ stats_digest(const uint64_t *tok, size_t n, uint8_t digest[STATS_DIGEST_LEN])
 	uint8_t full[32];
 	gsize len = sizeof(full);
 
-	memcpy(s, tok, n * sizeof(*s));
+	if (n > 0)
+		memcpy(s, tok, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), cmp_u64);
 	g_checksum_update(ck, (const guchar *)s, (gssize)(n * sizeof(*s)));
 	g_checksum_get_digest(ck, full, &len);
@@ -639,8 +834,16 @@ stats_db_size(struct stats_db *db)
 	MDB_envinfo info;
 	MDB_stat st;
 
+	struct buf err;
+	int rc;
+
 	if (db->rds != NULL)
 		return 0;	/* Redis's own (INFO memory) */
+	buf_init(&err, 0);
+	rc = env_get(db, &err);
+	buf_free(&err);
+	if (rc < 0)
+		return 0;
 	if (mdb_env_info(db->env, &info) != 0 || mdb_env_stat(db->env, &st))
 		return 0;
 	return (unsigned long long)(info.me_last_pgno + 1) * st.ms_psize;
@@ -707,12 +910,23 @@ learner_main(void *arg)
 		pthread_mutex_unlock(&db->qlock);
 
 		buf_reset(&err);
-		for (struct job *j = batch; j != NULL; j = j->next)
-			if (stats_db_learn(db, j->digest, j->tok, j->n, j->cls,
-			    &done, &err) < 0)
-				failed++;
-		if (stats_db_commit(db, NULL, &err) < 0)
-			failed++;
+		{
+			/* A failed learn loses its batch so far (LMDB's
+			 * transaction is aborted); the rest go on in a new
+			 * one. */
+			unsigned long pending = 0;
+
+			for (struct job *j = batch; j != NULL; j = j->next) {
+				pending++;
+				if (stats_db_learn(db, j->digest, j->tok, j->n,
+				    j->cls, &done, &err) < 0) {
+					failed += db->rds != NULL ? 1 : pending;
+					pending = 0;
+				}
+			}
+			if (stats_db_commit(db, NULL, &err) < 0)
+				failed += pending;
+		}
 		while (batch != NULL) {
 			struct job *next = batch->next;
 

@@ -51,19 +51,23 @@ enum stats_done {
 };
 
 /*
- * Open the store in dir (made, with the directory, when write is set
- * and it does not exist).  max_tokens bounds the tokens kept (0: no
+ * Open the store in dir (made, with the directory, for STATS_WRITE when
+ * it does not exist).  max_tokens bounds the tokens kept (0: no
  * bound).  NULL with the reason in err.  Opening a directory this
  * process has open already gives the same store (counted; a writable
  * one serves reading too); stats_db_close() closes it with its last
  * user.  Any thread.
  */
-struct stats_db *stats_db_open(const char *dir, bool write,
+/* How a store is opened: to read, to learn into (made when missing), or
+ * by the daemon (checked at once without writing; opened at its first
+ * use, writable when its files allow, so autolearn can write it). */
+enum { STATS_READ = 0, STATS_WRITE = 1, STATS_DAEMON = 2 };
+struct stats_db *stats_db_open(const char *dir, int mode,
     unsigned long max_tokens, struct buf *err);
 /* The store the configuration names: statistics_directory (LMDB), or
  * with statistics_backend = redis the Redis at statistics_redis. */
 struct config;
-struct stats_db *stats_db_open_config(const struct config *cfg, bool write,
+struct stats_db *stats_db_open_config(const struct config *cfg, int mode,
     struct buf *err);
 void stats_db_close(struct stats_db *db);
 

@@ -62,5 +62,8 @@ body BAYES_99  eval:check_bayes('0.99', '1.00')
 score BAYES_00 0 0 -1.9 -1.9
 score BAYES_50 0 0 2.0 0.8
 score BAYES_99 0 0 3.5 3.5
+tflags BAYES_00 nice learn
+tflags BAYES_50 learn
+tflags BAYES_99 learn
 endif
 """)

@@ -127,6 +127,26 @@ esac
     bad "statistics = no: a BAYES_* rule hit" ||
     pass "statistics = no: no BAYES_* rule"
 
+# The Subject as Warden tagged it is the Subject the sender wrote.
+conf yes | sed "s|$T/store|$T/store3|" >"$T/w3.conf"
+echo 'subject_tag = [SPAM] ' >>"$T/w3.conf"
+sed 's/^Subject: /Subject: [SPAM] /' "$T/new-spam.eml" >"$T/tagged.eml"
+"$WARDEN" learn -c "$T/w3.conf" --spam "$T/new-spam.eml" >/dev/null
+out=$("$WARDEN" learn -c "$T/w3.conf" --ham "$T/tagged.eml")
+case $out in
+*"1 moved from spam"*) pass "a tagged copy learned as ham moves the message learned before" ;;
+*) bad "tagged copy: $out" ;;
+esac
+# A link loop below a directory learned is not followed.
+mkdir -p "$T/loop"
+cp "$T/new-ham.eml" "$T/loop/"
+ln -s .. "$T/loop/up"
+out=$(timeout 20 "$WARDEN" learn -c "$T/w3.conf" --ham "$T/loop")
+case $out in
+"1 messages as ham"*) pass "a link loop below the path is not followed" ;;
+*) bad "link loop: $out" ;;
+esac
+
 L --spam "$T/nonexistent" 2>"$T/err" >/dev/null
 rc=$?
 [ $rc = 1 ] && grep -q "nonexistent" "$T/err" &&

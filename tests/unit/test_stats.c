@@ -355,6 +355,42 @@ START_TEST(test_expiry)
 }
 END_TEST
 
+/* The learned messages are remembered up to a quarter of the token
+ * bound (1,000 at least): past it, some are forgotten at a commit. */
+START_TEST(test_seen_bound)
+{
+	char *dir = unit_tmpdir(), *store = xasprintf("%s/s", dir);
+	struct stats_db *db;
+	struct buf err;
+	enum stats_done done;
+	unsigned known = 0;
+
+	buf_init(&err, 0);
+	db = stats_db_open(store, STATS_WRITE, 4000, &err);
+	ck_assert_msg(db != NULL, "%s", err.p);
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint64_t m = 0; m < 1100; m++) {
+			uint64_t v[1] = { 7 + m % 3 };
+			uint8_t d[STATS_DIGEST_LEN];
+			uint64_t id[2] = { m + 1, 0 };
+
+			stats_digest(id, 1, d);
+			ck_assert_int_eq(stats_db_learn(db, d, v, 1, STATS_SPAM,
+			    &done, &err), 0);
+			if (pass == 1 && done == STATS_KNOWN)
+				known++;
+		}
+		ck_assert_int_eq(stats_db_commit(db, NULL, &err), 0);
+	}
+	/* 1,100 learned, cut to 750 at the first commit. */
+	ck_assert_msg(known >= 700 && known <= 1000, "%u known", known);
+	stats_db_close(db);
+	buf_free(&err);
+	free(store);
+	rmstore(dir);
+}
+END_TEST
+
 /* The model: strong evidence either way, and abstaining. */
 START_TEST(test_model)
 {
@@ -411,6 +447,7 @@ stats_suite(void)
 	tcase_add_test(tc, test_learn_forget);
 	tcase_add_test(tc, test_digest);
 	tcase_add_test(tc, test_expiry);
+	tcase_add_test(tc, test_seen_bound);
 	tcase_add_test(tc, test_model);
 	suite_add_tcase(s, tc);
 	return s;
