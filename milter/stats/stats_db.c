@@ -108,17 +108,6 @@ meta_put(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t v)
 
 static void db_free(struct stats_db *db);
 
-/* Tokens are keys of 8 bytes, most significant first (byte order of
- * the machine does not matter, and LMDB compares them as bytes). */
-static void
-tok_key(uint64_t t, unsigned char k[8])
-{
-	for (int i = 7; i >= 0; i--) {
-		k[i] = (unsigned char)(t & 0xff);
-		t >>= 8;
-	}
-}
-
 /* Messages remembered as learned, at most (see expire_seen()): a
  * quarter of statistics_max_tokens, 1,000 at least; 0: no bound. */
 static unsigned long
@@ -469,33 +458,18 @@ stats_db_totals(struct stats_db *db, struct stats_totals *t, struct buf *err)
 	return 0;
 }
 
-int
-stats_db_lookup(struct stats_db *db, const uint64_t *tok, size_t n,
+static int
+lmdb_lookup(struct stats_db *db, const uint64_t *tok, size_t n,
     uint32_t (*counts)[2], struct stats_totals *t, struct buf *err)
 {
 	MDB_txn *txn;
 	int rc;
 
-	if (db->rds != NULL) {
-		rc = rds_lookup(db->rds, tok, n, counts, t, err);
-		/* A store that stops answering is logged once, and again
-		 * when it answers: the filter abstains meanwhile. */
-		if (rc < 0 && !__atomic_exchange_n(&db->failing, 1,
-		    __ATOMIC_ACQ_REL))
-			log_msg(LOG_ERR, "%s: the statistical filter abstains "
-			    "until it answers", err->p);
-		else if (rc == 0 && __atomic_load_n(&db->failing,
-		    __ATOMIC_ACQUIRE) && __atomic_exchange_n(&db->failing, 0,
-		    __ATOMIC_ACQ_REL))
-			log_msg(LOG_INFO, "statistics store %s answers again",
-			    db->dir + 6);
-		return rc;
-	}
 	if (env_get(db, err) < 0)
-		goto failed;
+		return -1;
 	if ((rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn)) != 0) {
 		dberr(err, "cannot read", db->dir, rc);
-		goto failed;
+		return -1;
 	}
 	rc = totals_in(db, txn, t);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -519,19 +493,29 @@ stats_db_lookup(struct stats_db *db, const uint64_t *tok, size_t n,
 	mdb_txn_abort(txn);
 	if (rc != 0) {
 		dberr(err, "cannot read", db->dir, rc);
-		goto failed;
+		return -1;
 	}
-	if (__atomic_load_n(&db->failing, __ATOMIC_ACQUIRE) &&
-	    __atomic_exchange_n(&db->failing, 0, __ATOMIC_ACQ_REL))
-		log_msg(LOG_INFO, "statistics store %s answers again",
-		    db->dir);
 	return 0;
-failed:
-	/* Said once, and once when it answers again. */
-	if (!__atomic_exchange_n(&db->failing, 1, __ATOMIC_ACQ_REL))
+}
+
+int
+stats_db_lookup(struct stats_db *db, const uint64_t *tok, size_t n,
+    uint32_t (*counts)[2], struct stats_totals *t, struct buf *err)
+{
+	int rc = db->rds != NULL ? rds_lookup(db->rds, tok, n, counts, t, err) :
+	    lmdb_lookup(db, tok, n, counts, t, err);
+	/* The name without "redis:" (a Redis store's list name). */
+	const char *name = db->dir + (db->rds != NULL ? 6 : 0);
+
+	/* A store that stops answering is logged once, and once when it
+	 * answers again: the filter abstains meanwhile. */
+	if (rc < 0 && !__atomic_exchange_n(&db->failing, 1, __ATOMIC_ACQ_REL))
 		log_msg(LOG_ERR, "%s: the statistical filter abstains until "
 		    "it answers", err->p);
-	return -1;
+	else if (rc == 0 && __atomic_load_n(&db->failing, __ATOMIC_ACQUIRE) &&
+	    __atomic_exchange_n(&db->failing, 0, __ATOMIC_ACQ_REL))
+		log_msg(LOG_INFO, "statistics store %s answers again", name);
+	return rc;
 }
 
 int

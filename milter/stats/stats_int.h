@@ -14,6 +14,18 @@
 
 struct stats_redis;
 
+/* Tokens are keys of 8 bytes, most significant first (the machine's byte order does not
+ * matter: LMDB compares them as bytes, and a fleet shares Redis's). */
+static inline void
+tok_key(uint64_t t, unsigned char k[8])
+{
+	for (int i = 7; i >= 0; i--) {
+		k[i] = (unsigned char)(t & 0xff);
+		t >>= 8;
+	}
+}
+
+
 /* addr: HOST[:PORT] (6379 by default) or a unix socket's path.  NULL,
  * with the reason in err, when addr is not one; no connection is made
  * yet (calls connect as they need). */

@@ -202,17 +202,31 @@ reply_u64(const redisReply *rep)
 	return 0;
 }
 
+/* What one call sends and gets back (lookup or learn). */
+struct call {
+	const uint64_t *tok;
+	size_t  n;
+	uint32_t (*counts)[2];		/* lookup */
+	struct stats_totals *t;
+	const uint8_t *digest;		/* learn */
+	enum stats_class cls;
+	enum stats_done *done;
+};
+
 static int lookup_once(struct stats_redis *r, redisContext *c,
-    const uint64_t *tok, size_t n, uint32_t (*counts)[2],
-    struct stats_totals *t, struct buf *err);
+    const struct call *a, struct buf *err);
+
+typedef int (*call_fn)(struct stats_redis *r, redisContext *c,
+    const struct call *a, struct buf *err);
 
 /*
- * Runs fn with a connection; when a connection from the pool fails
- * (Redis restarted since it was made), once more with a new one.
+ * fn with a connection; when a connection from the pool fails (Redis
+ * restarted since it was made), once more with a new one.  A learn
+ * tried again is safe: the script counts a message once.
  */
-int
-rds_lookup(struct stats_redis *r, const uint64_t *tok, size_t n,
-    uint32_t (*counts)[2], struct stats_totals *t, struct buf *err)
+static int
+with_conn(struct stats_redis *r, call_fn fn, const struct call *a,
+    struct buf *err)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		bool pooled;
@@ -221,7 +235,7 @@ rds_lookup(struct stats_redis *r, const uint64_t *tok, size_t n,
 
 		if (c == NULL)
 			return -1;
-		rc = lookup_once(r, c, tok, n, counts, t, err);
+		rc = fn(r, c, a, err);
 		if (rc == 0 || !pooled)
 			return rc;
 		buf_reset(err);
@@ -229,10 +243,24 @@ rds_lookup(struct stats_redis *r, const uint64_t *tok, size_t n,
 	return -1;
 }
 
-static int
-lookup_once(struct stats_redis *r, redisContext *c, const uint64_t *tok,
-    size_t n, uint32_t (*counts)[2], struct stats_totals *t, struct buf *err)
+int
+rds_lookup(struct stats_redis *r, const uint64_t *tok, size_t n,
+    uint32_t (*counts)[2], struct stats_totals *t, struct buf *err)
 {
+	struct call a = { .tok = tok, .n = n, .counts = counts, .t = t };
+
+	return with_conn(r, lookup_once, &a, err);
+}
+
+static int
+lookup_once(struct stats_redis *r, redisContext *c, const struct call *a,
+    struct buf *err)
+{
+	const uint64_t *tok = a->tok;
+	size_t n = a->n;
+	uint32_t (*counts)[2] = a->counts;
+	struct stats_totals *t = a->t;
+	unsigned char *keys = xcalloc(n + 1, 8);
 	redisReply *meta = NULL, *len = NULL, *vals = NULL;
 	const char **argv;
 	size_t *argl;
@@ -246,8 +274,9 @@ lookup_once(struct stats_redis *r, redisContext *c, const uint64_t *tok,
 	argv[1] = "warden:tokens";
 	argl[1] = 13;
 	for (size_t i = 0; i < n; i++) {
-		argv[i + 2] = (const char *)&tok[i];
-		argl[i + 2] = sizeof(tok[i]);
+		tok_key(tok[i], keys + 8 * i);
+		argv[i + 2] = (const char *)keys + 8 * i;
+		argl[i + 2] = 8;
 	}
 	redisAppendCommand(c, "HMGET warden:meta nspam nham");
 	redisAppendCommand(c, "HLEN warden:tokens");
@@ -289,6 +318,7 @@ done:
 		freeReplyObject(vals);
 	free(argv);
 	free(argl);
+	free(keys);
 	rds_put(r, c, ok);
 	return ok ? 0 : -1;
 }
@@ -300,36 +330,28 @@ rds_totals(struct stats_redis *r, struct stats_totals *t, struct buf *err)
 }
 
 static int learn_once(struct stats_redis *r, redisContext *c,
-    const uint8_t *digest, const uint64_t *tok, size_t n,
-    enum stats_class cls, enum stats_done *done, struct buf *err);
+    const struct call *a, struct buf *err);
 
 int
 rds_learn(struct stats_redis *r, const uint8_t *digest, const uint64_t *tok,
     size_t n, enum stats_class cls, enum stats_done *done, struct buf *err)
 {
-	for (int attempt = 0; attempt < 2; attempt++) {
-		bool pooled;
-		redisContext *c = rds_get(r, err, &pooled);
-		int rc;
+	struct call a = { .tok = tok, .n = n, .digest = digest, .cls = cls,
+	    .done = done };
 
-		if (c == NULL)
-			return -1;
-		rc = learn_once(r, c, digest, tok, n, cls, done, err);
-		/* Only a connection that failed before the script ran is
-		 * tried again (a lost reply may have learned already; the
-		 * script counts a message once anyway). */
-		if (rc == 0 || !pooled)
-			return rc;
-		buf_reset(err);
-	}
-	return -1;
+	return with_conn(r, learn_once, &a, err);
 }
 
 static int
-learn_once(struct stats_redis *r, redisContext *c, const uint8_t *digest,
-    const uint64_t *tok, size_t n, enum stats_class cls,
-    enum stats_done *done, struct buf *err)
+learn_once(struct stats_redis *r, redisContext *c, const struct call *a,
+    struct buf *err)
 {
+	const uint64_t *tok = a->tok;
+	size_t n = a->n;
+	enum stats_class cls = a->cls;
+	enum stats_done *done = a->done;
+	const uint8_t *digest = a->digest;
+	unsigned char *keys = xcalloc(n + 1, 8);
 	redisReply *rep = NULL;
 	const char **argv;
 	size_t *argl, k = 0;
@@ -346,8 +368,10 @@ learn_once(struct stats_redis *r, redisContext *c, const uint8_t *digest,
 	ARG("warden:meta", 11);
 	ARG((const char *)digest, STATS_DIGEST_LEN);
 	ARG(cls == STATS_SPAM ? "s" : cls == STATS_HAM ? "h" : "f", 1);
-	for (size_t i = 0; i < n; i++)
-		ARG((const char *)&tok[i], sizeof(tok[i]));
+	for (size_t i = 0; i < n; i++) {
+		tok_key(tok[i], keys + 8 * i);
+		ARG((const char *)keys + 8 * i, 8);
+	}
 #undef ARG
 	rep = redisCommandArgv(c, (int)k, argv, argl);
 	if (!reply_ok(r, c, rep, err))
@@ -373,6 +397,7 @@ done:
 		freeReplyObject(rep);
 	free(argv);
 	free(argl);
+	free(keys);
 	rds_put(r, c, ok);
 	return ok ? 0 : -1;
 }
