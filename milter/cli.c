@@ -17,6 +17,7 @@
 #include "av.h"
 #include "cli.h"
 #include "diag.h"
+#include "dns.h"
 #include "log.h"
 #include "mlfi.h"
 #include "msgfile.h"
@@ -318,6 +319,46 @@ struct scan_opts {
 	const char *helo;
 };
 
+/* --explain: one DNS lookup, its answer, its time and the rules that
+ * read it. */
+static void
+explain_lookup(void *arg, struct dns_query *q)
+{
+	struct buf *out = arg;
+	struct dns_answer a;
+
+	dns_answer(q, &a);
+	buf_printf(out, "    %s %s: ", dns_query_name(q),
+	    dns_type_name(dns_query_type(q)));
+	switch (a.status) {
+	case DNS_PENDING:
+		buf_puts(out, "no answer by the deadline");
+		break;
+	case DNS_NXDOMAIN:
+		buf_puts(out, "not listed (NXDOMAIN)");
+		break;
+	case DNS_NODATA:
+		buf_puts(out, "no such record");
+		break;
+	case DNS_ERROR:
+		buf_printf(out, "error (%s)", a.error ? a.error : "?");
+		break;
+	case DNS_OK:
+		for (size_t i = 0; i < a.nrr; i++) {
+			if (i)
+				buf_puts(out, ", ");
+			str_escape(out, a.rr[i], strlen(a.rr[i]), 200);
+		}
+		break;
+	}
+	buf_printf(out, " (%.0f ms)", a.ms);
+	if (dns_query_noted(q)) {
+		buf_puts(out, " for ");
+		dns_query_notes(q, out, ", ");
+	}
+	buf_putc(out, '\n');
+}
+
 /* One stored message through every stage; prints its line. */
 static void
 cli_scan_one(struct snapshot *snap, const struct scan_opts *o,
@@ -428,6 +469,12 @@ cli_scan_one(struct snapshot *snap, const struct scan_opts *o,
 			if (res->stats.evidence != NULL)
 				buf_printf(&out, "      strongest: %s\n",
 				    res->stats.evidence);
+		}
+		if (oc.conn != NULL && oc.conn->dns != NULL) {
+			buf_puts(&out, "  DNS lookups:\n");
+			dns_set_each(oc.conn->txn != NULL &&
+			    oc.conn->txn->dns != NULL ? oc.conn->txn->dns :
+			    oc.conn->dns, explain_lookup, &out);
 		}
 		buf_printf(&out, "  total %.1f (tag %.1f, quarantine %.1f, reject "
 		    "%.1f)", res->score, cfg->tag_score, cfg->quarantine_score,

@@ -9,6 +9,7 @@
  */
 #include "autoconfig.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -35,6 +36,7 @@ enum ctype {
 	CT_ACTION,	/* enum action, within the allowed mask */
 	CT_REPLY,	/* struct reply */
 	CT_LIST,	/* struct strlist */
+	CT_RESOLVERS,	/* struct strlist: dns_resolver */
 	CT_CIDRS,	/* struct cidrlist */
 	CT_MODE,	/* unsigned, octal file mode */
 	CT_SOCKET,	/* char *, a milter socket spec */
@@ -152,6 +154,13 @@ static const struct key keys[] = {
 	    "2000000", 0, NULL },
 	{ "statistics_autolearn", CT_BOOL, O(statistics_autolearn), "no", 0,
 	    NULL },
+	/* DNS. */
+	{ "dns_resolver", CT_RESOLVERS, O(dns_resolver), "", 0, NULL },
+	{ "dns_timeout", CT_SECONDS, O(dns_timeout), "5s", 0, NULL },
+	{ "dns_cache_size", CT_SIZE, O(dns_cache_size), "4m", 0, NULL },
+	{ "dns_max_queries", CT_UINT, O(dns_max_queries), "200", 0, NULL },
+	{ "on_dns_error", CT_ACTION, O(on_dns_error), "scan",
+	    ACTS_FINAL | A(ACT_SCAN), NULL },
 	{ "clamav_reload_wait", CT_SECONDS, O(clamav_reload_wait), "30s", 0, NULL },
 	{ "clamd_socket", CT_LIST, O(clamd_socket), "unix:/run/clamav/clamd.ctl", 0, NULL },
 	{ "clamd_timeout", CT_SECONDS, O(clamd_timeout), "30s", 0, NULL },
@@ -233,6 +242,57 @@ socket_valid(const char *s, const char **why)
 	return true;
 }
 
+/*
+ * dns_resolver: "system", "recursive", or addresses (ADDR, ADDR:PORT,
+ * [IPV6]:PORT).  The resolver parses them again; this only says early,
+ * with the file and line, what is wrong.
+ */
+static bool
+resolvers_valid(const struct strlist *l, const char **why)
+{
+	static char msg[300];
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *s = l->v[i], *h = s, *end;
+		char host[64];
+		unsigned char tmp[16];
+		size_t n;
+
+		if (strcmp(s, "system") == 0 || strcmp(s, "recursive") == 0) {
+			if (l->n == 1)
+				continue;
+			*why = "system and recursive stand alone";
+			return false;
+		}
+		if (s[0] == '[' && (end = strchr(s, ']')) != NULL) {
+			h = s + 1;
+			n = (size_t)(end - h);
+			end++;
+		} else if ((end = strchr(s, ':')) != NULL &&
+		    strchr(end + 1, ':') == NULL)
+			n = (size_t)(end - s);
+		else {
+			n = strlen(s);
+			end = s + n;
+		}
+		if (n < sizeof(host)) {
+			memcpy(host, h, n);
+			host[n] = '\0';
+		}
+		if (n >= sizeof(host) || (inet_pton(AF_INET, host, tmp) != 1 &&
+		    inet_pton(AF_INET6, host, tmp) != 1) || (*end != '\0' &&
+		    (*end != ':' || parse_uint(end + 1, 65535, &(unsigned long
+		    long){ 0 }) < 0 || strcmp(end + 1, "0") == 0))) {
+			snprintf(msg, sizeof(msg), "'%s' is not an address: "
+			    "expected system, recursive, or ADDR[:PORT] "
+			    "(IPv6 as [ADDR]:PORT)", s);
+			*why = msg;
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Split a list value on commas and white space. */
 static void
 split_list(const char *v, struct strlist *out)
@@ -270,7 +330,7 @@ free_field(const struct key *k, struct config *c)
 	case CT_REPLY:
 		reply_free(f);
 		break;
-	case CT_LIST:
+	case CT_LIST: case CT_RESOLVERS:
 		strlist_free(f);
 		break;
 	case CT_CIDRS:
@@ -407,6 +467,18 @@ set_value(const struct key *k, struct config *c, const char *v,
 		strlist_free(f);
 		split_list(v, f);
 		return 0;
+	case CT_RESOLVERS: {
+		struct strlist l = { 0 };
+
+		split_list(v, &l);
+		if (!resolvers_valid(&l, why)) {
+			strlist_free(&l);
+			return -1;
+		}
+		strlist_free(f);
+		*(struct strlist *)f = l;
+		return 0;
+	}
 	case CT_CIDRS: {
 		struct strlist l = { 0 };
 		struct cidrlist cl = { 0 };

@@ -104,6 +104,12 @@ struct config {
 	unsigned statistics_min_learned;	/* of each class, to judge */
 	unsigned long statistics_max_tokens;	/* tokens kept at most */
 	bool     statistics_autolearn;	/* learn from clear verdicts */
+	/* DNS: the resolver, and the network tests on when it is set. */
+	struct strlist dns_resolver;	/* empty: no lookups at all */
+	unsigned dns_timeout;		/* wait for answers, per stage */
+	size_t   dns_cache_size;
+	unsigned dns_max_queries;	/* per connection and message */
+	enum action on_dns_error;	/* a lookup unanswered or failed */
 	unsigned clamav_reload_wait;
 	struct strlist clamd_socket;
 	unsigned clamd_timeout;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "dns.h"
 #include "snapshot.h"
 #include "txn.h"
 
@@ -29,6 +30,7 @@ conn_free(struct conn *c)
 	if (c == NULL)
 		return;
 	txn_end(c);
+	dns_set_free(c->dns);	/* before the snapshot: its resolver */
 	results_free(&c->res);
 	free(c->client_name);
 	free(c->client_addr);
@@ -84,4 +86,26 @@ conn_set_helo(struct conn *c, const char *helo)
 {
 	free(c->helo);
 	c->helo = xstrdup(helo ? helo : "");
+}
+
+struct dns_set *
+conn_dns(struct conn *c)
+{
+	if (c->dns == NULL && c->snap != NULL && c->snap->dns != NULL)
+		c->dns = dns_set_new(c->snap->dns, NULL,
+		    c->snap->cfg->dns_max_queries);
+	return c->dns;
+}
+
+struct dns_set *
+txn_dns(struct conn *c)
+{
+	struct dns_set *parent = conn_dns(c);
+
+	if (c->txn == NULL || parent == NULL)
+		return parent;
+	if (c->txn->dns == NULL)
+		c->txn->dns = dns_set_new(c->snap->dns, parent,
+		    c->snap->cfg->dns_max_queries);
+	return c->txn->dns;
 }

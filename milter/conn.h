@@ -14,6 +14,7 @@
 
 #include "results.h"
 
+struct dns_set;
 struct snapshot;
 struct txn;
 
@@ -35,6 +36,7 @@ struct conn {
 	bool    explain;	/* keep what --explain shows (warden scan) */
 	struct results res;	/* connect + HELO rule hits */
 	struct txn *txn;	/* message in progress, or NULL */
+	struct dns_set *dns;	/* lookups of the connection (conn_dns()) */
 	unsigned nmsgs;
 };
 
@@ -46,5 +48,12 @@ void conn_free(struct conn *c);	/* frees any txn and releases snap */
 void conn_set_client(struct conn *c, const char *name, const char *addr,
     const char *resolve);
 void conn_set_helo(struct conn *c, const char *helo);
+/*
+ * The DNS lookups of the connection, and of its message in progress
+ * (whose set has the connection's as parent), made on first use; NULL
+ * when the snapshot has no resolver.  Freed with the conn and the txn.
+ */
+struct dns_set *conn_dns(struct conn *c);
+struct dns_set *txn_dns(struct conn *c);
 
 #endif

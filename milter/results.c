@@ -172,3 +172,10 @@ results_tests(const struct results *r, struct buf *out, const char *sep)
 	}
 	free(names);
 }
+
+void
+results_dns_trouble(struct results *r, const char *what)
+{
+	if (r->dns == NULL || strcmp(what, "error") == 0)
+		r->dns = what;
+}

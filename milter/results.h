@@ -51,6 +51,10 @@ struct results {
 	bool        timed_out;
 	bool        internal_error;
 	char       *error;	/* owned: first internal error, for the log */
+	/* The worst trouble of the DNS lookups the rules waited for:
+	 * static "timeout" (unanswered by the deadline) or "error"
+	 * (SERVFAIL, the resolver down); NULL when none. */
+	const char *dns;
 	/* The statistical filter, when a rule asked it (check_bayes). */
 	struct {
 		bool    ran;
@@ -84,6 +88,9 @@ bool results_has_hit(const struct results *r, const char *name);
 void results_decide(struct results *r, enum action a, const struct reply *reply,
     const char *source);
 void results_set_limit(struct results *r, const char *name);
+/* Note a DNS trouble ("timeout" or "error"; "error" is kept over
+ * "timeout"). */
+void results_dns_trouble(struct results *r, const char *what);
 void results_set_error(struct results *r, const char *fmt, ...)
     WARDEN_PRINTF(2, 3);
 /* The scored hits' names, sorted, "__" sub-rules left out; "none" if none. */

@@ -70,9 +70,16 @@ stage_from_results(const struct config *cfg, const struct results *r,
 }
 
 static void
-input_init(struct rules_input *in, const struct conn *c, enum stage st)
+input_init(struct rules_input *in, struct conn *c, enum stage st)
 {
+	const struct config *cfg = c->snap->cfg;
+
 	memset(in, 0, sizeof(*in));
+	/* Lookups: the connection's before MAIL FROM, then the message's;
+	 * each stage waits for its answers at most dns_timeout. */
+	in->dns = st <= STAGE_HELO ? conn_dns(c) : txn_dns(c);
+	in->resolver = c->snap->dns;
+	in->dns_deadline_ms = now_ms() + cfg->dns_timeout * 1000.0;
 	in->stage = st;
 	in->cfg = c->snap->cfg;
 	in->client_addr = c->client_addr;
@@ -102,6 +109,7 @@ scan_connect(struct conn *c, struct stage_decision *out)
 		return;
 	}
 	input_init(&in, c, STAGE_CONNECT);
+	rules_prefetch(c->snap->rules, &in);
 	rules_run(c->snap->rules, &in, &c->res);
 	stage_from_results(cfg, &c->res, false, out);
 }
@@ -203,6 +211,8 @@ eom_input(struct conn *c, struct txn *t, const char *msg, size_t len,
 	lim->uris = cfg->max_uris;
 	lim->deadline_ms = deadline;
 	input_init(in, c, STAGE_EOM);
+	if (deadline > 0 && in->dns_deadline_ms > deadline)
+		in->dns_deadline_ms = deadline;
 	in->hdrs = t->hdrs;
 	in->nhdrs = t->nhdrs;
 	in->msg = msg;
@@ -310,6 +320,9 @@ scan_eom(struct conn *c, struct txn *t, struct verdict *v)
 			results_set_error(&t->res, "cannot map spool file: %m");
 		else {
 			scan_rules(c, t, msg, len, deadline);
+			if (t->res.dns != NULL && cfg->on_dns_error != ACT_SCAN)
+				results_decide(&t->res, cfg->on_dns_error,
+				    NULL, "on_dns_error");
 			/* A decision that no scan result can change. */
 			pre = t->res.decided.action;
 			if (!t->res.internal_error && pre != ACT_REJECT &&
@@ -353,6 +366,8 @@ scan_log_verdict(const struct conn *c, const struct txn *t,
 		buf_printf(&b, " limit=%s", t->res.limit);
 	if (t->res.error != NULL)
 		buf_printf(&b, " error=\"%s\"", t->res.error);
+	if (t->res.dns != NULL)
+		buf_printf(&b, " dns=%s", t->res.dns);
 	if (t->res.stats.autolearn != NULL)
 		buf_printf(&b, " autolearn=%s", t->res.stats.autolearn);
 	buf_printf(&b, " why=\"%s\" elapsed=%.0fms", v->why, elapsed_ms);

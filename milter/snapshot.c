@@ -14,10 +14,13 @@
 #include <stdlib.h>
 
 #include "av.h"
+#include "dns.h"
 #include "log.h"
 #include "rules.h"
 #include "snapshot.h"
 #include "stats_db.h"
+
+static void snapshot_destroy(struct snapshot *s);
 
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool daemon_role;	/* snapshot_for_daemon(): set once, at start */
@@ -48,6 +51,19 @@ snapshot_build(const char *path, const struct snapshot *prev, struct diag *d)
 	s->cfg = cfg;
 	s->rules = rs;
 	s->av = av;
+	if (cfg->dns_resolver.n > 0) {
+		struct buf err;
+
+		buf_init(&err, 0);
+		if ((s->dns = dns_new(cfg, &err)) == NULL) {
+			diag_error(d, path ? path : "(defaults)", 0, "%s",
+			    err.p);
+			buf_free(&err);
+			snapshot_destroy(s);
+			return NULL;
+		}
+		buf_free(&err);
+	}
 	if (cfg->statistics) {
 		struct buf err;
 
@@ -104,6 +120,7 @@ snapshot_bare(const char *path, struct diag *d)
 static void
 snapshot_destroy(struct snapshot *s)
 {
+	dns_free(s->dns);
 	av_close(s->av);
 	stats_db_close(s->stats);
 	rules_free(s->rules);

@@ -26,6 +26,8 @@ struct snapshot {
 	struct av      *av;
 	struct stats_db *stats;	/* the statistical filter's store, NULL
 				 * when off or unreadable (it abstains) */
+	struct dns     *dns;	/* the resolver, NULL when dns_resolver
+				 * is not set (no network tests) */
 };
 
 /*

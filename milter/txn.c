@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dns.h"
 #include "log.h"
 #include "snapshot.h"
 #include "spool.h"
@@ -83,6 +84,7 @@ txn_end(struct conn *c)
 	free(t->ours);
 	free(t->ours_slot);
 	spool_free(t->spool);
+	dns_set_free(t->dns);
 	results_free(&t->res);
 	strlist_free(&t->rcpts);
 	free(t->queue_id);

@@ -66,6 +66,7 @@ struct txn {
 	struct results res;	/* hits so far: the conn's plus this message's */
 	double  start_ms;
 	bool    skip;		/* authenticated: not scanned */
+	struct dns_set *dns;	/* this message's lookups (txn_dns()) */
 };
 
 /*

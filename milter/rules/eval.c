@@ -441,6 +441,7 @@ static const struct eval_plugin {
 	{ eval_freemail_tests, NULL },
 	{ eval_html_tests, eval_html_free },
 	{ eval_bayes_tests, eval_bayes_free },
+	{ eval_dns_tests, NULL },
 };
 
 /* The test called name, NULL when Warden has none. */
@@ -554,12 +555,18 @@ rules_eval_define(struct ruleset *rs, struct rule *r, enum rule_kind kind,
 	if (!(d->kinds & (1u << kind)) || na < d->minargs ||
 	    na > d->maxargs)
 		return false;
+	/* Network tests run only with a resolver (dns_resolver). */
+	if ((d->kinds & NET) && !(rs->scoreset & 1)) {
+		*why = "network tests (no dns_resolver)";
+		return false;
+	}
 	rules_eval_clear(r);
 	/* One more slot for FreeMail's domain list (rules_eval_finish). */
 	r->eargs = xcalloc((size_t)na + 2, sizeof(*r->eargs));
 	for (int i = 0; i < na; i++)
 		r->eargs[i] = xstrdup(args[i]);
 	r->neargs = (size_t)na;
+	r->eval = d;		/* before prep: it may ask which test */
 	/* An invalid regex: defined, never hits (as SpamAssassin). */
 	if (d->prep != NULL)
 		d->prep(r, na);

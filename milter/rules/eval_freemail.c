@@ -457,6 +457,7 @@ rules_eval_finish(struct ruleset *rs)
 		r->eargs[r->neargs - 1] = xstrdup(blob);
 	}
 	free(blob);
+	eval_dns_finish(rs);
 	if (rs->eval_settings != NULL) {
 		g_hash_table_remove(rs->eval_settings, FM_DOMAINS);
 		g_hash_table_remove(rs->eval_settings, FM_WELCOME);

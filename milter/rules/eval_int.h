@@ -51,6 +51,8 @@ struct html;
 
 /* Flags above the kind bits (1u << RK_*) in struct eval_def's kinds. */
 #define FM	0x10000u	/* FreeMail: gets the domain list */
+#define NET	0x20000u	/* a network test: defined only with a
+				 * resolver (eval_dns.c) */
 _Static_assert((1u << RK_NKINDS) <= FM, "eval flags overlap rule kinds");
 
 typedef unsigned (*eval_fn)(const struct rule *r, struct eval_ctx *ec);
@@ -141,7 +143,13 @@ struct eval_bayes_cache {
 	size_t  ntok;
 };
 
+/* eval_dns.c: the message's lookups started (and waited for). */
+struct eval_dns_cache {
+	bool    prepared;
+};
+
 struct cache {
+	struct eval_dns_cache dns;
 	struct eval_bayes_cache bayes;
 	struct eval_date_cache dates;
 	struct eval_hdr_cache hdr;
@@ -240,6 +248,7 @@ char *eval_relays_str(struct eval_ctx *ec, bool trusted);
 /* ---- eval_bayes.c: the statistical filter (SpamAssassin's Bayes) ---- */
 
 extern const struct eval_def eval_bayes_tests[];
+extern const struct eval_def eval_dns_tests[];
 struct stats_tok;
 /* The message's tokens, as the filter learns and judges them. */
 void eval_bayes_tokens(struct eval_ctx *ec, struct stats_tok *tk);
@@ -268,5 +277,15 @@ struct eval_html_cache *eval_html_work(struct eval_ctx *ec);
 const struct html *eval_html_of_part(const struct eval_html_cache *c,
     size_t part);
 void eval_html_free(struct cache *c);
+
+/* ---- eval_dns.c ---- */
+
+/* Start every lookup of the message's network tests, and wait for
+ * their answers until the message's DNS deadline (once). */
+void eval_dns_prepare(struct eval_ctx *ec);
+/* The lookups' troubles and the cap reached, into res. */
+void eval_dns_report(struct eval_ctx *ec, struct results *res);
+/* Link each check_rbl_sub to its set's zone (rules_eval_finish()). */
+void eval_dns_finish(struct ruleset *rs);
 
 #endif

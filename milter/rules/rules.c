@@ -70,8 +70,10 @@ rules_new(const struct config *cfg)
 			    UINT32_MAX : (uint32_t)cfg->pcre2_depth_limit;
 		if (cfg->hostname != NULL && cfg->hostname[0] != '\0')
 			rs->hostname = xstrdup(cfg->hostname);
-		/* SpamAssassin's score set 2 with its Bayes on. */
-		rs->scoreset = cfg->statistics ? 2 : 0;
+		/* SpamAssassin's score set: 2 with its Bayes on, 1 with
+		 * its network tests, 3 with both. */
+		rs->scoreset = (cfg->statistics ? 2 : 0) |
+		    (cfg->dns_resolver.n > 0 ? 1 : 0);
 	}
 	if (rs->hostname == NULL)
 		rs->hostname = xstrdup("localhost");
@@ -172,6 +174,7 @@ rules_free(struct ruleset *rs)
 		free(r->hname);
 		free(r->if_unset);
 		cidrlist_free(&r->cidrs);
+		rules_dnsbl_clear(r);
 		for (size_t j = 0; j < r->nmnodes; j++)
 			free(r->mnodes[j].name);
 		free(r->mnodes);
@@ -265,8 +268,8 @@ struct mctx {
 	struct rx_scope sc;
 };
 
-static bool
-rule_enabled(const struct rule *r)
+bool
+rules_rule_enabled(const struct rule *r)
 {
 	/* A score of 0 turns a rule off, unless something else needs it. */
 	return !(r->score_set && r->score == 0 && !r->referenced &&
@@ -317,6 +320,13 @@ static void
 take_hit(const struct rule *r, unsigned count, const char *m, size_t ml,
     struct results *res)
 {
+	rules_take_hit(r, count, m, ml, NULL, res);
+}
+
+void
+rules_take_hit(const struct rule *r, unsigned count, const char *m,
+    size_t ml, const struct reply *reply, struct results *res)
+{
 	const char *kind = rules_kind_names[r->kind];
 
 	if (count == 0)
@@ -327,7 +337,7 @@ take_hit(const struct rule *r, unsigned count, const char *m, size_t ml,
 		results_add_hit(res, r->name, kind, r->describe, 0, NULL, 0);
 	if (r->action != ACT_NONE)
 		results_decide(res, r->action, r->reply.code[0] ? &r->reply :
-		    NULL, r->name);
+		    reply, r->name);
 }
 
 /* One subject string for rule r. */
@@ -1121,7 +1131,7 @@ run_metas(const struct ruleset *rs, struct results *res)
 	for (size_t i = 0; i < rs->norder; i++) {
 		const struct rule *r = rs->rules[rs->order[i]];
 
-		if (!rule_enabled(r) || r->mroot < 0 || val[r->index] > 0)
+		if (!rules_rule_enabled(r) || r->mroot < 0 || val[r->index] > 0)
 			continue;
 		if (meta_eval(r, r->mroot, val) != 0) {
 			val[r->index] = 1;
@@ -1418,7 +1428,7 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 			res->timed_out = true;
 			break;
 		}
-		if (!rule_enabled(r))
+		if (!rules_rule_enabled(r))
 			continue;
 		/* Named in the log line if one of its regexes, or one
 		 * run for what it reads, reaches a PCRE2 limit. */
@@ -1462,6 +1472,7 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	}
 	run_metas(rs, res);
 	rules_eval_report(&v->ec, res);
+	eval_dns_report(&v->ec, res);
 	rules_hs_put(hc->hs, hc->scratch);
 	view_close(v, res);
 	free(v);
@@ -1548,11 +1559,14 @@ rules_run(const struct ruleset *rs, const struct rules_input *in,
 
 	if (kind == RK_NONE)
 		run_eom(rs, in, &m, res);
-	else
+	else {
+		if (kind != RK_ENVRCPT && in->dns != NULL)
+			rules_dnsbl_stage(rs, kind, in, res);
 		for (size_t i = 0; i < rs->n; i++) {
 			const struct rule *r = rs->rules[i];
 
-			if (r->kind != kind || !rule_enabled(r))
+			if (r->kind != kind || !rules_rule_enabled(r) ||
+			    r->dnsbl != NULL)
 				continue;
 			m.sc.rule = r->name;
 			if (kind == RK_CONNECT && r->re == NULL) {
@@ -1564,7 +1578,15 @@ rules_run(const struct ruleset *rs, const struct rules_input *in,
 			} else
 				run_one(r, subject, strlen(subject), res);
 		}
+	}
 
 	rx_scope_leave(&m.sc);
 	return 0;
+}
+
+void
+rules_prefetch(const struct ruleset *rs, const struct rules_input *in)
+{
+	if (rs != NULL && in->dns != NULL)
+		rules_dnsbl_prefetch(rs, in);
 }

@@ -20,6 +20,8 @@
 struct ruleset;
 struct mime_limits;
 struct stats_db;
+struct dns;
+struct dns_set;
 
 enum stage { STAGE_CONNECT, STAGE_HELO, STAGE_ENVFROM, STAGE_ENVRCPT,
 	STAGE_EOM };
@@ -45,6 +47,13 @@ struct rules_input {
 					   (borrowed); NULL: off */
 	bool        stats_explain;	/* keep its evidence for --explain */
 	bool        stats_keep;		/* keep the tokens (for autolearn) */
+	struct dns_set *dns;		/* where lookups start (the message's
+					   set, or the connection's before
+					   MAIL FROM); NULL: network tests
+					   off */
+	struct dns *resolver;		/* its resolver (lists' error codes
+					   are logged through it) */
+	double      dns_deadline_ms;	/* wait for answers until then */
 };
 
 /*
@@ -70,6 +79,12 @@ void   rules_summary(const struct ruleset *rs, struct diag *d);
  */
 int rules_run(const struct ruleset *rs, const struct rules_input *in,
     struct results *res);
+/*
+ * At connect (in->stage STAGE_CONNECT): start the lookups of the
+ * client that the message's network tests will read, so that they are
+ * answered by the end of the message.  Does nothing without in->dns.
+ */
+void rules_prefetch(const struct ruleset *rs, const struct rules_input *in);
 
 /*
  * The statistical filter's tokens of the message in (STAGE_EOM), read

@@ -20,6 +20,7 @@ struct buf;
 struct relays;
 struct mime_text;
 struct eval_def;		/* rules_eval.c's table of tests */
+struct dns_filter;
 
 enum rule_kind { RK_NONE = -1, RK_CONNECT = 0, RK_HELO, RK_ENVFROM,
 	RK_ENVRCPT, RK_HEADER, RK_BODY, RK_RAWBODY, RK_URI, RK_FULL,
@@ -109,6 +110,11 @@ struct rule {
 	/* connect */
 	struct cidrlist cidrs;
 	unsigned cwords;	/* CW_* pseudo-blocks */
+
+	/* connect, helo, envfrom "dnsbl:ZONE[=CODES|&MASK]": the list's
+	 * zone (owned) and its return-code filter (owned) */
+	char   *dnsbl;
+	struct dns_filter *dnsbl_filter;
 
 	/* meta */
 	struct meta_node *mnodes;
@@ -238,6 +244,9 @@ const struct strlist *rules_uris(struct eval_ctx *ec);
 /* Free what rules_eval_define() put in r (arguments, compiled regexes)
  * and make it an ordinary rule again. */
 void rules_eval_clear(struct rule *r);
+/* Whether r runs: a score of 0 turns a rule off unless something else
+ * needs it (rules.c). */
+bool rules_rule_enabled(const struct rule *r);
 bool rules_eval_define(struct ruleset *rs, struct rule *r,
     enum rule_kind kind, const char *call, const char **why);
 unsigned rules_eval_run(const struct rule *r, struct eval_ctx *ec);
@@ -309,11 +318,11 @@ struct ruleset *rules_new(const struct config *cfg);
  * expr what follows it): 1 true, 0 false, -1 with *why (static text) on
  * a syntax error.  bayes: the statistical filter is on.
  */
-int rules_sa_cond(const char *kw, const char *expr, bool bayes,
+int rules_sa_cond(const char *kw, const char *expr, unsigned set,
     const char **why);
 /* Whether Warden implements everything the named plugin provides; bayes:
  * the statistical filter is on (SpamAssassin's Bayes plugin present). */
-bool rules_sa_plugin(const char *name, bool bayes);
+bool rules_sa_plugin(const char *name, unsigned set);
 /* The pattern with rs's replace_tag macros expanded (caller frees). */
 char *rules_sa_replace(const struct ruleset *rs, const char *pat);
 /*
@@ -339,5 +348,26 @@ size_t rules_sa_split(const char *pat, uint32_t opts, bool split,
 char  *rules_sa_share(const char *pat, uint32_t opts, const char **why);
 bool   rules_sa_split_step(const char *pat, uint32_t opts, char **a,
     char **b, const char **why);
+
+/*
+ * eval_dns.c: Warden's DNS list rules of the SMTP stages.
+ * rules_dnsbl_parse() makes r a list rule from spec (the text after
+ * "dnsbl:"): 0, or -1 with why in err.  rules_dnsbl_clear() frees it.
+ * rules_dnsbl_stage() runs the list rules of kind: starts every
+ * lookup, waits once until in->dns_deadline_ms, and takes the hits
+ * (a reject without a reply of its own names the list).
+ * rules_dnsbl_prefetch() starts, at connect, the lookups of the client
+ * that the message's network tests will read.
+ */
+int  rules_dnsbl_parse(struct rule *r, const char *spec, struct buf *err);
+void rules_dnsbl_clear(struct rule *r);
+void rules_dnsbl_stage(const struct ruleset *rs, enum rule_kind kind,
+    const struct rules_input *in, struct results *res);
+void rules_dnsbl_prefetch(const struct ruleset *rs,
+    const struct rules_input *in);
+/* rules.c: add r's hit to res, and take its action (reply, when not
+ * NULL, instead of the rule's own). */
+void rules_take_hit(const struct rule *r, unsigned count, const char *m,
+    size_t ml, const struct reply *reply, struct results *res);
 
 #endif

@@ -466,6 +466,7 @@ undefine(struct rule *r)
 	r->hmods = 0;
 	r->hsrc = HS_NAME;
 	cidrlist_free(&r->cidrs);
+	rules_dnsbl_clear(r);
 	r->cwords = 0;
 	free_meta(r);
 	rules_eval_clear(r);
@@ -554,6 +555,26 @@ parse_simple(struct ruleset *rs, enum rule_kind kind, const char *name,
 		    "'%s'", name, skip_ws(rest));
 		undefine(r);
 	}
+}
+
+/* "connect|helo|envfrom NAME dnsbl:ZONE[=CODES|&MASK]" */
+static void
+parse_dnsbl(struct ruleset *rs, enum rule_kind kind, const char *name,
+    const char *spec, const char *file, int line, struct diag *d)
+{
+	struct rule *r;
+	struct buf err;
+	char word[512];
+
+	next_word(spec, word, sizeof(word));
+	if ((r = define(rs, name, kind, spec, file, line, d)) == NULL)
+		return;
+	buf_init(&err, 0);
+	if (rules_dnsbl_parse(r, word, &err) < 0) {
+		perr(rs, d, file, line, "%s: %s", name, err.p);
+		undefine(r);
+	}
+	buf_free(&err);
 }
 
 static void
@@ -1594,6 +1615,12 @@ parse_line(struct ruleset *rs, char *l, const char *file, int line,
 		perr(rs, d, file, line, "%s %s: nothing to test", kw, name);
 		return;
 	}
+	if ((k == RK_CONNECT || k == RK_HELO || k == RK_ENVFROM) &&
+	    strncmp(skip_ws(rest), "dnsbl:", 6) == 0) {
+		parse_dnsbl(rs, (enum rule_kind)k, name, skip_ws(rest) + 6,
+		    file, line, d);
+		return;
+	}
 	switch (k) {
 	case RK_CONNECT:
 		parse_connect(rs, name, rest, file, line, d);
@@ -1708,7 +1735,7 @@ rules_parse_text(struct ruleset *rs, const char *fname, const char *text,
 			if (strcmp(kw, "ifplugin") != 0)
 				rest = t + 2;
 			v = rules_sa_cond(strcmp(kw, "ifplugin") == 0 ?
-			    "ifplugin" : "if", rest, (rs->scoreset & 2) != 0,
+			    "ifplugin" : "if", rest, rs->scoreset,
 			    &why);
 			if (v < 0) {
 				perr(rs, d, file, line,
@@ -2043,6 +2070,7 @@ rules_finish(struct ruleset *rs, struct diag *d)
 			free(r->hname);
 			free(r->if_unset);
 			cidrlist_free(&r->cidrs);
+			rules_dnsbl_clear(r);
 			free(r);
 			continue;
 		}

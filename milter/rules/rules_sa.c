@@ -111,20 +111,25 @@ static const char *const present_features[] = {
 };
 
 bool
-rules_sa_plugin(const char *name, bool bayes)
+rules_sa_plugin(const char *name, unsigned set)
 {
 	for (const char *const *p = present_plugins; *p; p++)
 		if (strcmp(name, *p) == 0)
 			return true;
 	/* Bayes: Warden's statistical filter, when it is on (statistics =
 	 * yes), as SpamAssassin's plugin with use_bayes 1. */
-	return bayes && strcmp(name, "Mail::SpamAssassin::Plugin::Bayes") == 0;
+	if ((set & 2) && strcmp(name, "Mail::SpamAssassin::Plugin::Bayes") == 0)
+		return true;
+	/* DNSEval: the blocklist tests, when a resolver is configured
+	 * (dns_resolver), as SpamAssassin with its network tests on. */
+	return (set & 1) &&
+	    strcmp(name, "Mail::SpamAssassin::Plugin::DNSEval") == 0;
 }
 
 static bool
-feature_present(const char *name, bool bayes)
+feature_present(const char *name, unsigned set)
 {
-	(void)bayes;
+	(void)set;
 	for (const char *const *p = present_features; *p; p++)
 		if (strcmp(name, *p) == 0)
 			return true;
@@ -137,7 +142,8 @@ struct cparse {
 	const char *s;
 	const char *why;	/* first error */
 	int     depth;
-	bool    bayes;		/* the statistical filter is on */
+	unsigned set;		/* the score set: bit 1 the statistical
+				 * filter, bit 0 the network tests */
 };
 
 static void
@@ -173,7 +179,7 @@ static double cor(struct cparse *cp);
 
 /* plugin(NAME) or can(NAME): the NAME, checked against test(). */
 static double
-ccall(struct cparse *cp, bool (*test)(const char *, bool))
+ccall(struct cparse *cp, bool (*test)(const char *, unsigned))
 {
 	char name[256];
 	size_t n;
@@ -195,7 +201,7 @@ ccall(struct cparse *cp, bool (*test)(const char *, bool))
 		cfail(cp, "missing ')'");
 		return 0;
 	}
-	return test(name, cp->bayes) ? 1 : 0;
+	return test(name, cp->set) ? 1 : 0;
 }
 
 static double
@@ -292,7 +298,7 @@ cor(struct cparse *cp)
 }
 
 int
-rules_sa_cond(const char *kw, const char *expr, bool bayes, const char **why)
+rules_sa_cond(const char *kw, const char *expr, unsigned set, const char **why)
 {
 	struct cparse cp;
 	double v;
@@ -317,11 +323,11 @@ rules_sa_cond(const char *kw, const char *expr, bool bayes, const char **why)
 			    "plugin name";
 			return -1;
 		}
-		return rules_sa_plugin(name, bayes) ? 1 : 0;
+		return rules_sa_plugin(name, set) ? 1 : 0;
 	}
 	memset(&cp, 0, sizeof(cp));
 	cp.s = expr;
-	cp.bayes = bayes;
+	cp.set = set;
 	v = cor(&cp);
 	cws(&cp);
 	if (cp.why == NULL && *cp.s != '\0' && *cp.s != '#')

@@ -1,0 +1,649 @@
+/*
+ * eval_dns.c -- SpamAssassin's DNSEval blocklist tests (check_rbl,
+ * check_rbl_txt, check_rbl_sub), run natively on the engine's resolver
+ * (dns.h), and the lookups of Warden's own stage rules ("connect NAME
+ * dnsbl:ZONE", helo and envfrom).  Defined only when a resolver is
+ * configured (dns_resolver; the score set then has its network bit).
+ *
+ * Which addresses a check_rbl rule looks up follows DNSEval.pm's
+ * _check_rbl_backend(): the set name's suffix picks them from the relay
+ * chain (the MTA's client is its newest hop): "-lastexternal" the
+ * first hop outside internal_relays, "-notfirsthop" every external hop
+ * but the oldest, "-firsttrusted" the first untrusted hop, "-untrusted"
+ * the untrusted hops but that one, and no suffix every untrusted hop,
+ * oldest first; private addresses left out, at most num_check_received
+ * (9), and hops in trusted_relays dropped from the front unless the
+ * rule is tflags nice.
+ *
+ * The lookups of the whole message start together, on the first test
+ * that needs DNS (eval_dns_prepare()): every enabled network test's
+ * names are asked at once (those of the client were asked at connect
+ * and are found in the connection's set), then the message waits once,
+ * until its DNS deadline, and the tests read the answers.  An answer
+ * missing at the deadline counts as not listed and is recorded as
+ * dns=timeout; a SERVFAIL or a resolver down as dns=error.
+ */
+#include "autoconfig.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dns.h"
+#include "eval_int.h"
+#include "relays.h"
+#include "rx.h"
+#include "util.h"
+
+#define NUM_CHECK_RECEIVED	9	/* SpamAssassin's default */
+
+/* ---- The addresses of a set ---- */
+
+static bool
+ip_seen(char **v, size_t n, const char *ip)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], ip) == 0)
+			return true;
+	return false;
+}
+
+/* ip_list_uniq_and_strip_private() over hops [from, to) that pass
+ * want(); borrowed strings into v (room for rl->n). */
+static size_t
+hop_ips(const struct relays *rl, bool external_only, char **v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rl->n; i++) {
+		const struct relay *h = &rl->v[i];
+
+		if (i < rl->ntrusted && (!external_only || h->internal))
+			continue;
+		if (h->ip == NULL || h->ip[0] == '\0' ||
+		    relays_ip_private(h->ip) || ip_seen(v, n, h->ip))
+			continue;
+		v[n++] = h->ip;
+	}
+	return n;
+}
+
+/*
+ * The addresses rule r (check_rbl family, set eargs[0]) looks up, into
+ * v (room for the chain's hops); returns how many.
+ */
+static size_t
+rbl_ips(const struct rule *r, struct eval_ctx *ec, char **v)
+{
+	const struct relays *rl = rules_hdr_relays(ec);
+	const char *set = r->eargs[0];
+	size_t n, sl = strlen(set);
+	const struct cidrlist *trusted = &ec->in->cfg->trusted_relays;
+
+#define SUFFIX(s) (sl > sizeof(s) - 1 && \
+	strcmp(set + sl - (sizeof(s) - 1), s) == 0)
+	if (rl == NULL || rl->n == 0)
+		return 0;
+	/* No untrusted address: every open-internet relay is trusted. */
+	if (hop_ips(rl, false, v) == 0)
+		return 0;
+	if (SUFFIX("-lastexternal") || SUFFIX("-notfirsthop")) {
+		/* Trusted hops outside internal_relays count here. */
+		n = 0;
+		for (size_t i = 0; i < rl->n; i++) {
+			const struct relay *h = &rl->v[i];
+
+			if ((i < rl->ntrusted && h->internal) || h->ip == NULL ||
+			    h->ip[0] == '\0' || relays_ip_private(h->ip) ||
+			    ip_seen(v, n, h->ip))
+				continue;
+			v[n++] = h->ip;
+		}
+		if (SUFFIX("-lastexternal"))
+			n = n > 0 ? 1 : 0;
+		else if (n > 1)
+			n--;		/* all but the originating one */
+	} else if (SUFFIX("-firsttrusted") || SUFFIX("-untrusted")) {
+		n = hop_ips(rl, false, v);
+		if (SUFFIX("-firsttrusted"))
+			n = n > 0 ? 1 : 0;
+		else if (n > 0) {
+			memmove(v, v + 1, (n - 1) * sizeof(*v));
+			n--;
+		}
+	} else {
+		n = hop_ips(rl, false, v);
+		for (size_t i = 0; i < n / 2; i++) {
+			char *t = v[i];
+
+			v[i] = v[n - 1 - i];
+			v[n - 1 - i] = t;
+		}
+	}
+#undef SUFFIX
+	if (n > NUM_CHECK_RECEIVED)
+		n = NUM_CHECK_RECEIVED;
+	/* Trusted relays are looked up by nice rules (allowlists) only. */
+	if (!(r->tflags & TF_NICE))
+		while (n > 0 && cidrlist_match(trusted, v[0])) {
+			memmove(v, v + 1, (n - 1) * sizeof(*v));
+			n--;
+		}
+	return n;
+}
+
+/* The zone of a check_rbl rule without its trailing dots. */
+static void
+zone_of(const char *z, char *out, size_t size)
+{
+	size_t n = strlen(z);
+
+	while (n > 0 && z[n - 1] == '.')
+		n--;
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, z, n);
+	out[n] = '\0';
+}
+
+/* Call fn for each name rule r asks (type in *type). */
+static void
+rbl_names(const struct rule *r, struct eval_ctx *ec, int *type,
+    void (*fn)(struct eval_ctx *, const struct rule *, const char *, int,
+    void *), void *arg)
+{
+	const struct relays *rl = rules_hdr_relays(ec);
+	const char *zarg;
+	char zone[256], rev[80];
+	char **v;
+	size_t n;
+
+	/* check_rbl_sub: the zone and type of its set's check_rbl
+	 * (eval_dns_finish() appended them). */
+	if (strcmp(r->eval->name, "check_rbl_sub") == 0) {
+		if (r->neargs < 4)
+			return;
+		zarg = r->eargs[2];
+		*type = strcmp(r->eargs[3], "TXT") == 0 ? DNS_T_TXT : DNS_T_A;
+	} else {
+		zarg = r->eargs[1];
+		*type = strcmp(r->eval->name, "check_rbl_txt") == 0 ?
+		    DNS_T_TXT : DNS_T_A;
+	}
+	if (rl == NULL || rl->n == 0)
+		return;
+	zone_of(zarg, zone, sizeof(zone));
+	if (zone[0] == '\0')
+		return;
+	v = xcalloc(rl->n + 1, sizeof(*v));
+	n = rbl_ips(r, ec, v);
+	for (size_t i = 0; i < n; i++) {
+		char *name;
+
+		if (dns_reverse(v[i], rev, sizeof(rev)) < 0)
+			continue;
+		name = xasprintf("%s.%s", rev, zone);
+		fn(ec, r, name, *type, arg);
+		free(name);
+	}
+	free(v);
+}
+
+/* ---- Answers ---- */
+
+/* SpamAssassin's check_subtest(): a regex (compiled in r->ere[0]), a
+ * bit mask, or one address. */
+static bool
+subtest_match(const struct rule *r, const char *sub, const char *a)
+{
+	bool digits = sub[0] != '\0';
+	size_t ov[2];
+
+	for (const char *p = sub; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			digits = false;
+	if (r->ere != NULL && r->ere[0] != NULL)
+		return rx_search(r->ere[0], NULL, a, strlen(a), 0, 0, ov, 1) > 0;
+	if (digits) {
+		struct dns_filter f;
+
+		memset(&f, 0, sizeof(f));
+		f.mask = (uint32_t)strtoul(sub, NULL, 10);
+		return f.mask != 0 && dns_filter_match(&f, a);
+	}
+	return strcmp(sub, a) == 0;
+}
+
+/* Whether the subtest is a regex (not digits or a dotted quad). */
+static bool
+subtest_is_regex(const char *s)
+{
+	unsigned dots = 0;
+	bool digit = false;
+
+	for (const char *p = s; *p; p++) {
+		if (*p == '.') {
+			if (!digit)
+				return true;
+			dots++;
+			digit = false;
+		} else if (isdigit((unsigned char)*p))
+			digit = true;
+		else
+			return true;
+	}
+	return !digit || (dots != 0 && dots != 3);
+}
+
+struct judge {
+	const char *subtest;	/* NULL: any answer */
+	unsigned hits;
+	bool    pending, error;
+};
+
+static void
+judge_one(struct eval_ctx *ec, const struct rule *r, const char *name,
+    int type, void *arg)
+{
+	struct judge *j = arg;
+	struct dns_query *q = dns_find(ec->in->dns, name, type);
+	struct dns_answer a;
+
+	if (q == NULL) {
+		j->pending = true;	/* over the cap: never asked */
+		return;
+	}
+	dns_query_note(q, r->name);
+	dns_answer(q, &a);
+	if (a.status == DNS_PENDING) {
+		j->pending = true;
+		return;
+	}
+	if (a.status == DNS_ERROR) {
+		j->error = true;
+		return;
+	}
+	if (a.status != DNS_OK)
+		return;
+	for (size_t i = 0; i < a.nrr; i++) {
+		const char *v = a.rr[i];
+
+		/* Only A records in 127.0.0.0/8 are answers of a list. */
+		if (type == DNS_T_A && strncmp(v, "127.", 4) != 0)
+			continue;
+		if (type == DNS_T_A && dns_answer_is_error_code(v)) {
+			const char *z = strchr(name, '.');
+
+			/* The zone after the reversed address, for the log. */
+			for (int k = 1; z != NULL && k < 4 &&
+			    strchr(name, ':') == NULL; k++)
+				z = strchr(z + 1, '.');
+			dns_log_list_error(ec->in->resolver, z ? z + 1 : name,
+			    v);
+		}
+		if (j->subtest == NULL || subtest_match(r, j->subtest, v)) {
+			j->hits = 1;
+			return;
+		}
+	}
+}
+
+static unsigned
+ev_rbl(const struct rule *r, struct eval_ctx *ec)
+{
+	struct judge j;
+	int type;
+
+	if (ec->in->dns == NULL)
+		return 0;
+	eval_dns_prepare(ec);
+	memset(&j, 0, sizeof(j));
+	if (strcmp(r->eval->name, "check_rbl_sub") == 0)
+		j.subtest = r->eargs[1];
+	else if (r->neargs >= 3)
+		j.subtest = r->eargs[2];
+	rbl_names(r, ec, &type, judge_one, &j);
+	return j.hits;
+}
+
+/* ---- Starting the message's lookups ---- */
+
+static void
+start_one(struct eval_ctx *ec, const struct rule *r, const char *name,
+    int type, void *arg)
+{
+	(void)r;
+	(void)arg;
+	dns_lookup(ec->in->dns, name, type);
+}
+
+void
+eval_dns_prepare(struct eval_ctx *ec)
+{
+	struct cache *c = eval_cache_get(ec);
+	const struct ruleset *rs = ec->rs;
+	int type;
+
+	if (c->dns.prepared || ec->in->dns == NULL)
+		return;
+	c->dns.prepared = true;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *r = rs->rules[i];
+
+		if (r->eval == NULL || !(r->eval->kinds & NET) ||
+		    !rules_rule_enabled(r))
+			continue;
+		if (r->eval->fn == ev_rbl)
+			rbl_names(r, ec, &type, start_one, NULL);
+	}
+	dns_wait(ec->in->dns, ec->in->dns_deadline_ms);
+}
+
+/* The troubles of the lookups the tests read, into res. */
+static void
+trouble_one(void *arg, struct dns_query *q)
+{
+	struct results *res = arg;
+	struct dns_answer a;
+
+	if (!dns_query_noted(q))
+		return;
+	dns_answer(q, &a);
+	if (a.status == DNS_PENDING)
+		results_dns_trouble(res, "timeout");
+	else if (a.status == DNS_ERROR)
+		results_dns_trouble(res, "error");
+}
+
+void
+eval_dns_report(struct eval_ctx *ec, struct results *res)
+{
+	struct cache *c = ec->cache;
+
+	if (c == NULL || !c->dns.prepared || ec->in->dns == NULL)
+		return;
+	dns_set_each(ec->in->dns, trouble_one, res);
+	if (dns_set_limited(ec->in->dns))
+		results_set_limit(res, "dns_queries");
+}
+
+/* ---- Definition ---- */
+
+static void
+prep_rbl(struct rule *r, int na)
+{
+	const char *sub = NULL;
+
+	if (strcmp(r->eval->name, "check_rbl_sub") == 0)
+		sub = na >= 2 ? r->eargs[1] : NULL;
+	else if (na >= 3)
+		sub = r->eargs[2];
+	if (sub == NULL || !subtest_is_regex(sub))
+		return;
+	r->ere = xcalloc(EVAL_NRE, sizeof(*r->ere));
+	r->ere[0] = rx_compile(sub, PCRE2_ZERO_TERMINATED, 0, true, NULL, 0);
+}
+
+/*
+ * Once every file is read: each check_rbl_sub gets the zone and type
+ * of the first check_rbl or check_rbl_txt of its set.
+ */
+void
+eval_dns_finish(struct ruleset *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rule *s = rs->rules[i];
+
+		if (s->eval == NULL || strcmp(s->eval->name,
+		    "check_rbl_sub") != 0 || s->neargs != 2)
+			continue;
+		for (size_t k = 0; k < rs->n; k++) {
+			const struct rule *r = rs->rules[k];
+
+			if (r->eval == NULL || r->eval->fn != ev_rbl ||
+			    strcmp(r->eval->name, "check_rbl_sub") == 0 ||
+			    strcmp(r->eargs[0], s->eargs[0]) != 0)
+				continue;
+			s->eargs[2] = xstrdup(r->eargs[1]);
+			s->eargs[3] = xstrdup(strcmp(r->eval->name,
+			    "check_rbl_txt") == 0 ? "TXT" : "A");
+			s->neargs = 4;
+			break;
+		}
+	}
+}
+
+const struct eval_def eval_dns_tests[] = {
+	{ "check_rbl", K_HEAD | NET, 2, 3, 0, ev_rbl, prep_rbl },
+	{ "check_rbl_txt", K_HEAD | NET, 2, 3, 0, ev_rbl, prep_rbl },
+	{ "check_rbl_sub", K_HEAD | NET, 2, 2, 0, ev_rbl, prep_rbl },
+	{ NULL, 0, 0, 0, 0, NULL, NULL },
+};
+
+/* ---- Warden's list rules of the SMTP stages ---- */
+
+int
+rules_dnsbl_parse(struct rule *r, const char *spec, struct buf *err)
+{
+	const char *f = strpbrk(spec, "=&");
+	size_t zn = f ? (size_t)(f - spec) : strlen(spec);
+	struct dns_filter flt;
+
+	while (zn > 0 && spec[zn - 1] == '.')
+		zn--;
+	if (zn == 0 || zn > 200) {
+		buf_puts(err, "dnsbl: needs a list's zone, as in "
+		    "dnsbl:zen.spamhaus.org=127.0.0.[2..11]");
+		return -1;
+	}
+	for (size_t i = 0; i < zn; i++)
+		if (!isalnum((unsigned char)spec[i]) && spec[i] != '.' &&
+		    spec[i] != '-' && spec[i] != '_') {
+			buf_printf(err, "dnsbl: '%.*s' is not a zone name",
+			    (int)zn, spec);
+			return -1;
+		}
+	if (dns_filter_parse(f, &flt, err) < 0)
+		return -1;
+	rules_dnsbl_clear(r);
+	r->dnsbl = xstrndup(spec, zn);
+	r->dnsbl_filter = xmalloc(sizeof(flt));
+	*r->dnsbl_filter = flt;
+	return 0;
+}
+
+void
+rules_dnsbl_clear(struct rule *r)
+{
+	free(r->dnsbl);
+	free(r->dnsbl_filter);
+	r->dnsbl = NULL;
+	r->dnsbl_filter = NULL;
+}
+
+/* Whether s looks like a domain name worth asking a list about. */
+static bool
+looks_like_domain(const char *s)
+{
+	unsigned char tmp[16];
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 200 || strchr(s, '.') == NULL || s[0] == '[' ||
+	    s[0] == '.' || inet_pton(AF_INET, s, tmp) == 1 ||
+	    inet_pton(AF_INET6, s, tmp) == 1)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.' &&
+		    s[i] != '-' && s[i] != '_')
+			return false;
+	return true;
+}
+
+/*
+ * What a list rule of kind looks up, into what (the thing listed, for
+ * the log and the reply) and name (what is asked): the client's
+ * reversed address, the HELO name, the sender's domain.  false when
+ * there is nothing to ask (a local or private client, an address
+ * literal, the null sender).
+ */
+static bool
+dnsbl_subject(enum rule_kind kind, const struct rules_input *in,
+    char *what, size_t wsize)
+{
+	const char *s = NULL, *at;
+
+	switch (kind) {
+	case RK_CONNECT:
+		s = in->client_addr;
+		if (s == NULL || s[0] == '\0' || relays_ip_private(s))
+			return false;
+		break;
+	case RK_HELO:
+		s = in->helo;
+		if (s == NULL || !looks_like_domain(s))
+			return false;
+		break;
+	case RK_ENVFROM:
+		if (in->envfrom == NULL ||
+		    (at = strrchr(in->envfrom, '@')) == NULL)
+			return false;
+		s = at + 1;
+		if (!looks_like_domain(s))
+			return false;
+		break;
+	default:
+		return false;
+	}
+	if (strlen(s) >= wsize)
+		return false;
+	strcpy(what, s);
+	if (kind != RK_CONNECT)
+		eval_lower(what);
+	return true;
+}
+
+static char *
+dnsbl_name(const struct rule *r, enum rule_kind kind, const char *what)
+{
+	char rev[80];
+
+	if (kind == RK_CONNECT) {
+		if (dns_reverse(what, rev, sizeof(rev)) < 0)
+			return NULL;
+		return xasprintf("%s.%s", rev, r->dnsbl);
+	}
+	return xasprintf("%s.%s", what, r->dnsbl);
+}
+
+void
+rules_dnsbl_stage(const struct ruleset *rs, enum rule_kind kind,
+    const struct rules_input *in, struct results *res)
+{
+	char what[256];
+	bool any = false, trouble = false;
+
+	if (in->dns == NULL || !dnsbl_subject(kind, in, what, sizeof(what)))
+		return;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *r = rs->rules[i];
+		char *name;
+
+		if (r->kind != kind || r->dnsbl == NULL ||
+		    !rules_rule_enabled(r) ||
+		    (name = dnsbl_name(r, kind, what)) == NULL)
+			continue;
+		dns_lookup(in->dns, name, DNS_T_A);
+		free(name);
+		any = true;
+	}
+	if (!any)
+		return;
+	dns_wait(in->dns, in->dns_deadline_ms);
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *r = rs->rules[i];
+		struct dns_query *q;
+		struct dns_answer a;
+		char *name;
+
+		if (r->kind != kind || r->dnsbl == NULL ||
+		    !rules_rule_enabled(r) ||
+		    (name = dnsbl_name(r, kind, what)) == NULL)
+			continue;
+		q = dns_find(in->dns, name, DNS_T_A);
+		free(name);
+		if (q == NULL) {
+			results_set_limit(res, "dns_queries");
+			continue;
+		}
+		dns_query_note(q, r->name);
+		dns_answer(q, &a);
+		if (a.status == DNS_PENDING || a.status == DNS_ERROR) {
+			results_dns_trouble(res, a.status == DNS_PENDING ?
+			    "timeout" : "error");
+			trouble = true;
+			continue;
+		}
+		for (size_t k = 0; a.status == DNS_OK && k < a.nrr; k++) {
+			struct reply rep;
+			char *m;
+
+			if (dns_answer_is_error_code(a.rr[k])) {
+				dns_log_list_error(in->resolver, r->dnsbl,
+				    a.rr[k]);
+				continue;
+			}
+			if (!dns_filter_match(r->dnsbl_filter, a.rr[k]))
+				continue;
+			m = xasprintf("%s listed in %s (%s)", what, r->dnsbl,
+			    a.rr[k]);
+			/* Postfix's words for a listed client. */
+			memset(&rep, 0, sizeof(rep));
+			strcpy(rep.code, r->action == ACT_TEMPFAIL ? "450" :
+			    "554");
+			strcpy(rep.xcode, r->action == ACT_TEMPFAIL ?
+			    "4.7.1" : "5.7.1");
+			rep.text = xasprintf("Service unavailable; %s [%s] "
+			    "blocked using %s", kind == RK_CONNECT ?
+			    "Client host" : kind == RK_HELO ? "Helo command" :
+			    "Sender address", what, r->dnsbl);
+			rules_take_hit(r, 1, m, strlen(m), &rep, res);
+			free(rep.text);
+			free(m);
+			break;
+		}
+	}
+	if (trouble && in->cfg->on_dns_error != ACT_SCAN)
+		results_decide(res, in->cfg->on_dns_error, NULL,
+		    "on_dns_error");
+}
+
+void
+rules_dnsbl_prefetch(const struct ruleset *rs, const struct rules_input *in)
+{
+	char rev[80], zone[256];
+	const char *ip = in->client_addr;
+
+	if (in->dns == NULL || ip == NULL || ip[0] == '\0' ||
+	    relays_ip_private(ip) ||
+	    cidrlist_match(&in->cfg->trusted_relays, ip) ||
+	    dns_reverse(ip, rev, sizeof(rev)) < 0)
+		return;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *r = rs->rules[i];
+		char *name;
+
+		if (r->eval == NULL || r->eval->fn != ev_rbl ||
+		    strcmp(r->eval->name, "check_rbl_sub") == 0 ||
+		    !rules_rule_enabled(r))
+			continue;
+		zone_of(r->eargs[1], zone, sizeof(zone));
+		if (zone[0] == '\0')
+			continue;
+		name = xasprintf("%s.%s", rev, zone);
+		dns_lookup(in->dns, name, strcmp(r->eval->name,
+		    "check_rbl_txt") == 0 ? DNS_T_TXT : DNS_T_A);
+		free(name);
+	}
+}
