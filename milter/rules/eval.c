@@ -441,7 +441,7 @@ static const struct eval_plugin {
 	{ eval_freemail_tests, NULL },
 	{ eval_html_tests, eval_html_free },
 	{ eval_bayes_tests, eval_bayes_free },
-	{ eval_dns_tests, NULL },
+	{ eval_dns_tests, eval_dns_free_cache },
 };
 
 /* The test called name, NULL when Warden has none. */

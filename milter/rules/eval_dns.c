@@ -33,6 +33,7 @@
 
 #include "dns.h"
 #include "eval_int.h"
+#include "mime.h"
 #include "relays.h"
 #include "rx.h"
 #include "util.h"
@@ -290,6 +291,9 @@ judge_one(struct eval_ctx *ec, const struct rule *r, const char *name,
 	}
 }
 
+static unsigned ev_uridnsbl(const struct rule *r, struct eval_ctx *ec);
+static void uribl_prepare(struct eval_ctx *ec, bool *waiting);
+
 static unsigned
 ev_rbl(const struct rule *r, struct eval_ctx *ec)
 {
@@ -317,28 +321,6 @@ start_one(struct eval_ctx *ec, const struct rule *r, const char *name,
 	(void)r;
 	(void)arg;
 	dns_lookup(ec->in->dns, name, type);
-}
-
-void
-eval_dns_prepare(struct eval_ctx *ec)
-{
-	struct cache *c = eval_cache_get(ec);
-	const struct ruleset *rs = ec->rs;
-	int type;
-
-	if (c->dns.prepared || ec->in->dns == NULL)
-		return;
-	c->dns.prepared = true;
-	for (size_t i = 0; i < rs->n; i++) {
-		const struct rule *r = rs->rules[i];
-
-		if (r->eval == NULL || !(r->eval->kinds & NET) ||
-		    !rules_rule_enabled(r))
-			continue;
-		if (r->eval->fn == ev_rbl)
-			rbl_names(r, ec, &type, start_one, NULL);
-	}
-	dns_wait(ec->in->dns, ec->in->dns_deadline_ms);
 }
 
 /* The troubles of the lookups the tests read, into res. */
@@ -415,12 +397,6 @@ eval_dns_finish(struct ruleset *rs)
 	}
 }
 
-const struct eval_def eval_dns_tests[] = {
-	{ "check_rbl", K_HEAD | NET, 2, 3, 0, ev_rbl, prep_rbl },
-	{ "check_rbl_txt", K_HEAD | NET, 2, 3, 0, ev_rbl, prep_rbl },
-	{ "check_rbl_sub", K_HEAD | NET, 2, 2, 0, ev_rbl, prep_rbl },
-	{ NULL, 0, 0, 0, 0, NULL, NULL },
-};
 
 /* ---- Warden's list rules of the SMTP stages ---- */
 
@@ -647,3 +623,612 @@ rules_dnsbl_prefetch(const struct ruleset *rs, const struct rules_input *in)
 		free(name);
 	}
 }
+
+/* ---- URIDNSBL: URI blocklists ---- */
+
+enum uribl_kind { UB_DNSBL, UB_RHSBL, UB_NSRHSBL, UB_FULLNSRHSBL };
+
+/* One uridnsbl/uridnssub/urirhsbl/urirhssub/... line. */
+struct uribl_def {
+	enum uribl_kind kind;
+	char   *zone;
+	int     type;		/* DNS_T_A or DNS_T_TXT */
+	bool    has_sub;
+	char   *sub_text;	/* an exact answer */
+	bool    sub_num;	/* numeric: mask, range or value/mask */
+	char    sub_delim;	/* 0 mask, '-' range, '/' value/mask */
+	uint32_t n1, n2;
+};
+
+static void
+uribl_def_free(void *p)
+{
+	struct uribl_def *u = p;
+
+	free(u->zone);
+	free(u->sub_text);
+	free(u);
+}
+
+void
+eval_dns_free(struct ruleset *rs)
+{
+	if (rs->uribls)
+		g_hash_table_destroy(rs->uribls);
+	for (int i = 0; i < 3; i++)
+		if (rs->tlds[i])
+			g_hash_table_destroy(rs->tlds[i]);
+	if (rs->uribl_skip)
+		g_hash_table_destroy(rs->uribl_skip);
+}
+
+static GHashTable *
+str_set(GHashTable **t)
+{
+	if (*t == NULL)
+		*t = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+	return *t;
+}
+
+/* A number of parse_and_canonicalize_subtest(): decimal, 0x hex, or a
+ * dotted quad (*quad set). */
+static bool
+sub_number(const char *s, size_t n, uint32_t *v, bool *quad)
+{
+	char tmp[32];
+	unsigned char a[4];
+	char *e;
+	unsigned long long x;
+
+	if (n == 0 || n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	if (inet_pton(AF_INET, tmp, a) == 1) {
+		*v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+		    (uint32_t)a[2] << 8 | a[3];
+		*quad = true;
+		return true;
+	}
+	if (tmp[0] == '0' && (tmp[1] == 'x' || tmp[1] == 'X')) {
+		if (n > 10 || n < 3)
+			return false;
+		x = strtoull(tmp + 2, &e, 16);
+	} else {
+		if (n > 10 || !isdigit((unsigned char)tmp[0]))
+			return false;
+		x = strtoull(tmp, &e, 10);
+	}
+	if (*e != '\0' || x > 0xffffffffULL)
+		return false;
+	*v = (uint32_t)x;
+	return true;
+}
+
+/* SpamAssassin's parse_and_canonicalize_subtest(); false: not numeric
+ * (the text is then compared as it is). */
+static bool
+sub_parse(struct uribl_def *u, const char *s)
+{
+	const char *d = strpbrk(s, "/-");
+	bool quad = false;
+
+	if (d == NULL) {
+		if (!sub_number(s, strlen(s), &u->n1, &quad))
+			return false;
+		u->sub_delim = quad ? '-' : 0;	/* one address: n-n */
+		u->n2 = u->n1;
+	} else {
+		if (!sub_number(s, (size_t)(d - s), &u->n1, &quad) ||
+		    !sub_number(d + 1, strlen(d + 1), &u->n2, &quad))
+			return false;
+		u->sub_delim = *d;
+	}
+	u->sub_num = true;
+	return true;
+}
+
+bool
+eval_dns_setting(struct ruleset *rs, const char *kw, const char *value,
+    const char **why)
+{
+	static const struct {
+		const char *kw;
+		enum uribl_kind kind;
+		bool sub;
+	} defs[] = {
+		{ "uridnsbl", UB_DNSBL, false }, { "uridnssub", UB_DNSBL, true },
+		{ "urirhsbl", UB_RHSBL, false }, { "urirhssub", UB_RHSBL, true },
+		{ "urinsrhsbl", UB_NSRHSBL, false },
+		{ "urinsrhssub", UB_NSRHSBL, true },
+		{ "urifullnsrhsbl", UB_FULLNSRHSBL, false },
+		{ "urifullnsrhssub", UB_FULLNSRHSBL, true },
+	};
+	char *copy, *save = NULL, *w[5];
+	int n = 0;
+
+	*why = NULL;
+	if (strncmp(kw, "util_rb_", 8) == 0) {
+		int lvl = strcmp(kw, "util_rb_tld") == 0 ? 0 :
+		    strcmp(kw, "util_rb_2tld") == 0 ? 1 :
+		    strcmp(kw, "util_rb_3tld") == 0 ? 2 : -1;
+
+		if (lvl < 0)
+			return false;
+		copy = xstrdup(value);
+		for (char *t = strtok_r(copy, " \t", &save); t != NULL;
+		    t = strtok_r(NULL, " \t", &save))
+			g_hash_table_add(str_set(&rs->tlds[lvl]),
+			    eval_lower(xstrdup(t)));
+		free(copy);
+		return true;
+	}
+	if (strcmp(kw, "clear_util_rb") == 0) {
+		for (int i = 0; i < 3; i++)
+			if (rs->tlds[i])
+				g_hash_table_remove_all(rs->tlds[i]);
+		return true;
+	}
+	if (strcmp(kw, "uridnsbl_skip_domain") == 0) {
+		copy = xstrdup(value);
+		for (char *t = strtok_r(copy, " \t", &save); t != NULL;
+		    t = strtok_r(NULL, " \t", &save))
+			g_hash_table_add(str_set(&rs->uribl_skip),
+			    eval_lower(xstrdup(t)));
+		free(copy);
+		return true;
+	}
+	if (strcmp(kw, "clear_uridnsbl_skip_domain") == 0) {
+		if (rs->uribl_skip)
+			g_hash_table_remove_all(rs->uribl_skip);
+		return true;
+	}
+	if (strcmp(kw, "uridnsbl_max_domains") == 0) {
+		unsigned long v = strtoul(value, NULL, 10);
+
+		if (v == 0 || v > 1000)
+			*why = "expected a number from 1 to 1000 (ignored)";
+		else
+			rs->uribl_max = (unsigned)v;
+		return true;
+	}
+	if (strcmp(kw, "uridnsbl_skip_mailto") == 0)
+		return true;	/* always on: mailto: hosts are not URIs */
+	for (size_t i = 0; i < ARRAY_LEN(defs); i++) {
+		struct uribl_def *u;
+
+		if (strcmp(kw, defs[i].kw) != 0)
+			continue;
+		copy = xstrdup(value);
+		for (char *t = strtok_r(copy, " \t", &save); t != NULL &&
+		    n < 5; t = strtok_r(NULL, " \t", &save))
+			w[n++] = t;
+		if (n != (defs[i].sub ? 4 : 3) ||
+		    (strcasecmp(w[2], "A") != 0 &&
+		    strcasecmp(w[2], "TXT") != 0)) {
+			*why = defs[i].sub ? "expected NAME ZONE A|TXT "
+			    "SUBTEST (ignored)" : "expected NAME ZONE A|TXT "
+			    "(ignored)";
+			free(copy);
+			return true;
+		}
+		u = xcalloc(1, sizeof(*u));
+		u->kind = defs[i].kind;
+		u->zone = xstrdup(w[1]);
+		for (size_t l = strlen(u->zone); l > 0 &&
+		    u->zone[l - 1] == '.'; l--)
+			u->zone[l - 1] = '\0';
+		u->type = strcasecmp(w[2], "TXT") == 0 ? DNS_T_TXT : DNS_T_A;
+		if (defs[i].sub) {
+			u->has_sub = true;
+			if (!sub_parse(u, w[3]))
+				u->sub_text = xstrdup(w[3]);
+		}
+		if (rs->uribls == NULL)
+			rs->uribls = g_hash_table_new_full(g_str_hash,
+			    g_str_equal, free, uribl_def_free);
+		g_hash_table_replace(rs->uribls, xstrdup(w[0]), u);
+		free(copy);
+		return true;
+	}
+	return false;
+}
+
+/* SpamAssassin's split_domain(): the registered domain of host. */
+static char *
+trim_domain(const struct ruleset *rs, const char *host)
+{
+	static const char *const us_states[] = { "ak", "al", "ar", "az",
+	    "ca", "co", "ct", "dc", "de", "fl", "ga", "gu", "hi", "ia", "id",
+	    "il", "in", "ks", "ky", "la", "ma", "md", "me", "mi", "mn", "mo",
+	    "ms", "mt", "nc", "nd", "ne", "nh", "nj", "nm", "nv", "ny", "oh",
+	    "ok", "or", "pa", "pr", "ri", "sc", "sd", "tn", "tx", "ut", "va",
+	    "vi", "vt", "wa", "wi", "wv", "wy", NULL };
+	const char *parts[128];
+	char *d = xstrdup(host), *p, *save = NULL;
+	size_t n = 0, first = 0;
+	struct buf b;
+
+	for (p = strtok_r(d, ".", &save); p != NULL && n < ARRAY_LEN(parts);
+	    p = strtok_r(NULL, ".", &save))
+		parts[n++] = p;
+	while (n - first > 1) {
+		size_t left = n - first;
+		char *j;
+		bool stop = false;
+
+		if (left == 2 || (left == 3 && strcmp(parts[n - 1], "us") != 0)) {
+			j = left == 2 ? xasprintf("%s.%s", parts[first],
+			    parts[first + 1]) : xasprintf("%s.%s.%s",
+			    parts[first], parts[first + 1], parts[first + 2]);
+			stop = rs->tlds[left - 1] != NULL &&
+			    g_hash_table_contains(rs->tlds[left - 1], j);
+			free(j);
+		} else if (left == 3) {
+			for (const char *const *s = us_states; *s && !stop; s++)
+				stop = strcmp(parts[first + 1], *s) == 0;
+		} else if (left == 4 && strcmp(parts[n - 1], "us") == 0 &&
+		    ((strcmp(parts[first], "pvt") == 0 &&
+		    strcmp(parts[first + 1], "k12") == 0) ||
+		    strcmp(parts[first], "ci") == 0 ||
+		    strcmp(parts[first], "co") == 0)) {
+			for (const char *const *s = us_states; *s && !stop; s++)
+				stop = strcmp(parts[first + 2], *s) == 0;
+		}
+		if (stop)
+			break;
+		first++;
+	}
+	if (first > 0)
+		first--;	/* the label before the public suffix */
+	buf_init(&b, 0);
+	for (size_t i = first; i < n; i++)
+		buf_printf(&b, "%s%s", i > first ? "." : "", parts[i]);
+	free(d);
+	return buf_steal(&b);
+}
+
+/* The host of a URI as SpamAssassin's uri_to_domain takes it, lower
+ * case, into out; false for mailto: and what has no host. */
+static bool
+uri_host(const char *uri, char *out, size_t size)
+{
+	const char *p = uri, *e;
+	size_t n;
+
+	if (strncasecmp(p, "mailto:", 7) == 0)
+		return false;
+	if ((e = strstr(p, "://")) != NULL && e - p < 16)
+		p = e + 3;
+	else if (strncasecmp(p, "www.", 4) != 0 &&
+	    strncasecmp(p, "ftp.", 4) != 0)
+		return false;
+	/* user:password@ */
+	e = p + strcspn(p, "/?#");
+	for (const char *a = p; a < e; a++)
+		if (*a == '@')
+			p = a + 1;
+	n = strcspn(p, ":/?#");
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	while (n > 0 && out[n - 1] == '.')
+		out[--n] = '\0';
+	eval_lower(out);
+	return n > 0;
+}
+
+/* Whether host's last label is a known TLD (util_rb_tld); an IPv4
+ * literal always is. */
+static bool
+tld_valid(const struct ruleset *rs, const char *host)
+{
+	const char *dot = strrchr(host, '.');
+	unsigned char a[4];
+
+	if (inet_pton(AF_INET, host, a) == 1)
+		return true;
+	return dot != NULL && rs->tlds[0] != NULL &&
+	    g_hash_table_contains(rs->tlds[0], dot + 1);
+}
+
+/* The message's hosts for the URI lists: each once, the first
+ * uridnsbl_max_domains of them in the order of the message's URIs,
+ * as v[2i] host, v[2i+1] its domain. */
+static void
+uribl_hosts(struct eval_ctx *ec, struct strlist *out)
+{
+	const struct ruleset *rs = ec->rs;
+	const struct strlist *uris = rules_uris(ec);
+	unsigned max = rs->uribl_max ? rs->uribl_max : 20;
+	char host[256];
+
+	for (size_t i = 0; uris != NULL && i < uris->n &&
+	    out->n / 2 < max; i++) {
+		unsigned char a[4];
+		char *dom;
+		bool dup = false;
+
+		if (!uri_host(uris->v[i], host, sizeof(host)) ||
+		    !tld_valid(rs, host))
+			continue;
+		if (inet_pton(AF_INET, host, a) == 1) {
+			if (relays_ip_private(host))
+				continue;
+			dom = xstrdup(host);
+		} else
+			dom = trim_domain(rs, host);
+		for (size_t k = 0; k < out->n && !dup; k += 2)
+			dup = strcmp(out->v[k], host) == 0;
+		if (dup || (rs->uribl_skip != NULL &&
+		    (g_hash_table_contains(rs->uribl_skip, dom) ||
+		    g_hash_table_contains(rs->uribl_skip, host)))) {
+			free(dom);
+			continue;
+		}
+		strlist_add(out, host);
+		strlist_add_owned(out, dom);
+	}
+}
+
+static const struct uribl_def *
+uribl_def(const struct rule *r, struct eval_ctx *ec)
+{
+	if (ec->rs->uribls == NULL || r->neargs < 1)
+		return NULL;
+	return g_hash_table_lookup(ec->rs->uribls, r->eargs[0]);
+}
+
+/* The name to ask zone about item (a domain, or an address reversed). */
+static char *
+uribl_qname(const char *item, const char *zone)
+{
+	unsigned char a[4];
+	char rev[80];
+
+	if (inet_pton(AF_INET, item, a) == 1 &&
+	    dns_reverse(item, rev, sizeof(rev)) > 0)
+		return xasprintf("%s.%s", rev, zone);
+	return xasprintf("%s.%s", item, zone);
+}
+
+/*
+ * Walk what rule r asks for the message's hosts, calling fn for each
+ * list query; with start, ask what is not asked yet (the NS and A
+ * steps of uridnsbl included) and return true when a step waits on an
+ * answer still to come.
+ */
+struct uwalk {
+	struct eval_ctx *ec;
+	const struct rule *r;
+	const struct uribl_def *u;
+	bool start;
+	bool waiting;
+	void (*fn)(struct uwalk *, const char *qname);
+	unsigned hits;
+	bool pending, error;
+};
+
+static struct dns_query *
+uw_query(struct uwalk *w, const char *name, int type)
+{
+	struct dns_query *q = w->start ? dns_lookup(w->ec->in->dns, name,
+	    type) : dns_find(w->ec->in->dns, name, type);
+	struct dns_answer a;
+
+	if (q != NULL && w->start) {
+		dns_answer(q, &a);
+		if (a.status == DNS_PENDING)
+			w->waiting = true;
+	}
+	return q;
+}
+
+static void
+uw_list(struct uwalk *w, const char *item)
+{
+	char *qn = uribl_qname(item, w->u->zone);
+
+	if (w->start)
+		uw_query(w, qn, w->u->type);
+	else
+		w->fn(w, qn);
+	free(qn);
+}
+
+/* Each address answered for name (A), to the list. */
+static void
+uw_addresses(struct uwalk *w, const char *name)
+{
+	struct dns_query *q = uw_query(w, name, DNS_T_A);
+	struct dns_answer a;
+
+	if (q == NULL)
+		return;
+	dns_answer(q, &a);
+	for (size_t i = 0; a.status == DNS_OK && i < a.nrr && i < 8; i++)
+		if (!relays_ip_private(a.rr[i]))
+			uw_list(w, a.rr[i]);
+}
+
+static void
+uribl_walk(struct uwalk *w, const struct strlist *hosts)
+{
+	const struct uribl_def *u = w->u;
+	unsigned tf = w->r->tflags;
+
+	for (size_t i = 0; i + 1 < hosts->n; i += 2) {
+		const char *host = hosts->v[i], *dom = hosts->v[i + 1];
+		unsigned char a4[4];
+		bool ip = inet_pton(AF_INET, host, a4) == 1;
+
+		if (u->kind == UB_RHSBL) {
+			if (ip ? (tf & TF_DOMAINS_ONLY) : (tf & TF_IPS_ONLY))
+				continue;
+			uw_list(w, ip ? dom : (tf & TF_NOTRIM) ? host : dom);
+			continue;
+		}
+		if (u->kind != UB_DNSBL || ip)
+			continue;	/* NS name lists: not run */
+		if (tf & TF_A)
+			uw_addresses(w, host);
+		if ((tf & TF_NS) || !(tf & TF_A)) {
+			struct dns_query *q = uw_query(w, dom, DNS_T_NS);
+			struct dns_answer a;
+
+			if (q == NULL)
+				continue;
+			dns_answer(q, &a);
+			for (size_t k = 0; a.status == DNS_OK && k < a.nrr &&
+			    k < 8; k++)
+				uw_addresses(w, a.rr[k]);
+		}
+	}
+}
+
+/* SpamAssassin's complete_dnsbl_lookup() on one answer. */
+static bool
+uribl_match(const struct uribl_def *u, int type, const char *v)
+{
+	unsigned char a[4];
+	uint32_t x = 0;
+	bool num = type == DNS_T_A && inet_pton(AF_INET, v, a) == 1;
+
+	if (num)
+		x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+		    (uint32_t)a[2] << 8 | a[3];
+	if (!u->has_sub)
+		return type != DNS_T_A || strncmp(v, "127.", 4) == 0;
+	if (u->sub_text != NULL)
+		return strcmp(u->sub_text, v) == 0;
+	if (!num)
+		return false;
+	switch (u->sub_delim) {
+	case 0:
+		return (x & u->n1) && (x & 0xff000000u) == 0x7f000000u;
+	case '-':
+		return x >= u->n1 && x <= u->n2;
+	default:
+		return (x & u->n2) == (u->n1 & u->n2);
+	}
+}
+
+static void
+uw_judge(struct uwalk *w, const char *qname)
+{
+	struct dns_query *q = dns_find(w->ec->in->dns, qname, w->u->type);
+	struct dns_answer a;
+
+	if (q == NULL) {
+		w->pending = true;
+		return;
+	}
+	dns_query_note(q, w->r->name);
+	dns_answer(q, &a);
+	if (a.status == DNS_PENDING)
+		w->pending = true;
+	else if (a.status == DNS_ERROR)
+		w->error = true;
+	for (size_t i = 0; a.status == DNS_OK && i < a.nrr; i++)
+		if (uribl_match(w->u, w->u->type, a.rr[i]))
+			w->hits = 1;
+}
+
+static unsigned
+ev_uridnsbl(const struct rule *r, struct eval_ctx *ec)
+{
+	struct cache *c;
+	struct uwalk w;
+
+	if (ec->in->dns == NULL)
+		return 0;
+	eval_dns_prepare(ec);
+	c = eval_cache_get(ec);
+	memset(&w, 0, sizeof(w));
+	w.ec = ec;
+	w.r = r;
+	if ((w.u = uribl_def(r, ec)) == NULL)
+		return 0;
+	w.fn = uw_judge;
+	uribl_walk(&w, &c->dns.hosts);
+	return w.hits;
+}
+
+void
+eval_dns_free_cache(struct cache *c)
+{
+	strlist_free(&c->dns.hosts);
+}
+
+/* Start (or go on with) every URI list's lookups. */
+static void
+uribl_prepare(struct eval_ctx *ec, bool *waiting)
+{
+	struct cache *c = eval_cache_get(ec);
+
+	for (size_t i = 0; i < ec->rs->n; i++) {
+		const struct rule *r = ec->rs->rules[i];
+		struct uwalk w;
+
+		if (r->eval == NULL || r->eval->fn != ev_uridnsbl ||
+		    !rules_rule_enabled(r))
+			continue;
+		memset(&w, 0, sizeof(w));
+		w.ec = ec;
+		w.r = r;
+		w.start = true;
+		if ((w.u = uribl_def(r, ec)) == NULL)
+			continue;
+		uribl_walk(&w, &c->dns.hosts);
+		if (w.waiting)
+			*waiting = true;
+	}
+}
+
+void
+eval_dns_prepare(struct eval_ctx *ec)
+{
+	struct cache *c = eval_cache_get(ec);
+	const struct ruleset *rs = ec->rs;
+	bool uribl = false;
+	int type;
+
+	if (c->dns.prepared || ec->in->dns == NULL)
+		return;
+	c->dns.prepared = true;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *r = rs->rules[i];
+
+		if (r->eval == NULL || !(r->eval->kinds & NET) ||
+		    !rules_rule_enabled(r))
+			continue;
+		if (r->eval->fn == ev_rbl)
+			rbl_names(r, ec, &type, start_one, NULL);
+		else if (r->eval->fn == ev_uridnsbl)
+			uribl = true;
+	}
+	if (uribl) {
+		uribl_hosts(ec, &c->dns.hosts);
+		/* uridnsbl asks in steps (NS, their A, the list): each
+		 * step starts when the one before has answered. */
+		for (int step = 0; step < 3; step++) {
+			bool waiting = false;
+
+			uribl_prepare(ec, &waiting);
+			if (!waiting)
+				break;
+			dns_wait(ec->in->dns, ec->in->dns_deadline_ms);
+		}
+	}
+	dns_wait(ec->in->dns, ec->in->dns_deadline_ms);
+}
+
+const struct eval_def eval_dns_tests[] = {
+	{ "check_rbl", K_HEAD | NET, 2, 3, 0, ev_rbl, prep_rbl },
+	{ "check_rbl_txt", K_HEAD | NET, 2, 3, 0, ev_rbl, prep_rbl },
+	{ "check_rbl_sub", K_HEAD | NET, 2, 2, 0, ev_rbl, prep_rbl },
+	{ "check_uridnsbl", K_BODY | NET, 1, 1, MIME_URI, ev_uridnsbl,
+	  NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL },
+};

@@ -146,6 +146,7 @@ struct eval_bayes_cache {
 /* eval_dns.c: the message's lookups started (and waited for). */
 struct eval_dns_cache {
 	bool    prepared;
+	struct strlist hosts;	/* URI hosts and their domains, paired */
 };
 
 struct cache {
@@ -287,5 +288,6 @@ void eval_dns_prepare(struct eval_ctx *ec);
 void eval_dns_report(struct eval_ctx *ec, struct results *res);
 /* Link each check_rbl_sub to its set's zone (rules_eval_finish()). */
 void eval_dns_finish(struct ruleset *rs);
+void eval_dns_free_cache(struct cache *c);
 
 #endif

@@ -185,6 +185,7 @@ rules_free(struct ruleset *rs)
 	rules_hs_free(rs);
 	g_hash_table_destroy(rs->byname);
 	g_hash_table_destroy(rs->skipnames);
+	eval_dns_free(rs);
 	strlist_free(&rs->files);
 	free(rs->order);
 	for (size_t i = 0; i < rs->nskips; i++)

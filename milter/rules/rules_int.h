@@ -32,6 +32,12 @@ enum rule_kind { RK_NONE = -1, RK_CONNECT = 0, RK_HELO, RK_ENVFROM,
 #define TF_CONCAT	0x08	/* mimeheader: the parts' values joined */
 #define TF_NOAUTOLEARN	0x10	/* not counted when deciding to autolearn */
 #define TF_LEARN	0x20	/* a learner's own rule (BAYES_*) */
+/* URIDNSBL's (eval_dns.c) */
+#define TF_DOMAINS_ONLY	0x40	/* look up domains, not address literals */
+#define TF_IPS_ONLY	0x80	/* look up address literals only */
+#define TF_NOTRIM	0x100	/* the host as written, not its domain */
+#define TF_A		0x200	/* uridnsbl: the host's A records */
+#define TF_NS		0x400	/* uridnsbl: its domain's name servers' */
 
 /* mimeheader tflags range=MIN-MAX: parts counted from 1 (the message). */
 #define MH_RANGE_MAX	1000	/* SpamAssassin's default upper end */
@@ -184,6 +190,12 @@ struct ruleset {
 	bool    want_relays;	/* some rule reads X-Spam-Relays-* */
 	struct strlist orig_hdrs;	/* originating_ip_headers, in order,
 					 * each name once (any case) */
+	/* URIDNSBL and RegistryBoundaries (eval_dns.c): made by
+	 * eval_dns_setting(), freed by eval_dns_free(); NULL until set */
+	GHashTable *uribls;	/* rule name -> struct uribl_def */
+	GHashTable *tlds[3];	/* util_rb_tld, util_rb_2tld, _3tld */
+	GHashTable *uribl_skip;	/* uridnsbl_skip_domain */
+	unsigned uribl_max;	/* uridnsbl_max_domains; 0: 20 */
 	struct hs_slot *hs;	/* the prefilter (rules_hs.c); NULL: none */
 	const char *hs_off_reason;	/* static text: why there is none */
 	size_t  nhgroups;	/* header groups (rule->hgroup) */
@@ -369,5 +381,11 @@ void rules_dnsbl_prefetch(const struct ruleset *rs,
  * NULL, instead of the rule's own). */
 void rules_take_hit(const struct rule *r, unsigned count, const char *m,
     size_t ml, const struct reply *reply, struct results *res);
+
+/* eval_dns.c: URIDNSBL's and RegistryBoundaries' settings (true when
+ * kw is one; *why a note for lint), and freeing them. */
+bool eval_dns_setting(struct ruleset *rs, const char *kw, const char *value,
+    const char **why);
+void eval_dns_free(struct ruleset *rs);
 
 #endif

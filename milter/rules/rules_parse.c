@@ -1255,6 +1255,16 @@ parse_tflags(struct ruleset *rs, const char *name, char *rest,
 			r->tflags |= TF_NOAUTOLEARN;
 		else if (strcmp(word, "learn") == 0)
 			r->tflags |= TF_LEARN;
+		else if (strcmp(word, "domains_only") == 0)
+			r->tflags |= TF_DOMAINS_ONLY;
+		else if (strcmp(word, "ips_only") == 0)
+			r->tflags |= TF_IPS_ONLY;
+		else if (strcmp(word, "notrim") == 0)
+			r->tflags |= TF_NOTRIM;
+		else if (strcmp(word, "a") == 0)
+			r->tflags |= TF_A;
+		else if (strcmp(word, "ns") == 0)
+			r->tflags |= TF_NS;
 		else if (strncmp(word, "range=", 6) == 0) {
 			if (parse_range(word + 6, r) < 0)
 				perr(rs, d, file, line, "tflags %s: bad range "
@@ -1556,8 +1566,8 @@ parse_line(struct ruleset *rs, char *l, const char *file, int line,
 		const char *why = NULL;
 
 		/* Settings of plugins Warden implements (FreeMail's). */
-		if (rs->cur_sa && rules_eval_setting(rs, kw, skip_ws(p),
-		    &why)) {
+		if (rs->cur_sa && (eval_dns_setting(rs, kw, skip_ws(p),
+		    &why) || rules_eval_setting(rs, kw, skip_ws(p), &why))) {
 			if (why != NULL)
 				perr(rs, d, file, line, "%s: %s", kw, why);
 			return;

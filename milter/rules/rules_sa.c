@@ -123,13 +123,27 @@ rules_sa_plugin(const char *name, unsigned set)
 	/* DNSEval: the blocklist tests, when a resolver is configured
 	 * (dns_resolver), as SpamAssassin with its network tests on. */
 	return (set & 1) &&
-	    strcmp(name, "Mail::SpamAssassin::Plugin::DNSEval") == 0;
+	    (strcmp(name, "Mail::SpamAssassin::Plugin::DNSEval") == 0 ||
+	    strcmp(name, "Mail::SpamAssassin::Plugin::URIDNSBL") == 0);
 }
 
 static bool
 feature_present(const char *name, unsigned set)
 {
-	(void)set;
+	/* URIDNSBL's, with the network tests on (eval_dns.c). */
+	static const char *const uridnsbl[] = {
+		"Mail::SpamAssassin::Plugin::URIDNSBL::has_tflags_domains_only",
+		"Mail::SpamAssassin::Plugin::URIDNSBL::has_subtest_for_ranges",
+		"Mail::SpamAssassin::Plugin::URIDNSBL::has_uridnsbl_for_a",
+		"Mail::SpamAssassin::Plugin::URIDNSBL::has_uridnsbl_a_ns",
+		"Mail::SpamAssassin::Plugin::URIDNSBL::has_tflags_notrim",
+		"Mail::SpamAssassin::Plugin::URIDNSBL::has_uridnsbl_skip_mailto",
+		NULL
+	};
+
+	for (const char *const *p = uridnsbl; (set & 1) && *p; p++)
+		if (strcmp(name, *p) == 0)
+			return true;
 	for (const char *const *p = present_features; *p; p++)
 		if (strcmp(name, *p) == 0)
 			return true;
