@@ -11,7 +11,9 @@
  * (msgfile_tokens()) and learned under the digest of its tokens, so the
  * same message learned twice counts once, and learning it as the other
  * class moves it.  Writes go in batches to the store in
- * statistics_directory while the daemon keeps reading it.
+ * statistics_directory while the daemon keeps reading it; with Redis,
+ * PIPE messages are sent together and the next ones read while Redis
+ * learns them.
  *
  * Run as root, the store is handed to the configured user and group
  * (warden), whose daemon must be able to open it.
@@ -39,6 +41,7 @@
 #include "stats_db.h"
 
 #define BATCH		500	/* messages per commit */
+#define PIPE		64	/* messages per send to the store */
 #define MAX_DEPTH	32	/* directories deep */
 
 static const char usage_learn[] =
@@ -55,6 +58,14 @@ static const char usage_learn[] =
 "learned as that class counts once; learned as the other, it is moved.\n"
 "Safe while the daemon runs.\n";
 
+/* Messages read and tokenized, to be sent to the store together. */
+struct pipe {
+	struct stats_tok tk[PIPE];
+	uint8_t digest[PIPE][STATS_DIGEST_LEN];
+	struct stats_learn m[PIPE];
+	size_t  n;
+};
+
 struct learn {
 	struct snapshot *snap;
 	struct stats_db *db;
@@ -65,6 +76,11 @@ struct learn {
 	size_t nfiles, filei;
 	bool tty;
 	struct buf err;
+	/* Two batches: one being filled while the store (Redis) works on
+	 * the other, sent (flight) and not yet waited for. */
+	struct pipe pipe[2];
+	int     fill;		/* the one being filled */
+	bool    flight;		/* the other one is sent */
 };
 
 static bool
@@ -169,34 +185,84 @@ commit(struct learn *l)
 	return 0;
 }
 
-/* One message: tokenized, then learned.  -1 on a store failure. */
+/* The batch in flight: its answers counted, its tokens freed; a
+ * commit when BATCH messages wait for one.  -1 on a store failure. */
+static int
+wait_flight(struct learn *l)
+{
+	struct pipe *p = &l->pipe[!l->fill];
+	int rc;
+
+	if (!l->flight)
+		return 0;
+	l->flight = false;
+	rc = stats_db_learn_wait(l->db, &l->err);
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->m[i].ok) {
+			l->done[p->m[i].done]++;
+			l->messages++;
+			l->pending++;
+		}
+		stats_tok_free(&p->tk[i]);
+	}
+	p->n = 0;
+	if (rc < 0) {
+		fprintf(stderr, "warden learn: %s\n", l->err.p);
+		return -1;
+	}
+	if (l->pending >= BATCH)
+		return commit(l);
+	return 0;
+}
+
+/* The batch being filled goes to the store (after the one in flight
+ * is answered); its answers are taken by the next wait_flight(). */
+static int
+send_fill(struct learn *l)
+{
+	struct pipe *p = &l->pipe[l->fill];
+
+	if (wait_flight(l) < 0)
+		return -1;
+	if (p->n == 0)
+		return 0;
+	if (stats_db_learn_send(l->db, p->m, p->n, &l->err) < 0) {
+		fprintf(stderr, "warden learn: %s\n", l->err.p);
+		for (size_t i = 0; i < p->n; i++)
+			stats_tok_free(&p->tk[i]);
+		p->n = 0;
+		return -1;
+	}
+	l->flight = true;
+	l->fill = !l->fill;
+	return 0;
+}
+
+/* One message: tokenized, then learned with the others of its batch.
+ * -1 on a store failure. */
 static int
 learn_one(struct learn *l, const char *data, size_t len, const char *name)
 {
-	struct stats_tok tk;
-	uint8_t digest[STATS_DIGEST_LEN];
-	enum stats_done done;
-	int rc = 0;
+	struct pipe *p = &l->pipe[l->fill];
+	struct stats_tok *tk = &p->tk[p->n];
+	struct stats_learn *m = &p->m[p->n];
 
-	stats_tok_init(&tk, 0, false);
-	if (msgfile_tokens(l->snap, data, len, &tk) < 0) {
+	stats_tok_init(tk, 0, false);
+	if (msgfile_tokens(l->snap, data, len, tk) < 0) {
 		fprintf(stderr, "warden learn: %s: cannot be read\n", name);
 		l->unreadable++;
-	} else {
-		stats_digest(tk.v, tk.n, digest);
-		if (stats_db_learn(l->db, digest, tk.v, tk.n, l->cls, &done,
-		    &l->err) < 0) {
-			fprintf(stderr, "warden learn: %s\n", l->err.p);
-			rc = -1;
-		} else {
-			l->done[done]++;
-			l->messages++;
-			if (++l->pending >= BATCH)
-				rc = commit(l);
-		}
+		stats_tok_free(tk);
+		return 0;
 	}
-	stats_tok_free(&tk);
-	return rc;
+	stats_digest(tk->v, tk->n, p->digest[p->n]);
+	memset(m, 0, sizeof(*m));
+	m->digest = p->digest[p->n];
+	m->tok = tk->v;
+	m->n = tk->n;
+	m->cls = l->cls;
+	if (++p->n < PIPE)
+		return 0;
+	return send_fill(l);
 }
 
 /* An mbox: each message starts with a "From " line (not learned). */
@@ -415,6 +481,16 @@ cli_learn(int argc, char **argv, const char *default_config)
 			rc = EXIT_UNREADABLE;
 		if ((l.filei & 63) == 0)
 			progress(&l, false);
+	}
+	/* What is read is learned, and what is sent answered. */
+	if (rc == 0 && (send_fill(&l) < 0 || wait_flight(&l) < 0))
+		rc = EXIT_UNREADABLE;
+	else if (rc != 0)
+		(void)wait_flight(&l);
+	for (int i = 0; i < 2; i++) {
+		for (size_t j = 0; j < l.pipe[i].n; j++)
+			stats_tok_free(&l.pipe[i].tk[j]);
+		l.pipe[i].n = 0;
 	}
 	if (rc == 0 && commit(&l) < 0)
 		rc = EXIT_UNREADABLE;

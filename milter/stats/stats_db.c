@@ -58,6 +58,8 @@ struct stats_db {
 					 * the first user (env_get()) */
 	bool    env_ready;
 	struct stats_redis *rds;	/* the Redis backend, or NULL */
+	struct rds_batch *rbatch;	/* the writer's batch in flight to
+					 * Redis (stats_db_learn_send) */
 	int     failing;	/* lookups fail now (said once; atomic) */
 	/* Autolearn: messages queued for the learner thread. */
 	pthread_mutex_t qlock;
@@ -408,6 +410,13 @@ static void
 db_free(struct stats_db *db)
 {
 	learner_stop(db);
+	if (db->rbatch != NULL) {
+		struct buf err;
+
+		buf_init(&err, 0);
+		(void)rds_learn_wait(db->rds, db->rbatch, &err);
+		buf_free(&err);
+	}
 	pthread_mutex_destroy(&db->qlock);
 	pthread_cond_destroy(&db->qcond);
 	pthread_mutex_destroy(&db->envlock);
@@ -654,6 +663,45 @@ fail:
 	return -1;
 }
 
+int
+stats_db_learn_send(struct stats_db *db, struct stats_learn *m, size_t n,
+    struct buf *err)
+{
+	for (size_t i = 0; i < n; i++)
+		m[i].ok = false;
+	if (db->rds != NULL) {
+		if (db->rbatch != NULL) {
+			buf_printf(err, "statistics store %s: a batch is "
+			    "being learned", db->dir + 6);
+			return -1;
+		}
+		db->rbatch = rds_learn_send(db->rds, m, n, err);
+		return db->rbatch != NULL ? 0 : -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (stats_db_learn(db, m[i].digest, m[i].tok, m[i].n,
+		    m[i].cls, &m[i].done, err) < 0) {
+			/* The transaction is aborted: none of them is. */
+			for (size_t j = 0; j < i; j++)
+				m[j].ok = false;
+			return -1;
+		}
+		m[i].ok = true;
+	}
+	return 0;
+}
+
+int
+stats_db_learn_wait(struct stats_db *db, struct buf *err)
+{
+	struct rds_batch *b = db->rbatch;
+
+	if (b == NULL)
+		return 0;	/* LMDB's send did it all */
+	db->rbatch = NULL;
+	return rds_learn_wait(db->rds, b, err);
+}
+
 /*
  * The learned messages are remembered (so that one learned twice counts
  * once) up to seen_max(); past it, a quarter of them are forgotten --
@@ -860,6 +908,52 @@ learner_say(struct stats_db *db, const char *err)
 	db->qfailed = db->qdropped = 0;
 }
 
+static void
+batch_free(struct job *j)
+{
+	while (j != NULL) {
+		struct job *next = j->next;
+
+		job_free(j);
+		j = next;
+	}
+}
+
+/* A batch into Redis, PIPE messages per round trip (each learned by
+ * itself); the number not learned. */
+static unsigned long
+learn_rds(struct stats_db *db, struct job *j, struct buf *err)
+{
+	enum { PIPE = 64 };
+	struct stats_learn m[PIPE];
+	unsigned long failed = 0;
+	struct buf e;
+
+	buf_init(&e, 0);
+	while (j != NULL) {
+		struct rds_batch *b;
+		size_t n = 0;
+
+		for (; j != NULL && n < PIPE; j = j->next, n++) {
+			memset(&m[n], 0, sizeof(m[n]));
+			m[n].digest = j->digest;
+			m[n].tok = j->tok;
+			m[n].n = j->n;
+			m[n].cls = j->cls;
+		}
+		buf_reset(&e);
+		if ((b = rds_learn_send(db->rds, m, n, &e)) == NULL ||
+		    rds_learn_wait(db->rds, b, &e) < 0) {
+			if (err->len == 0)	/* the first failure says */
+				buf_puts(err, e.p);
+		}
+		for (size_t i = 0; i < n; i++)
+			failed += !m[i].ok;
+	}
+	buf_free(&e);
+	return failed;
+}
+
 static void *
 learner_main(void *arg)
 {
@@ -894,7 +988,10 @@ learner_main(void *arg)
 		pthread_mutex_unlock(&db->qlock);
 
 		buf_reset(&err);
-		{
+		if (db->rds != NULL) {
+			/* Each message by itself. */
+			failed = learn_rds(db, batch, &err);
+		} else {
 			/* A failed learn loses its batch so far (LMDB's
 			 * transaction is aborted); the rest go on in a new
 			 * one. */
@@ -904,19 +1001,14 @@ learner_main(void *arg)
 				pending++;
 				if (stats_db_learn(db, j->digest, j->tok, j->n,
 				    j->cls, &done, &err) < 0) {
-					failed += db->rds != NULL ? 1 : pending;
+					failed += pending;
 					pending = 0;
 				}
 			}
 			if (stats_db_commit(db, NULL, &err) < 0)
 				failed += pending;
 		}
-		while (batch != NULL) {
-			struct job *next = batch->next;
-
-			job_free(batch);
-			batch = next;
-		}
+		batch_free(batch);
 		pthread_mutex_lock(&db->qlock);
 		if (failed > 0) {
 			db->qfailed += failed;

@@ -92,6 +92,31 @@ int stats_db_begin(struct stats_db *db, struct buf *err);
 int stats_db_learn(struct stats_db *db, const uint8_t *digest,
     const uint64_t *tok, size_t n, enum stats_class cls,
     enum stats_done *done, struct buf *err);
+/*
+ * Many messages at once, as that many stats_db_learn() calls in order
+ * would (same batch, same rules).  LMDB learns them in the send.  Redis
+ * sends them all in one go (pipelined; each message is still learned
+ * by itself, atomically) and stats_db_learn_wait() takes the answers,
+ * so that the caller may read its next messages meanwhile.  m[] and
+ * the tokens it points to stay the caller's, unchanged until the wait
+ * returns; each m[i].ok says whether it was learned, and m[i].done
+ * what was done then.  One batch at a time, by the one writer: a send
+ * that returns 0 is followed by its wait before anything else is
+ * written.  Each returns -1 with err on failure, which ends the batch:
+ * the messages with ok set were learned, the others perhaps not (with
+ * LMDB, the store's batch since the last commit is then aborted).
+ */
+struct stats_learn {
+	const uint8_t *digest;	/* STATS_DIGEST_LEN bytes */
+	const uint64_t *tok;
+	size_t  n;
+	enum stats_class cls;
+	enum stats_done done;	/* when ok: what was done (after the wait) */
+	bool    ok;
+};
+int stats_db_learn_send(struct stats_db *db, struct stats_learn *m,
+    size_t n, struct buf *err);
+int stats_db_learn_wait(struct stats_db *db, struct buf *err);
 int stats_db_commit(struct stats_db *db, unsigned long *expired,
     struct buf *err);
 void stats_db_abort(struct stats_db *db);

@@ -38,6 +38,15 @@ int  rds_lookup(struct stats_redis *r, const uint64_t *tok, size_t n,
 int  rds_learn(struct stats_redis *r, const uint8_t *digest,
     const uint64_t *tok, size_t n, enum stats_class cls,
     enum stats_done *done, struct buf *err);
+/* stats_db_learn_send()'s and _wait()'s: the send gives the batch in
+ * flight (NULL on failure), which the wait ends and frees.  A batch
+ * holds a connection of its own until then; any number of threads may
+ * each have one. */
+struct rds_batch;
+struct rds_batch *rds_learn_send(struct stats_redis *r,
+    struct stats_learn *m, size_t n, struct buf *err);
+int  rds_learn_wait(struct stats_redis *r, struct rds_batch *b,
+    struct buf *err);
 /* A connection from the pool (*pooled) or a new one; given back with ok
  * false when it failed, and then closed. */
 redisContext *rds_get(struct stats_redis *r, struct buf *err, bool *pooled);

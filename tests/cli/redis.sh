@@ -7,6 +7,8 @@
 #  - "warden learn" with daemon A's configuration teaches the shared
 #    store; daemon B's next verdict on the same message has BAYES_99,
 #    and A's too; the learned counts are those LMDB would hold.
+#  - Learning again, moving and forgetting say and do the same as with
+#    LMDB, also after Redis forgot the learning script.
 #  - Redis stops: mail still flows through B (no tempfail, no BAYES_*),
 #    and B logs the outage once for several messages; Redis back: B
 #    says so once.
@@ -111,6 +113,32 @@ r=$("$WARDEN" learn -c "$T/b.conf" --stats | grep -E "^(spam|ham) learned|^token
 l=$("$WARDEN" learn -c "$T/l.conf" --stats | grep -E "^(spam|ham) learned|^tokens" | sed 's/ (.*//')
 [ "$r" = "$l" ] && pass "Redis and LMDB hold the same counts: $(echo $r)" ||
     bad "Redis: $r; LMDB: $l"
+
+# Learning again, moving, forgetting (Redis's calls go in batches):
+# what each store says it did, and what it holds after, are the same.
+# Redis forgets its scripts first (SCRIPT FLUSH): they are sent again.
+python3 -c "import socket; s = socket.create_connection(('127.0.0.1', $port), 2); s.sendall(b'SCRIPT FLUSH\r\n'); assert s.recv(64).startswith(b'+OK')" ||
+    bad "SCRIPT FLUSH failed"
+both() {	# WHAT EXPECTED ARGS...
+	what=$1 want=$2
+	shift 2
+	r=$("$WARDEN" learn -c "$T/a.conf" "$@" | head -1)
+	l=$("$WARDEN" learn -c "$T/l.conf" "$@" | head -1)
+	rs=$("$WARDEN" learn -c "$T/b.conf" --stats | grep -E "^(spam|ham) learned|^tokens" | sed 's/ (.*//')
+	ls=$("$WARDEN" learn -c "$T/l.conf" --stats | grep -E "^(spam|ham) learned|^tokens" | sed 's/ (.*//')
+	case $r in
+	"$want"*) [ "$r" = "$l" ] && [ "$rs" = "$ls" ] &&
+	    pass "$what: $r; the same as LMDB's: $(echo $rs)" ||
+	    bad "$what: Redis: $r, $(echo $rs); LMDB: $l, $(echo $ls)" ;;
+	*) bad "$what: $r" ;;
+	esac
+}
+both "spam again" "250 messages as spam: 0 learned, 250 already known, 0 moved" --spam "$T/spam"
+both "10 spam as ham" "10 messages as ham: 0 learned, 0 already known, 10 moved" --ham "$T"/spam/00?.eml
+both "all spam as spam" "250 messages as spam: 0 learned, 240 already known, 10 moved" --spam "$T/spam"
+both "spam forgotten" "250 messages: 250 forgotten, 0 never" --forget "$T/spam"
+both "forgotten again" "250 messages: 0 forgotten, 250 never" --forget "$T/spam"
+both "spam learned anew" "250 messages as spam: 250 learned" --spam "$T/spam"
 
 # Redis goes away: mail flows, the outage is said once.
 kill "$rpid"
