@@ -31,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "diag.h"
 #include "dns.h"
 #include "eval_int.h"
 #include "mime.h"
@@ -1232,3 +1233,32 @@ const struct eval_def eval_dns_tests[] = {
 	  NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL },
 };
+
+void
+eval_dns_summary(const struct ruleset *rs, struct diag *d)
+{
+	unsigned rbl = 0, uri = 0, stage = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *r = rs->rules[i];
+
+		if (r->dnsbl != NULL)
+			stage++;
+		else if (r->eval != NULL && r->eval->fn == ev_rbl)
+			rbl++;
+		else if (r->eval != NULL && r->eval->fn == ev_uridnsbl)
+			uri++;
+	}
+	if (!(rs->scoreset & 1)) {
+		diag_note(d, "rules: network tests: off (no dns_resolver: "
+		    "DNS list rules and SpamAssassin's network tests are not "
+		    "run, score set %u)", rs->scoreset);
+		return;
+	}
+	diag_note(d, "rules: network tests: on (score set %u): %u DNS list "
+	    "rules of the SMTP stages, %u DNSEval tests (check_rbl...), %u "
+	    "URI list tests (check_uridnsbl)%s", rs->scoreset, stage, rbl,
+	    uri, uri > 0 && (rs->tlds[0] == NULL ||
+	    g_hash_table_size(rs->tlds[0]) == 0) ? "; no util_rb_tld "
+	    "lines: URI hosts are not looked up" : "");
+}

@@ -289,5 +289,8 @@ void eval_dns_report(struct eval_ctx *ec, struct results *res);
 /* Link each check_rbl_sub to its set's zone (rules_eval_finish()). */
 void eval_dns_finish(struct ruleset *rs);
 void eval_dns_free_cache(struct cache *c);
+/* lint's line on the network tests (on with what, or off and why). */
+struct diag;
+void eval_dns_summary(const struct ruleset *rs, struct diag *d);
 
 #endif

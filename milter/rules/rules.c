@@ -256,6 +256,7 @@ rules_summary(const struct ruleset *rs, struct diag *d)
 	} else if (rs->hs_off_reason != NULL)
 		diag_note(d, "rules: regex prefilter off: %s",
 		    rs->hs_off_reason);
+	eval_dns_summary(rs, d);
 }
 
 /* ---- Matching ---- */
