@@ -461,14 +461,20 @@ cli_scan_one(struct snapshot *snap, const struct scan_opts *o,
 		if (res->stats.ran && res->stats.abstained)
 			buf_printf(&out, "  statistics: abstained (%s)\n",
 			    res->stats.why ? res->stats.why : "?");
-		else if (res->stats.ran) {
+		else if (res->stats.ran)
 			buf_printf(&out, "  statistics: spam probability %.4f "
 			    "from %u strong tokens (%u of %u known)\n",
 			    res->stats.prob, res->stats.nused,
 			    res->stats.nknown, res->stats.ntokens);
-			if (res->stats.evidence != NULL)
-				buf_printf(&out, "      strongest: %s\n",
-				    res->stats.evidence);
+		/* Its evidence, a line each (an abstention's too: the
+		 * tokens past the bound, the few strong ones). */
+		for (const char *e = res->stats.ran ? res->stats.evidence :
+		    NULL; e != NULL && *e != '\0';) {
+			const char *nl = strchr(e, '\n');
+			int len = nl != NULL ? (int)(nl - e) : (int)strlen(e);
+
+			buf_printf(&out, "      %.*s\n", len, e);
+			e = nl != NULL ? nl + 1 : NULL;
 		}
 		if (oc.conn != NULL && oc.conn->dns != NULL) {
 			buf_puts(&out, "  DNS lookups:\n");

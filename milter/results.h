@@ -62,8 +62,9 @@ struct results {
 		double  prob;		/* the spam probability (not abstained) */
 		unsigned ntokens, nknown, nused;
 		char   *why;		/* owned: why it abstained */
-		char   *evidence;	/* owned: its strongest tokens, for
-					 * --explain (NULL: not kept) */
+		char   *evidence;	/* owned: for --explain, lines: the
+					 * tokens past the bound, its
+					 * strongest tokens (NULL: none) */
 		uint64_t *tokens;	/* owned: the message's tokens, kept
 					 * for autolearn (NULL: not kept) */
 		size_t  ntok;

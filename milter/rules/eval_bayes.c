@@ -89,7 +89,10 @@ eval_bayes_tokens(struct eval_ctx *ec, struct stats_tok *tk)
 	}
 }
 
-/* The strongest tokens each way, with their counts, for --explain. */
+/*
+ * For --explain, lines: how many tokens were past the bound (when any
+ * were), and the strongest tokens each way with their counts.
+ */
 static char *
 evidence(const struct stats_result *r, const struct stats_tok *tk)
 {
@@ -97,6 +100,14 @@ evidence(const struct stats_result *r, const struct stats_tok *tk)
 	int shown[2] = { 0, 0 };
 
 	buf_init(&b, 0);
+	if (tk->dropped > 0 || tk->dropped_more) {
+		const char *more = tk->dropped_more ? "more than " : "";
+
+		buf_printf(&b, "tokens: %zu used of %s%lu (%s%lu past the "
+		    "bound of %zu not judged)\n", tk->n, more,
+		    (unsigned long)tk->n + tk->dropped, more, tk->dropped,
+		    tk->max);
+	}
 	for (unsigned i = 0; i < r->nused; i++) {
 		const struct stats_used *u = &r->used[i];
 		int side = u->prob > 0.5;
@@ -110,10 +121,12 @@ evidence(const struct stats_result *r, const struct stats_tok *tk)
 				break;
 			}
 		buf_printf(&b, "%s%s %.3f (%u spam, %u ham)",
-		    b.len ? "; " : "", text, u->prob, (unsigned)u->spam,
-		    (unsigned)u->ham);
+		    shown[0] + shown[1] > 0 ? "; " : "strongest: ", text,
+		    u->prob, (unsigned)u->spam, (unsigned)u->ham);
 		shown[side]++;
 	}
+	if (b.len > 0 && b.p[b.len - 1] == '\n')
+		b.p[--b.len] = '\0';
 	return b.p;
 }
 

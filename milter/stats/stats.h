@@ -12,8 +12,9 @@
  * Return-Path, Authentication-Results, X-Spam-*, ...) say where the
  * collecting mailbox is, not whether the mail is spam, and are left out.
  *
- * Bounds: at most max distinct tokens per message (the rest are counted
- * in dropped), at most STATS_MAX_TEXT bytes of each text looked at,
+ * Bounds: at most max distinct tokens per message (the distinct ones
+ * past it are counted in dropped, as far as the set of those seen holds
+ * them, max / 2 at least; dropped_more says there were more), at most STATS_MAX_TEXT bytes of each text looked at,
  * words of STATS_MIN_WORD to STATS_MAX_WORD bytes (a longer run gives
  * one "skip" token of its head and length class).  The work is linear
  * in the input.
@@ -38,7 +39,8 @@ struct stats_tok {
 	uint64_t *v;		/* the distinct tokens, in first-seen order */
 	size_t  n;
 	size_t  max;		/* bound on n */
-	unsigned long dropped;	/* tokens past max, not kept */
+	unsigned long dropped;	/* distinct tokens past max, not kept */
+	bool    dropped_more;	/* and more than dropped says */
 	uint64_t *set;		/* open addressing, 0 = empty */
 	size_t  setmask;
 	/* for explaining: the text of each token, when keep_text */

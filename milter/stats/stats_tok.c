@@ -68,6 +68,14 @@ add(struct stats_tok *tk, const char *prefix, const char *word, size_t n)
 		i = (i + 1) & tk->setmask;
 	}
 	if (tk->n >= tk->max) {
+		/* Past the bound: counted once each while the set has
+		 * room for it (at most three quarters full), only told of
+		 * (dropped_more) after that. */
+		if (tk->n + tk->dropped >= (tk->setmask + 1) / 4 * 3) {
+			tk->dropped_more = true;
+			return false;
+		}
+		tk->set[i] = h;
 		tk->dropped++;
 		return false;
 	}

@@ -7,7 +7,9 @@
 #  - With a .cf file of SpamAssassin's BAYES_* rules (inside "ifplugin
 #    ...Bayes"), a new spammy message hits BAYES_99 and a new hammy one
 #    BAYES_00; --explain shows the probability and the strongest tokens;
-#    a message of words never learned makes the filter abstain.
+#    a message of words never learned makes the filter abstain; one of
+#    more distinct words than the tokenizer's bound says how many were
+#    not judged.
 #  - Learning the same messages again counts nothing; one spam learned
 #    as ham is moved; forgetting every spam brings the store back to the
 #    counts before they were learned, and the filter abstains (too few
@@ -73,6 +75,26 @@ if echo "$out" | grep -q "statistics: spam probability 0\.99[0-9]* \|statistics:
 	pass "--explain shows the probability and the strongest tokens"
 else
 	bad "--explain: $out"
+fi
+echo "$out" | grep -q "tokens: .* past the bound" &&
+    bad "--explain: tokens past the bound said of a small message: $out"
+# A message of more distinct words than the tokenizer's bound (3,000
+# tokens), its body twice: --explain says how many were left out,
+# each counted once.
+python3 -c '
+import itertools
+w = ["q" + "".join(t) for t in itertools.product("abcdefghij", repeat=4)][:2500]
+body = " ".join(w) + "\n"
+print("From: a@big.example\nSubject: many words\n\n" + body + body, end="")
+' >"$T/big.eml"
+line=$(S --explain "$T/big.eml" | grep "tokens: ")
+used=$(echo "$line" | sed -n 's/^ *tokens: \([0-9]*\) used of \([0-9]*\) (\([0-9]*\) past the bound of 3000 not judged)$/\1 \2 \3/p')
+set -- $used
+if [ $# = 3 ] && [ "$1" = 3000 ] && [ $(($1 + $3)) = "$2" ] && [ "$3" -gt 1900 ] &&
+    [ "$3" -lt 2100 ]; then
+	pass "--explain says the tokens past the bound: $(echo $line)"
+else
+	bad "--explain of a message past the bound: '$line'"
 fi
 out=$(S --explain "$T/unknown.eml")
 if echo "$out" | grep -q "statistics: abstained (too little known evidence" &&
