@@ -206,6 +206,38 @@ if [ -d "$SA" ] && ls "$SA"/*.cf >/dev/null 2>&1; then
 	check "RCVD_IN_SBL scores set 1's 2.60 (got $s1)" test "$s1" = 2.60
 	check "--explain names the rules a lookup fed" \
 	    has '20.2.0.192.zen.spamhaus.org A: .*127.0.0.11.* for .*RCVD_IN_SBL'
+	# SpamAssassin's registry boundaries (20_aux_tlds.cf): each URI
+	# host asked as its registered domain.
+	cat > "$T/uri.cf" <<'EOF2'
+urirhssub  T_URI_TEST  bl.test-dnsbl.example.  A  127.0.0.4
+body       T_URI_TEST  eval:check_uridnsbl('T_URI_TEST')
+tflags     T_URI_TEST  net
+score      T_URI_TEST  0.01
+EOF2
+	cat > "$T/r.eml" <<'EOF2'
+From: a@sender.example
+To: b@example.com
+Subject: reduction
+Message-ID: <lists-3@sender.example>
+Date: Thu, 03 Dec 2026 10:00:00 +0000
+
+http://www.shop.foo.co.uk/a http://a.b.c.example.com.au/
+http://deep.host.under.bar.de/ https://x.k12.ca.us/ http://sub.nope.invalidtld/
+http://203.0.113.9/path http://10.0.0.1/
+EOF2
+	conf "$SA/*.cf $T/uri.cf"
+	scan 192.0.2.99 "$T/r.eml" --json
+	for n in foo.co.uk example.com.au bar.de x.k12.ca.us; do
+		check "URI host reduced to $n" \
+		    test "$(dnsd_queries "^udp $(echo "$n" | sed 's/\./\\./g')\.bl\.test-dnsbl\.example A$")" -ge 1
+	done
+	check "a host under an unknown TLD is not asked" \
+	    test "$(dnsd_queries 'invalidtld')" = 0
+	check "an address host is asked reversed, a private one not" \
+	    sh -c "test \"\$(grep -c '9\.113\.0\.203\.bl\.test-dnsbl' '$DNSD_LOG')\" -ge 1 && ! grep -q '1\.0\.0\.10\.bl' '$DNSD_LOG'"
+	check "an address host listed (203.0.113.x: 127.0.0.4) hits" \
+	    has '"T_URI_TEST"'
+	conf "$SA/*.cf $T/tld.cf"
 	"$WARDEN" lint -c "$T/w.conf" > "$T/lint" 2>&1
 	check "lint says the network tests are on" \
 	    grep -q 'network tests: on' "$T/lint"
