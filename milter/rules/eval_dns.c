@@ -934,6 +934,24 @@ tld_valid(const struct ruleset *rs, const char *host)
 	    g_hash_table_contains(rs->tlds[0], dot + 1);
 }
 
+bool
+eval_dns_uri_domain(const struct ruleset *rs, const char *uri, char *host,
+    size_t hsize, char **domain)
+{
+	unsigned char a[4];
+
+	*domain = NULL;
+	if (!uri_host(uri, host, hsize) || !tld_valid(rs, host))
+		return false;
+	if (inet_pton(AF_INET, host, a) == 1) {
+		if (relays_ip_private(host))
+			return false;
+		*domain = xstrdup(host);
+	} else
+		*domain = trim_domain(rs, host);
+	return true;
+}
+
 /* The message's hosts for the URI lists: each once, the first
  * uridnsbl_max_domains of them in the order of the message's URIs,
  * as v[2i] host, v[2i+1] its domain. */
@@ -947,19 +965,12 @@ uribl_hosts(struct eval_ctx *ec, struct strlist *out)
 
 	for (size_t i = 0; uris != NULL && i < uris->n &&
 	    out->n / 2 < max; i++) {
-		unsigned char a[4];
 		char *dom;
 		bool dup = false;
 
-		if (!uri_host(uris->v[i], host, sizeof(host)) ||
-		    !tld_valid(rs, host))
+		if (!eval_dns_uri_domain(rs, uris->v[i], host, sizeof(host),
+		    &dom))
 			continue;
-		if (inet_pton(AF_INET, host, a) == 1) {
-			if (relays_ip_private(host))
-				continue;
-			dom = xstrdup(host);
-		} else
-			dom = trim_domain(rs, host);
 		for (size_t k = 0; k < out->n && !dup; k += 2)
 			dup = strcmp(out->v[k], host) == 0;
 		if (dup || (rs->uribl_skip != NULL &&

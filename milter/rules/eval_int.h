@@ -289,6 +289,14 @@ void eval_dns_report(struct eval_ctx *ec, struct results *res);
 /* Link each check_rbl_sub to its set's zone (rules_eval_finish()). */
 void eval_dns_finish(struct ruleset *rs);
 void eval_dns_free_cache(struct cache *c);
+/*
+ * The host of uri and its registered domain as the URI lists ask them
+ * (lower case; the domain by util_rb_tld/2tld/3tld): false for mailto:,
+ * what has no host, an unknown TLD or a private address.  *domain is
+ * the caller's to free.
+ */
+bool eval_dns_uri_domain(const struct ruleset *rs, const char *uri,
+    char *host, size_t hsize, char **domain);
 /* lint's line on the network tests (on with what, or off and why). */
 struct diag;
 void eval_dns_summary(const struct ruleset *rs, struct diag *d);
