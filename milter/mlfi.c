@@ -509,6 +509,7 @@ mlfi_eoh(SMFICTX *ctx)
 		return mlfi_internal(ctx, c ? c->snap->cfg : NULL,
 		    "end of headers without a message");
 	txn_eoh(c->txn);
+	scan_eoh(c, c->txn);
 	return SMFIS_CONTINUE;
 }
 

@@ -374,15 +374,18 @@ msgfile_header_addr(const struct strlist *names, const struct strlist *values,
 }
 
 /* The header fields and the body, as the MTA would give them; a
- * failure is recorded once in t->res (and decided at EOM). */
+ * failure is recorded once in t->res (and decided at EOM).  With c, the
+ * end of the headers starts the relays' lookups as the milter's does. */
 static void
-msgfile_feed(struct txn *t, const struct strlist *names,
+msgfile_feed(struct conn *c, struct txn *t, const struct strlist *names,
     const struct strlist *values, const char *body, size_t len,
     size_t unread)
 {
 	for (size_t i = 0; i < names->n; i++)
 		txn_header(t, names->v[i], values->v[i]);
 	txn_eoh(t);
+	if (c != NULL)
+		scan_eoh(c, t);
 	if (msgfile_feed_body(t, body, len) == 0)
 		spool_skip(t->spool, unread);
 }
@@ -405,7 +408,7 @@ msgfile_tokens(struct snapshot *snap, const char *data, size_t len,
 	t = txn_begin(c, "");
 	spool_free(t->spool);
 	t->spool = spool_new(NULL, 0, max);
-	msgfile_feed(t, &names, &values, data + off, len - off, 0);
+	msgfile_feed(NULL, t, &names, &values, data + off, len - off, 0);
 	rc = scan_tokens(c, t, tk);
 	strlist_free(&names);
 	strlist_free(&values);
@@ -491,7 +494,7 @@ msgfile_run(struct snapshot *snap, const struct msgfile_envelope *env,
 		stage_decision_free(&rd);
 	}
 	if (d->action == ACT_NONE) {
-		msgfile_feed(t, &names, &values, data + off, len - off, unread);
+		msgfile_feed(c, t, &names, &values, data + off, len - off, unread);
 		scan_eom(c, t, &out->v);
 		out->reached_eom = true;
 		out->action = out->v.action;

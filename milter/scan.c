@@ -183,6 +183,19 @@ scan_envrcpt(struct conn *c, struct txn *t, const char *rcpt,
 	stage_from_results(cfg, &t->res, true, out);
 }
 
+void
+scan_eoh(struct conn *c, struct txn *t)
+{
+	struct rules_input in;
+
+	if (c->trusted || t->skip || c->snap->dns == NULL)
+		return;
+	input_init(&in, c, STAGE_EOM);
+	in.hdrs = t->hdrs;
+	in.nhdrs = t->nhdrs;
+	rules_prefetch(c->snap->rules, &in);
+}
+
 /* True once the message's deadline has passed (noted in t->res). */
 static bool
 scan_expired(struct txn *t, double deadline)

@@ -29,6 +29,9 @@ void scan_envfrom(struct conn *c, struct txn *t, struct stage_decision *out);
 /* A REJECT / TEMPFAIL here refuses this recipient only. */
 void scan_envrcpt(struct conn *c, struct txn *t, const char *rcpt,
     struct stage_decision *out);
+/* End of headers: start the lookups of the relays the headers name
+ * (answered, in the common case, while the body comes). */
+void scan_eoh(struct conn *c, struct txn *t);
 /* End of message: rules, antivirus, then the verdict. */
 void scan_eom(struct conn *c, struct txn *t, struct verdict *v);
 /*

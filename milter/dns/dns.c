@@ -672,9 +672,10 @@ dns_wait(struct dns_set *s, double deadline_ms)
 	pthread_mutex_lock(&s->d->mu);
 	for (;;) {
 		left = 0;
-		for (size_t i = 0; i < s->n; i++)
-			if (s->q[i]->ans.status == DNS_PENDING)
-				left++;
+		for (const struct dns_set *p = s; p != NULL; p = p->parent)
+			for (size_t i = 0; i < p->n; i++)
+				if (p->q[i]->ans.status == DNS_PENDING)
+					left++;
 		if (left == 0 || !wait_until(s->d, deadline_ms))
 			break;
 	}

@@ -107,8 +107,10 @@ struct dns_query *dns_lookup(struct dns_set *s, const char *name, int type);
 /* The query of name and type already in s or its parents, or NULL. */
 struct dns_query *dns_find(struct dns_set *s, const char *name, int type);
 /*
- * Wait until every query of s (not its parents) is answered, or until
- * now_ms() reaches deadline_ms.  Returns the number still unanswered.
+ * Wait until every query of s and of its parents is answered (what the
+ * connection asked at connect is read at the end of the message too),
+ * or until now_ms() reaches deadline_ms.  Returns the number still
+ * unanswered.
  */
 unsigned dns_wait(struct dns_set *s, double deadline_ms);
 /* Wait for one query, as dns_wait(). */

@@ -1168,6 +1168,22 @@ ev_uridnsbl(const struct rule *r, struct eval_ctx *ec)
 }
 
 void
+eval_dns_prefetch_relays(struct eval_ctx *ec)
+{
+	int type;
+
+	if (ec->in->dns == NULL)
+		return;
+	for (size_t i = 0; i < ec->rs->n; i++) {
+		const struct rule *r = ec->rs->rules[i];
+
+		if (r->eval != NULL && r->eval->fn == ev_rbl &&
+		    rules_rule_enabled(r))
+			rbl_names(r, ec, &type, start_one, NULL);
+	}
+}
+
+void
 eval_dns_free_cache(struct cache *c)
 {
 	strlist_free(&c->dns.hosts);

@@ -1589,6 +1589,18 @@ rules_run(const struct ruleset *rs, const struct rules_input *in,
 void
 rules_prefetch(const struct ruleset *rs, const struct rules_input *in)
 {
-	if (rs != NULL && in->dns != NULL)
+	struct view *v;
+
+	if (rs == NULL || in->dns == NULL)
+		return;
+	if (in->stage == STAGE_CONNECT) {
 		rules_dnsbl_prefetch(rs, in);
+		return;
+	}
+	/* The headers alone: the relays they name. */
+	v = xcalloc(1, sizeof(*v));
+	view_open(v, rs, in, 0, false, NULL);
+	eval_dns_prefetch_relays(&v->ec);
+	view_close(v, NULL);
+	free(v);
 }

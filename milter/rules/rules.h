@@ -80,9 +80,11 @@ void   rules_summary(const struct ruleset *rs, struct diag *d);
 int rules_run(const struct ruleset *rs, const struct rules_input *in,
     struct results *res);
 /*
- * At connect (in->stage STAGE_CONNECT): start the lookups of the
- * client that the message's network tests will read, so that they are
- * answered by the end of the message.  Does nothing without in->dns.
+ * Start early the lookups that the message's network tests will read,
+ * so that they are answered by the end of the message: at connect
+ * (in->stage STAGE_CONNECT) the client's, at the end of the headers
+ * (STAGE_EOM with in->hdrs and no in->msg yet) the relays' that the
+ * Received headers name.  Does nothing without in->dns.
  */
 void rules_prefetch(const struct ruleset *rs, const struct rules_input *in);
 

@@ -45,7 +45,15 @@ check() {
 	if "$@"; then pass "$_n"; else bad "$_n"; fi
 }
 
-dnsd_start "$srcdir/tests/data/dns/blocklists.zone" || exit 99
+# A list that answers after 0.2 s (under the resolver's first
+# retransmission, 376 ms): what the client's lookup
+# started at connect still has to wait for at the end of the message.
+cat > "$T/half.zone" <<'EOF'
+half.test-dnsbl.example 300 SOA ns.dnsd.invalid. hostmaster.dnsd.invalid. 1 3600 600 86400 60
+[192.0.2.2].half.test-dnsbl.example 300 A 127.0.0.2
+@delay half.test-dnsbl.example 0.2
+EOF
+dnsd_start "$srcdir/tests/data/dns/blocklists.zone" "$T/half.zone" || exit 99
 
 SA=/usr/share/spamassassin
 cat > "$T/own.rules" <<'EOF'
@@ -174,6 +182,16 @@ check "TCP was used" test "$(dnsd_queries '^tcp 2\.2\.0\.192\.tcp\.test-dnsbl\.e
 conf "$T/slow.rules" "on_dns_error = tempfail"
 scan 192.0.2.2 "$T/m.eml" --json
 check "on_dns_error = tempfail tempfails" has '"action":"tempfail"'
+
+# --- The client's lookup, started at connect, waited for at the end ---
+cat > "$T/half.cf" <<'EOF'
+header T_HALF_LISTED eval:check_rbl('half', 'half.test-dnsbl.example.')
+score  T_HALF_LISTED 0.5
+EOF
+conf "$T/half.cf"
+scan 192.0.2.2 "$T/m.eml" --json
+check "a list answering in 0.2 s is read at the end of the message" \
+    has '"T_HALF_LISTED"'
 
 # --- The resolver down ---
 port=$("$DNSD_PYTHON" -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
