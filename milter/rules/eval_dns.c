@@ -73,11 +73,53 @@ hop_ips(const struct relays *rl, bool external_only, char **v)
 }
 
 /*
+ * DNSEval's @originating: every address in the originating_ip_headers
+ * fields (each field's instances joined), in the setting's order.
+ */
+#define MAX_ORIG_IPS	32
+
+static const struct strlist *
+orig_ips(struct eval_ctx *ec)
+{
+	struct cache *c = eval_cache_get(ec);
+	const struct strlist *names = &ec->rs->orig_hdrs;
+	struct strlist *out = &c->dns.orig;
+	struct buf b;
+
+	if (c->dns.orig_done)
+		return out;
+	c->dns.orig_done = true;
+	for (size_t i = 0; i < names->n && out->n < MAX_ORIG_IPS; i++) {
+		buf_init(&b, 0);
+		if (rules_hdr_values(ec, names->v[i], 0, &b) > 0)
+			relays_all_ips(b.p, out, MAX_ORIG_IPS);
+		buf_free(&b);
+	}
+	return out;
+}
+
+/* Add ips not in trusted_relays, unique and public, after v[0..n). */
+static size_t
+add_untrusted(struct eval_ctx *ec, const struct strlist *ips, char **v,
+    size_t n, size_t room)
+{
+	const struct cidrlist *trusted = &ec->in->cfg->trusted_relays;
+
+	for (size_t i = 0; i < ips->n && n < room; i++)
+		if (!cidrlist_match(trusted, ips->v[i]) &&
+		    !relays_ip_private(ips->v[i]) && !ip_seen(v, n, ips->v[i]))
+			v[n++] = ips->v[i];
+	return n;
+}
+
+/*
  * The addresses rule r (check_rbl family, set eargs[0]) looks up, into
- * v (room for the chain's hops); returns how many.
+ * v (room for the chain's hops and orig's addresses, borrowed from
+ * either); returns how many.
  */
 static size_t
-rbl_ips(const struct rule *r, struct eval_ctx *ec, char **v)
+rbl_ips(const struct rule *r, struct eval_ctx *ec, const struct strlist *orig,
+    char **v, size_t room)
 {
 	const struct relays *rl = rules_hdr_relays(ec);
 	const char *set = r->eargs[0];
@@ -86,15 +128,15 @@ rbl_ips(const struct rule *r, struct eval_ctx *ec, char **v)
 
 #define SUFFIX(s) (sl > sizeof(s) - 1 && \
 	strcmp(set + sl - (sizeof(s) - 1), s) == 0)
-	if (rl == NULL || rl->n == 0)
-		return 0;
-	/* No untrusted address: every open-internet relay is trusted. */
-	if (hop_ips(rl, false, v) == 0)
+	/* No untrusted address, and none from the originating headers:
+	 * every open-internet relay is trusted. */
+	if ((rl == NULL || hop_ips(rl, false, v) == 0) && orig->n == 0)
 		return 0;
 	if (SUFFIX("-lastexternal") || SUFFIX("-notfirsthop")) {
-		/* Trusted hops outside internal_relays count here. */
+		/* Trusted hops outside internal_relays count here; the
+		 * originating headers do not. */
 		n = 0;
-		for (size_t i = 0; i < rl->n; i++) {
+		for (size_t i = 0; rl != NULL && i < rl->n; i++) {
 			const struct relay *h = &rl->v[i];
 
 			if ((i < rl->ntrusted && h->internal) || h->ip == NULL ||
@@ -107,22 +149,23 @@ rbl_ips(const struct rule *r, struct eval_ctx *ec, char **v)
 			n = n > 0 ? 1 : 0;
 		else if (n > 1)
 			n--;		/* all but the originating one */
-	} else if (SUFFIX("-firsttrusted") || SUFFIX("-untrusted")) {
-		n = hop_ips(rl, false, v);
+	} else {
+		n = rl != NULL ? hop_ips(rl, false, v) : 0;
+		n = add_untrusted(ec, orig, v, n, room);
 		if (SUFFIX("-firsttrusted"))
 			n = n > 0 ? 1 : 0;
-		else if (n > 0) {
-			memmove(v, v + 1, (n - 1) * sizeof(*v));
-			n--;
-		}
-	} else {
-		n = hop_ips(rl, false, v);
-		for (size_t i = 0; i < n / 2; i++) {
-			char *t = v[i];
+		else if (SUFFIX("-untrusted")) {
+			if (n > 0) {
+				memmove(v, v + 1, (n - 1) * sizeof(*v));
+				n--;
+			}
+		} else
+			for (size_t i = 0; i < n / 2; i++) {
+				char *t = v[i];
 
-			v[i] = v[n - 1 - i];
-			v[n - 1 - i] = t;
-		}
+				v[i] = v[n - 1 - i];
+				v[n - 1 - i] = t;
+			}
 	}
 #undef SUFFIX
 	if (n > NUM_CHECK_RECEIVED)
@@ -159,8 +202,9 @@ rbl_names(const struct rule *r, struct eval_ctx *ec, int *type,
 	const struct relays *rl = rules_hdr_relays(ec);
 	const char *zarg;
 	char zone[256], rev[80];
+	const struct strlist *orig;
 	char **v;
-	size_t n;
+	size_t n, room;
 
 	/* check_rbl_sub: the zone and type of its set's check_rbl
 	 * (eval_dns_finish() appended them). */
@@ -174,13 +218,13 @@ rbl_names(const struct rule *r, struct eval_ctx *ec, int *type,
 		*type = strcmp(r->eval->name, "check_rbl_txt") == 0 ?
 		    DNS_T_TXT : DNS_T_A;
 	}
-	if (rl == NULL || rl->n == 0)
-		return;
 	zone_of(zarg, zone, sizeof(zone));
 	if (zone[0] == '\0')
 		return;
-	v = xcalloc(rl->n + 1, sizeof(*v));
-	n = rbl_ips(r, ec, v);
+	orig = orig_ips(ec);
+	room = (rl != NULL ? rl->n : 0) + orig->n + 1;
+	v = xcalloc(room, sizeof(*v));
+	n = rbl_ips(r, ec, orig, v, room);
 	for (size_t i = 0; i < n; i++) {
 		char *name;
 
@@ -1187,6 +1231,7 @@ void
 eval_dns_free_cache(struct cache *c)
 {
 	strlist_free(&c->dns.hosts);
+	strlist_free(&c->dns.orig);
 }
 
 /* Start (or go on with) every URI list's lookups. */

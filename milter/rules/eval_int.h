@@ -147,6 +147,8 @@ struct eval_bayes_cache {
 struct eval_dns_cache {
 	bool    prepared;
 	struct strlist hosts;	/* URI hosts and their domains, paired */
+	bool    orig_done;
+	struct strlist orig;	/* addresses of originating_ip_headers */
 };
 
 struct cache {

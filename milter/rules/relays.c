@@ -303,6 +303,28 @@ relays_originating_line(const char *value)
 	return line;
 }
 
+void
+relays_all_ips(const char *value, struct strlist *out, size_t max)
+{
+	size_t n = value != NULL ? strnlen(value, MAX_ORIG_SCAN) : 0, at = 0;
+	size_t ov[2];
+
+	while (at < n && out->n < max &&
+	    rx_search(rx_builtin(&relays_rx, RX_IP), rx_src[RX_IP].name,
+	    value, n, at, 0, ov, 1) > 0) {
+		const char *ip = value + ov[0];
+		size_t l = ov[1] - ov[0];
+
+		if (l > 5 && strncasecmp(ip, "IPv6:", 5) == 0) {
+			ip += 5;
+			l -= 5;
+		}
+		if (l > 0)
+			strlist_add_owned(out, xstrndup(ip, l));
+		at = ov[1] > at ? ov[1] : at + 1;
+	}
+}
+
 /*
  * The synthetic "from X-Originating-IP: IP": a hop with that address (as
  * SpamAssassin cleans it up: no "IPv6:" prefix, an IPv4-mapped IPv6
@@ -568,10 +590,15 @@ relays_build(struct relays *rl, const char *const *received, size_t n,
 		bool t, it;
 
 		if (have_t || have_i) {
-			t = ip_loopback(r->ip) ||
+			/* An authenticated hop stays trusted (and internal)
+			 * whatever its address, as in SpamAssassin's
+			 * Received.pm: a roaming user of the site. */
+			bool au = r->auth[0] != '\0';
+
+			t = au || ip_loopback(r->ip) ||
 			    (have_t && cidrlist_match(trusted, r->ip)) ||
 			    (have_i && cidrlist_match(internal, r->ip));
-			it = ip_loopback(r->ip) || (have_i ?
+			it = au || ip_loopback(r->ip) || (have_i ?
 			    cidrlist_match(internal, r->ip) :
 			    cidrlist_match(trusted, r->ip));
 		} else {

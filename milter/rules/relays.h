@@ -101,6 +101,11 @@ void relays_build(struct relays *rl, const char *const *received, size_t n,
 char *relays_format(const struct relays *rl, size_t from, size_t to);
 
 void relays_free(struct relays *rl);
+/* Every address (SpamAssassin's IP_ADDRESS) in the first 8192 bytes of
+ * value, at most max of them, added to out ("IPv6:" taken off): what
+ * DNSEval takes from originating_ip_headers. */
+struct strlist;
+void relays_all_ips(const char *value, struct strlist *out, size_t max);
 /* Whether ip is a private, loopback or link-local address (NULL: no). */
 bool relays_ip_private(const char *ip);
 /* Free the strings of one hop that relays_parse_received() filled. */

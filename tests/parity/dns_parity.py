@@ -125,29 +125,13 @@ CASES = {
 # that decides it.  KNOWN: {message: {rule: class}}; a rule listed there
 # may be hit by one side only, in either variant.
 CLASSES = {
-    "connect-wait": "Warden with --client: the client's lookups, started "
-        "at connect in the connection's DNS set, are not waited for: "
-        "eval_dns_prepare() calls dns_wait() on the message's set, which "
-        "waits for that set's own queries only (dns.h: 'not its "
-        "parents'); a message that asks nothing beyond the client's "
-        "lookups reads them unanswered ('no answer by the deadline' "
-        "after a few ms).  SpamAssassin waits for every lookup it "
-        "started (PerMsgStatus harvest_dnsbl_queries).  Racy: a fast "
-        "answer may still be read in time.",
-    "xorig-all": "SpamAssassin's DNSEval parsed_metadata() takes every "
-        "address of every instance of each originating_ip_headers "
-        "header ($pms->get($header) joins them; m/($IP_ADDRESS)/g) and "
-        "_check_rbl_backend() adds those outside trusted_networks to the "
-        "untrusted set of the no-suffix, -firsttrusted and -untrusted "
-        "sets; Warden has only Received.pm's pseudo-hop (the first "
-        "address of the last such header).",
-    "auth-trust": "SpamAssassin's Received.pm keeps an authenticated "
-        "hop (ESMTPA/ESMTPSA, '(Authenticated sender: ...)') trusted and "
-        "internal whatever its address ('if (!$relay->{auth} && "
-        "!$trusted->contains_ip(...))'); Warden's relays_build() counts "
-        "auth only when no trusted/internal relays are configured; "
-        "warden scan has no way to say the client authenticated (the "
-        "milter skips such mail: skip_authenticated).",
+    "auth-client": "warden scan has no way to say that the client it is "
+        "given authenticated (the milter does not scan such mail: "
+        "skip_authenticated), so the message without its newest "
+        "Received header, whose hop was authenticated (ESMTPSA), is "
+        "judged with an unauthenticated client, which SpamAssassin's "
+        "Received.pm would have kept trusted.  From the headers alone "
+        "both agree.",
     "uribl-ns-a": "SpamAssassin 4.0.1's URIDNSBL complete_ns_lookup() "
         "looks up each name server's A with [keys %$areviprules] (the "
         "tflags 'a' rules), so a name server address in zen hits "
@@ -156,26 +140,11 @@ CLASSES = {
         "descriptions say.",
 }
 # Classes whose disagreement depends on timing: not reported when absent.
-RACY = {"connect-wait"}
+RACY = set()
 KNOWN = {
-    "07_ipv6_sbl": {"RCVD_IN_SBL": "connect-wait"},
-    "08_zen_blocked_opendns": {"RCVD_IN_ZEN_BLOCKED_OPENDNS":
-                               "connect-wait"},
-    "09_zen_blocked": {"RCVD_IN_ZEN_BLOCKED": "connect-wait"},
-    "11_mailspike_l5": {"RCVD_IN_MSPIKE_L5": "connect-wait",
-                        "RCVD_IN_MSPIKE_BL": "connect-wait"},
-    "12_mailspike_h5": {"RCVD_IN_MSPIKE_H5": "connect-wait",
-                        "RCVD_IN_MSPIKE_WL": "connect-wait"},
-    "16_x_originating_two_ips": {"RCVD_IN_SBL": "xorig-all",
-                                 "RCVD_IN_BL_SPAMCOP_NET": "xorig-all"},
-    "17_dnswl_blocked": {"RCVD_IN_DNSWL_BLOCKED": "connect-wait"},
-    "19_senderscore_lastexternal": {"RCVD_IN_VALIDITY_RPBL":
-                                    "connect-wait"},
-    "25_auth_client": {"RCVD_IN_SBL": "auth-trust",
-                       "RCVD_IN_BL_SPAMCOP_NET": "auth-trust",
-                       "RCVD_IN_PSBL": "auth-trust"},
-    "26_two_xorig_headers": {"RCVD_IN_SBL": "xorig-all",
-                             "RCVD_IN_BL_SPAMCOP_NET": "xorig-all"},
+    "25_auth_client": {"RCVD_IN_SBL": "auth-client",
+                       "RCVD_IN_BL_SPAMCOP_NET": "auth-client",
+                       "RCVD_IN_PSBL": "auth-client"},
     "30_uri_spam": {"URIBL_SBL": "uribl-ns-a", "URIBL_SBL_A": "uribl-ns-a"},
     "34_uri_ns_ip": {"URIBL_SBL": "uribl-ns-a", "URIBL_SBL_A": "uribl-ns-a"},
 }

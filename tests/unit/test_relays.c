@@ -229,6 +229,30 @@ START_TEST(test_client_and_config)
 		ck_assert_uint_eq(rl.ntrusted, 2);
 		relays_free(&rl);
 	}
+
+	/* With trusted_relays and internal_relays set, an authenticated
+	 * hop outside them stays trusted and internal (SpamAssassin's
+	 * Received.pm); the first unauthenticated outsider ends both. */
+	{
+		const char *rc[] = {
+			"from gw (gw [10.9.9.9]) by mx with ESMTP id 1",
+			"from pc ([203.0.113.50]) by gw with ESMTPSA id 2",
+			"from x ([198.51.100.9]) by pc with SMTP id 3" };
+
+		ck_assert_int_eq(cidr_parse("10.0.0.0/8", &c), 0);
+		cidrlist_add(&trusted, &c);
+		cidrlist_add(&internal, &c);
+		relays_build(&rl, rc, 3, NULL, NULL, NULL, &trusted,
+		    &internal);
+		ck_assert_uint_eq(rl.n, 3);
+		ck_assert_uint_eq(rl.ntrusted, 2);
+		ck_assert_uint_eq(rl.ninternal, 2);
+		ck_assert(rl.v[1].trusted && rl.v[1].internal);
+		ck_assert(!rl.v[2].trusted);
+		relays_free(&rl);
+		cidrlist_free(&trusted);
+		cidrlist_free(&internal);
+	}
 }
 END_TEST
 
