@@ -961,7 +961,15 @@ uri_host(const char *uri, char *out, size_t size)
 	while (n > 0 && out[n - 1] == '.')
 		out[--n] = '\0';
 	eval_lower(out);
-	return n > 0;
+	/* A name DNS can carry: LDH labels, none empty.  (International
+	 * names are not converted to their ASCII form: not asked.) */
+	if (n == 0 || out[0] == '.' || strstr(out, "..") != NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)out[i]) && out[i] != '.' &&
+		    out[i] != '-' && out[i] != '_')
+			return false;
+	return true;
 }
 
 /* Whether host's last label is a known TLD (util_rb_tld); an IPv4
