@@ -193,6 +193,136 @@ zone_of(const char *z, char *out, size_t size)
 	out[n] = '\0';
 }
 
+/* The hosts of addresses as _check_rbl_addresses() takes them: the part
+ * after the '@', dots squeezed, at least one dot; lower case. */
+static void
+addr_hosts(const struct strlist *addrs, struct strlist *out)
+{
+	for (size_t i = 0; i < addrs->n; i++) {
+		const char *at = strrchr(addrs->v[i], '@');
+		char *h, *w;
+		const char *p;
+		bool dot = false;
+
+		if (at == NULL || at[1] == '\0')
+			continue;
+		h = xstrdup(at + 1);
+		for (p = h, w = h; *p; p++) {
+			if (*p == '.' && (w == h || w[-1] == '.'))
+				continue;
+			dot = dot || *p == '.';
+			*w++ = (char)tolower((unsigned char)*p);
+		}
+		while (w > h && w[-1] == '.')
+			w--;
+		*w = '\0';
+		if (!dot || h[0] == '\0' || strpbrk(h, " \t") != NULL ||
+		    strlist_contains(out, h))
+			free(h);
+		else
+			strlist_add_owned(out, h);
+	}
+}
+
+/* SpamAssassin's all_from_addrs(): Resent-From's first address, or
+ * those of From, Envelope-Sender, Resent-Sender, X-Envelope-From and
+ * the envelope sender. */
+static void
+from_addrs(struct eval_ctx *ec, struct strlist *out)
+{
+	static const char *const hdrs[] = { "From", "Envelope-Sender",
+	    "Resent-Sender", "X-Envelope-From", NULL };
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (rules_hdr_values(ec, "Resent-From", HM_ADDR, &b) > 0) {
+		b.p[strcspn(b.p, "\n")] = '\0';
+		if (b.p[0] != '\0')
+			strlist_add(out, b.p);
+		buf_free(&b);
+		return;
+	}
+	for (size_t i = 0; hdrs[i]; i++) {
+		buf_reset(&b);
+		if (rules_hdr_values(ec, hdrs[i], HM_ADDR, &b) > 0) {
+			char *save = NULL;
+
+			for (char *t = strtok_r(b.p, "\n", &save); t != NULL;
+			    t = strtok_r(NULL, "\n", &save))
+				if (*t != '\0' && !strlist_contains(out, t))
+					strlist_add(out, t);
+		}
+	}
+	buf_free(&b);
+	if (ec->in->envfrom != NULL && ec->in->envfrom[0] != '\0' &&
+	    !strlist_contains(out, ec->in->envfrom))
+		strlist_add(out, ec->in->envfrom);
+}
+
+/*
+ * The hosts a check_rbl_from_host, _from_domain or _envfrom rule asks
+ * about: the addresses' hosts, their registered domains, or the
+ * envelope sender's host; each a valid name under a known TLD (or an
+ * address, reversed).  Into out.
+ */
+static void
+rbl_addr_hosts(const struct rule *r, struct eval_ctx *ec,
+    struct strlist *out)
+{
+	struct strlist addrs = { 0 }, hosts = { 0 };
+	const char *name = r->eval->name;
+
+	if (strcmp(name, "check_rbl_envfrom") == 0) {
+		if (ec->in->envfrom != NULL)
+			strlist_add(&addrs, ec->in->envfrom);
+	} else
+		from_addrs(ec, &addrs);
+	addr_hosts(&addrs, &hosts);
+	for (size_t i = 0; i < hosts.n; i++) {
+		char rev[80], host[256], *dom = NULL, *uri;
+		unsigned char a[16];
+		bool ip = inet_pton(AF_INET, hosts.v[i], a) == 1;
+
+		if (ip) {
+			if (r->tflags & TF_DOMAINS_ONLY ||
+			    dns_reverse(hosts.v[i], rev, sizeof(rev)) < 0)
+				continue;
+			if (!strlist_contains(out, rev))
+				strlist_add(out, rev);
+			continue;
+		}
+		if (r->tflags & TF_IPS_ONLY)
+			continue;
+		uri = xasprintf("http://%s/", hosts.v[i]);
+		if (eval_dns_uri_domain(ec->rs, uri, host, sizeof(host), &dom)) {
+			const char *q = strcmp(name, "check_rbl_from_domain") ==
+			    0 ? dom : host;
+
+			if (!strlist_contains(out, q))
+				strlist_add(out, q);
+		}
+		free(dom);
+		free(uri);
+	}
+	strlist_free(&addrs);
+	strlist_free(&hosts);
+}
+
+static unsigned ev_rbl(const struct rule *r, struct eval_ctx *ec);
+
+/* The rule whose lookups check_rbl_sub r reads (eval_dns_finish()). */
+static const struct rule *
+rbl_parent(const struct rule *r, struct eval_ctx *ec)
+{
+	const struct rule *p;
+
+	if (r->neargs < 3)
+		return NULL;
+	p = g_hash_table_lookup(ec->rs->byname, r->eargs[2]);
+	return p != NULL && p->eval != NULL && p->eval->fn == ev_rbl &&
+	    strcmp(p->eval->name, "check_rbl_sub") != 0 ? p : NULL;
+}
+
 /* Call fn for each name rule r asks (type in *type). */
 static void
 rbl_names(const struct rule *r, struct eval_ctx *ec, int *type,
@@ -200,31 +330,39 @@ rbl_names(const struct rule *r, struct eval_ctx *ec, int *type,
     void *), void *arg)
 {
 	const struct relays *rl = rules_hdr_relays(ec);
-	const char *zarg;
+	const struct rule *p = r;
 	char zone[256], rev[80];
 	const struct strlist *orig;
 	char **v;
 	size_t n, room;
 
-	/* check_rbl_sub: the zone and type of its set's check_rbl
-	 * (eval_dns_finish() appended them). */
-	if (strcmp(r->eval->name, "check_rbl_sub") == 0) {
-		if (r->neargs < 4)
-			return;
-		zarg = r->eargs[2];
-		*type = strcmp(r->eargs[3], "TXT") == 0 ? DNS_T_TXT : DNS_T_A;
-	} else {
-		zarg = r->eargs[1];
-		*type = strcmp(r->eval->name, "check_rbl_txt") == 0 ?
-		    DNS_T_TXT : DNS_T_A;
-	}
-	zone_of(zarg, zone, sizeof(zone));
+	/* check_rbl_sub: what its set's check_rbl asks. */
+	if (strcmp(r->eval->name, "check_rbl_sub") == 0 &&
+	    (p = rbl_parent(r, ec)) == NULL)
+		return;
+	*type = strcmp(p->eval->name, "check_rbl_txt") == 0 ? DNS_T_TXT :
+	    DNS_T_A;
+	zone_of(p->eargs[1], zone, sizeof(zone));
 	if (zone[0] == '\0')
 		return;
+	if (strncmp(p->eval->name, "check_rbl_from_", 15) == 0 ||
+	    strcmp(p->eval->name, "check_rbl_envfrom") == 0) {
+		struct strlist hosts = { 0 };
+
+		rbl_addr_hosts(p, ec, &hosts);
+		for (size_t i = 0; i < hosts.n; i++) {
+			char *name = xasprintf("%s.%s", hosts.v[i], zone);
+
+			fn(ec, r, name, *type, arg);
+			free(name);
+		}
+		strlist_free(&hosts);
+		return;
+	}
 	orig = orig_ips(ec);
 	room = (rl != NULL ? rl->n : 0) + orig->n + 1;
 	v = xcalloc(room, sizeof(*v));
-	n = rbl_ips(r, ec, orig, v, room);
+	n = rbl_ips(p, ec, orig, v, room);
 	for (size_t i = 0; i < n; i++) {
 		char *name;
 
@@ -414,8 +552,9 @@ prep_rbl(struct rule *r, int na)
 }
 
 /*
- * Once every file is read: each check_rbl_sub gets the zone and type
- * of the first check_rbl or check_rbl_txt of its set.
+ * Once every file is read: each check_rbl_sub gets the name of the
+ * first other test of its set (check_rbl, check_rbl_txt,
+ * check_rbl_from_host, ...), whose lookups it reads.
  */
 void
 eval_dns_finish(struct ruleset *rs)
@@ -433,15 +572,12 @@ eval_dns_finish(struct ruleset *rs)
 			    strcmp(r->eval->name, "check_rbl_sub") == 0 ||
 			    strcmp(r->eargs[0], s->eargs[0]) != 0)
 				continue;
-			s->eargs[2] = xstrdup(r->eargs[1]);
-			s->eargs[3] = xstrdup(strcmp(r->eval->name,
-			    "check_rbl_txt") == 0 ? "TXT" : "A");
-			s->neargs = 4;
+			s->eargs[2] = xstrdup(r->name);
+			s->neargs = 3;
 			break;
 		}
 	}
 }
-
 
 /* ---- Warden's list rules of the SMTP stages ---- */
 
@@ -656,7 +792,8 @@ rules_dnsbl_prefetch(const struct ruleset *rs, const struct rules_input *in)
 		char *name;
 
 		if (r->eval == NULL || r->eval->fn != ev_rbl ||
-		    strcmp(r->eval->name, "check_rbl_sub") == 0 ||
+		    (strcmp(r->eval->name, "check_rbl") != 0 &&
+		    strcmp(r->eval->name, "check_rbl_txt") != 0) ||
 		    !rules_rule_enabled(r))
 			continue;
 		zone_of(r->eargs[1], zone, sizeof(zone));
@@ -1309,6 +1446,9 @@ const struct eval_def eval_dns_tests[] = {
 	{ "check_rbl", K_HEAD | NET, 2, 3, 0, ev_rbl, prep_rbl },
 	{ "check_rbl_txt", K_HEAD | NET, 2, 3, 0, ev_rbl, prep_rbl },
 	{ "check_rbl_sub", K_HEAD | NET, 2, 2, 0, ev_rbl, prep_rbl },
+	{ "check_rbl_from_host", K_HEAD | NET, 2, 3, 0, ev_rbl, prep_rbl },
+	{ "check_rbl_from_domain", K_HEAD | NET, 2, 3, 0, ev_rbl, prep_rbl },
+	{ "check_rbl_envfrom", K_HEAD | NET, 2, 3, 0, ev_rbl, prep_rbl },
 	{ "check_uridnsbl", K_BODY | NET, 1, 1, MIME_URI, ev_uridnsbl,
 	  NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL },

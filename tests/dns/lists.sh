@@ -193,6 +193,27 @@ scan 192.0.2.2 "$T/m.eml" --json
 check "a list answering in 0.2 s is read at the end of the message" \
     has '"T_HALF_LISTED"'
 
+# --- DNSEval on the sender's addresses ---
+cat > "$T/addr.cf" <<'EOF'
+util_rb_tld example
+header T_FROM_HOST   eval:check_rbl_from_host('fh', 'dbl.test-dnsbl.example.')
+header T_FROM_DOMAIN eval:check_rbl_from_domain('fd', 'dbl.test-dnsbl.example.')
+header T_ENVFROM     eval:check_rbl_envfrom('ef', 'dbl.test-dnsbl.example.')
+header T_ENVFROM_2   eval:check_rbl_sub('ef', '127.0.1.2')
+header T_ENVFROM_4   eval:check_rbl_sub('ef', '127.0.1.4')
+EOF
+sed 's/^From: .*/From: Someone <x@mail.Wild-Spam.example>/' "$T/m.eml" > "$T/f.eml"
+conf "$T/addr.cf"
+scan 192.0.2.99 "$T/f.eml" --from y@phish-domain.example --json
+for r in T_FROM_HOST T_FROM_DOMAIN T_ENVFROM T_ENVFROM_4; do
+	check "$r hits" has "\"$r\""
+done
+check "check_rbl_sub with another code does not" sh -c "! grep -q T_ENVFROM_2 '$T/out'"
+check "the From host asked as it is, lower case" \
+    test "$(dnsd_queries '^udp mail\.wild-spam\.example\.dbl\.test-dnsbl\.example A$')" -ge 1
+check "the From domain asked as its registered domain" \
+    test "$(dnsd_queries '^udp wild-spam\.example\.dbl\.test-dnsbl\.example A$')" -ge 1
+
 # --- The resolver down ---
 port=$("$DNSD_PYTHON" -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat > "$T/w.conf" <<EOF
