@@ -9,6 +9,7 @@
 #   e2e_rules FILE...        # rule files loaded after the shipped rules/
 #   e2e_av_db                # test signatures (then "clamav = on")
 #   e2e_postfix_conf / e2e_master_conf   # extra main.cf / master.cf lines
+#   e2e_dnsd [ZONEFILE...]   # the private DNS server (tests/dnsd.py)
 #   e2e_start                # sink, Warden, Postfix; waits until each is up
 #   e2e_send TAG [swaks options...]      # exit status = swaks's
 #   e2e_check "what" COMMAND...          # one "ok - " / "not ok - " line
@@ -407,6 +408,22 @@ e2e_master_conf() {
 	cat >>"$E2E_PF/master.cf.extra"
 }
 
+# e2e_dnsd [ZONEFILE...]: start the private DNS server of the DNS tests
+# (tests/dnsd.sh; default zone tests/data/dns/blocklists.zone) on a free
+# port of 127.0.0.1, for "dns_resolver = 127.0.0.1:$DNSD_PORT"; its query
+# log is $DNSD_LOG (dnsd_queries ERE counts lines).  Skip (77) without
+# python3's dnslib.  The trap stops it.
+e2e_dnsd() {
+	srcdir=$E2E_TOP_SRC
+	# shellcheck source=tests/dnsd.sh
+	. "$E2E_TOP_SRC/tests/dnsd.sh"
+	dnsd_python || e2e_skip "$DNSD_ERROR"
+	E2E_DNSD=1
+	[ $# -gt 0 ] || set -- "$E2E_TOP_SRC/tests/data/dns/blocklists.zone"
+	dnsd_start "$@" || e2e_bail "the DNS server did not start: $DNSD_ERROR"
+	e2e_log "dnsd on 127.0.0.1:$DNSD_PORT (pid $DNSD_PID)"
+}
+
 e2e_start_sink() {
 	$PYTHON "$E2E_SRC/sink.py" "$E2E_SINK_PORT" "$E2E_DIR/sink" \
 	    "$E2E_BANNER" >"$E2E_DIR/sink.log" 2>&1 &
@@ -513,6 +530,7 @@ e2e_cleanup() {
 	e2e_stop_mta
 	e2e_stop_warden
 	daemon_cleanup
+	[ -z "${E2E_DNSD:-}" ] || dnsd_cleanup
 	for _p in $E2E_PIDS; do
 		kill "$_p" 2>/dev/null
 		wait "$_p" 2>/dev/null

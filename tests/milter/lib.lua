@@ -201,3 +201,30 @@ function W.run(cmd)
 	local ok = p:close()
 	return out, ok
 end
+
+-- The wall clock in seconds, to the nanosecond (Lua's os.time() counts
+-- whole seconds only).
+function W.now()
+	local out = W.run("date +%s.%N")
+	local t = tonumber(out)
+	W.check(t ~= nil, "cannot read the clock: " .. tostring(out))
+	return t
+end
+
+-- How many queries of the private DNS server (the "-- dnsd:" header line
+-- of run.sh) were exactly "PROTO NAME TYPE", e.g. "udp
+-- 2.2.0.192.zen.spamhaus.org A" (its query log: tests/dnsd.sh).
+function W.dnsd_queries(line)
+	W.check(dnsd_log ~= nil and dnsd_log ~= "",
+	    "no DNS server: the script needs a \"-- dnsd:\" line")
+	local f = io.open(dnsd_log)
+	W.check(f ~= nil, "cannot read " .. dnsd_log)
+	local n = 0
+	for l in f:lines() do
+		if l == line then
+			n = n + 1
+		end
+	end
+	f:close()
+	return n
+end

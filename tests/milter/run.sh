@@ -26,6 +26,13 @@
 #	-- forbid-log: REGEX		no line may match
 #	-- max-rss-mb: N		Warden's peak RSS (VmHWM) stays below N MB
 #					(times 4 in a sanitizer build)
+#	-- dnsd: ZONEFILE		start the private DNS server
+#					(tests/dnsd.sh) on ZONEFILE ("@libdir@"
+#					as above) before Warden; "@dnsd_port@"
+#					in the config lines is its port, and
+#					the Lua globals dnsd_port and dnsd_log
+#					(its query log) are set.  Skip (77)
+#					without python3-dnslib.
 #
 # The test fails when miltertest fails, when Warden dies, does not stop
 # cleanly on SIGTERM, reports a sanitizer error, or leaves anything in
@@ -55,6 +62,8 @@ fi
 
 # shellcheck source=tests/daemon.sh
 . "$(dirname "$0")/../daemon.sh"
+# shellcheck source=tests/dnsd.sh
+. "$(dirname "$0")/../dnsd.sh"
 
 libdir=$(cd "$(dirname "$script")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/warden-mt.XXXXXX") || exit 99
@@ -64,6 +73,7 @@ err=$tmp/warden.err
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	daemon_cleanup
+	dnsd_cleanup
 	if [ "${WARDEN_TEST_KEEP:-0}" = 1 ]; then
 		echo "kept $tmp"
 	else
@@ -88,6 +98,18 @@ directive() {
 }
 
 mkdir "$tmp/spool" || exit 99
+
+# The private DNS server, when the script asks for one.
+zones=$(directive dnsd | sed "s|@libdir@|$libdir|g")
+if [ -n "$zones" ]; then
+	# shellcheck disable=SC2034 # read by tests/dnsd.sh
+	srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+	dnsd_python || { echo "SKIP: $DNSD_ERROR"; exit 77; }
+	# shellcheck disable=SC2086 # one zone file per word
+	dnsd_start $zones || { echo "FAIL: $DNSD_ERROR"; exit 1; }
+	echo "dnsd on 127.0.0.1 port $DNSD_PORT (pid $DNSD_PID)"
+fi
+
 {
 	echo "# Written by tests/milter/run.sh for $(basename "$script")"
 	echo "socket = unix:$tmp/w.sock"
@@ -96,7 +118,8 @@ mkdir "$tmp/spool" || exit 99
 	echo "shutdown_timeout = 10s"
 	# Tests run as whoever runs make check; as root, say so.
 	[ "$(id -u)" = 0 ] && echo "run_as_root = yes"
-	directive config | sed "s|@libdir@|$libdir|g"
+	directive config | sed -e "s|@libdir@|$libdir|g" \
+	    -e "s|@dnsd_port@|$DNSD_PORT|g"
 } >"$conf"
 
 sanitized=no
@@ -118,6 +141,7 @@ END
 "$MILTERTEST" -D "sock=unix:$tmp/w.sock" -D "sockpath=$tmp/w.sock" \
     -D "spool=$tmp/spool" -D "tmpdir=$tmp" -D "warden_pid=$DAEMON_PID" \
     -D "libdir=$libdir" -D "mtraw=$MTRAW" -D "script=$script" \
+    -D "dnsd_port=${DNSD_PORT:-0}" -D "dnsd_log=${DNSD_LOG:-}" \
     -s "$tmp/main.lua"
 rc=$?
 [ $rc -eq 0 ] || fail "miltertest exited with $rc"
