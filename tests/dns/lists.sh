@@ -113,6 +113,10 @@ scan() {	# CLIENT FILE [args]: stdout and stderr in $T/out
 	_f=$2
 	shift 2
 	"$WARDEN" scan -c "$T/w.conf" --client "$_c" "$@" "$_f" > "$T/out" 2>&1
+	if grep -q -e 'Sanitizer' -e 'runtime error' "$T/out"; then
+		bad "sanitizer report scanning $_f from $_c"
+		cat "$T/out"
+	fi
 }
 has() { grep -q -e "$1" "$T/out"; }
 
