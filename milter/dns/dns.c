@@ -71,6 +71,7 @@ struct dns {
 	enum mode mode;
 	struct strlist fwd;	/* M_FORWARD: "addr@port" */
 	size_t  cache_size;
+	unsigned rto_ms;	/* first wait before asking again */
 	char   *desc;
 	/* started on the first lookup */
 	struct ub_ctx *ub;
@@ -153,6 +154,17 @@ dns_new(const struct config *cfg, struct buf *err)
 		return NULL;
 	d = xcalloc(1, sizeof(*d));
 	d->cache_size = cfg->dns_cache_size;
+	/*
+	 * libunbound asks again after 376 ms and drops the answers to the
+	 * queries it gave up on, so a list slower than a second or two was
+	 * never read, whatever dns_timeout.  Wait a third of dns_timeout
+	 * (at least libunbound's 376 ms, at most 2 s) before asking again.
+	 */
+	d->rto_ms = cfg->dns_timeout * 1000 / 3;
+	if (d->rto_ms < 376)
+		d->rto_ms = 376;
+	if (d->rto_ms > 2000)
+		d->rto_ms = 2000;
 	d->stop[0] = d->stop[1] = -1;
 	buf_init(&desc, 0);
 	if (l->n == 1 && strcmp(l->v[0], "system") == 0)
@@ -234,7 +246,7 @@ set_opt(struct dns *d, const char *opt, const char *val)
 static bool
 dns_start(struct dns *d)
 {
-	char sz[32];
+	char sz[32], rto[32];
 	int r;
 
 	if (d->started)
@@ -249,11 +261,14 @@ dns_start(struct dns *d)
 		goto fail;
 	}
 	snprintf(sz, sizeof(sz), "%zu", d->cache_size);
+	snprintf(rto, sizeof(rto), "%u", d->rto_ms);
 	/* A resolver on this machine (127.0.0.1, a local cache) is the
 	 * common case; keep asking a server that timed out rather than
 	 * failing every lookup while it is marked down. */
 	if (set_opt(d, "do-not-query-localhost:", "no") ||
 	    set_opt(d, "infra-keep-probing:", "yes") ||
+	    set_opt(d, "unknown-server-time-limit:", rto) ||
+	    set_opt(d, "infra-cache-min-rtt:", rto) ||
 	    set_opt(d, "msg-cache-size:", sz) ||
 	    set_opt(d, "rrset-cache-size:", sz))
 		goto fail;
