@@ -4,7 +4,8 @@
  * measures it.
  *
  *   wdload [-s SOCKET] [-c CONNS] [-n MESSAGES] [-m PER_CONN] [-j]
- *          [-a ABORT_PCT] [-k KILL_PCT] [-S MAXSIZE] [-r SEED] FILE_OR_DIR...
+ *          [-a ABORT_PCT] [-k KILL_PCT] [-S MAXSIZE] [-r SEED] [-u] [-C]
+ *          FILE_OR_DIR...
  *   wdload [-s SOCKET] -I IDLE [-t SECONDS]
  *
  * The messages (files, or every file under the directories given) are
@@ -29,6 +30,14 @@
  * message of any run has, so that a filter cannot answer from a cache of
  * messages it has seen (libclamav keeps one): every message is new, as
  * real mail is.
+ *
+ * The client is client.example.net [192.0.2.10] on every connection;
+ * with -C, each new connection comes from the next address of
+ * 192.0.2.1-250 and 198.51.100.1-250 in turn (the documentation
+ * networks of RFC 5737, public to a filter: a filter with DNS lists
+ * looks each one up; tests/data/dns/blocklists.zone lists a few of them
+ * and not the others), so that a filter sees many clients, as a site
+ * does, and cannot answer every connection from one cached lookup.
  *
  * With -S MAXSIZE, the latency percentiles are also given for the messages
  * smaller than MAXSIZE bytes (as stored: headers and body), e.g. -S 100k.
@@ -94,6 +103,8 @@ static long total = 1000, per_conn = 10;
 static int abort_pct;
 static int kill_pct;		/* -k: close the connection mid-body */
 static char uniq[64];		/* -u: X-Wdload-Id prefix; "": none */
+static bool vary_client;	/* -C: a new client address per connection */
+static atomic_long next_client;
 static atomic_long next_msg;
 static atomic_long errors;
 static atomic_long counts[V_NCOUNT];
@@ -331,24 +342,31 @@ negotiate(struct mp_conn *mc)
 	return mp_negotiate(mc, 0x1ff, 0x1fffff, &bad);
 }
 
-/* Connect and HELO as client.example.net [192.0.2.10]; as step. */
+/* Connect and HELO as client.example.net [192.0.2.10] (with -C, the
+ * next address of 192.0.2.1-250 and 198.51.100.1-250); as step. */
 static int
 greet(struct mp_conn *mc, int *flags)
 {
+	char addr[16] = "192.0.2.10";
 	const char *ck[] = { "j", "mx.example", "{daemon_name}", "wdload",
-	    "{client_addr}", "192.0.2.10", "{client_name}",
-	    "client.example.net" };
+	    "{client_addr}", addr, "{client_name}", "client.example.net" };
 	char buf[512];
 	size_t o;
 	int r;
 
+	if (vary_client) {
+		long i = atomic_fetch_add(&next_client, 1);
+
+		snprintf(addr, sizeof(addr), "%s.%ld",
+		    i % 2 ? "198.51.100" : "192.0.2", 1 + (i / 2) % 250);
+	}
 	if (mp_macros(mc, SMFIC_CONNECT, ck, 8) < 0)
 		return -1;
 	o = mp_put(buf, 0, "client.example.net");
 	buf[o++] = SMFIA_INET;
 	buf[o++] = 0x30;	/* port 12345, network order */
 	buf[o++] = 0x39;
-	o = mp_put(buf, o, "192.0.2.10");
+	o = mp_put(buf, o, addr);
 	r = step(mc, SMFIC_CONNECT, buf, o, SMFIP_NOCONNECT, SMFIP_NR_CONN,
 	    flags);
 	if (r == SMFIR_CONTINUE) {
@@ -624,7 +642,7 @@ main(int argc, char **argv)
 	struct rusage ru;
 	long n;
 
-	while ((c = getopt(argc, argv, "s:c:n:m:a:k:S:I:t:r:ujh")) != -1) {
+	while ((c = getopt(argc, argv, "s:c:n:m:a:k:S:I:t:r:ujCh")) != -1) {
 		switch (c) {
 		case 's': sockspec = optarg; break;
 		case 'c': conns = atoi(optarg); break;
@@ -637,6 +655,7 @@ main(int argc, char **argv)
 		case 'I': idle = atoi(optarg); break;
 		case 't': idle_secs = atoi(optarg); break;
 		case 'r': seed = atol(optarg); break;
+		case 'C': vary_client = true; break;
 		case 'u':
 			snprintf(uniq, sizeof(uniq), "%lX.%lX.", (long)getpid(),
 			    (long)time(NULL));
@@ -645,7 +664,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "usage: wdload [-s SOCKET] [-c CONNS] "
 			    "[-n MESSAGES] [-m PER_CONN] [-a ABORT_PCT] "
 			    "[-k KILL_PCT] [-j] "
-			    "[-S MAXSIZE] [-r SEED] [-u] FILE_OR_DIR...\n"
+			    "[-S MAXSIZE] [-r SEED] [-u] [-C] FILE_OR_DIR...\n"
 			    "       wdload [-s SOCKET] -I IDLE [-t SECONDS]\n");
 			return c == 'h' ? 0 : 2;
 		}
