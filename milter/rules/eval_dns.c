@@ -694,16 +694,87 @@ dnsbl_name(const struct rule *r, enum rule_kind kind, const char *what)
 	return xasprintf("%s.%s", what, r->dnsbl);
 }
 
+/* The first answer of a that lists for r (logging the list's error
+ * codes), or NULL. */
+static const char *
+dnsbl_listing(const struct rule *r, const struct dns_answer *a,
+    const struct rules_input *in, bool log)
+{
+	for (size_t k = 0; a->status == DNS_OK && k < a->nrr; k++) {
+		if (dns_answer_is_error_code(a->rr[k])) {
+			if (log)
+				dns_log_list_error(in->resolver, r->dnsbl,
+				    a->rr[k]);
+			continue;
+		}
+		if (dns_filter_match(r->dnsbl_filter, a->rr[k]))
+			return a->rr[k];
+	}
+	return NULL;
+}
+
+/* Whether r's hit ends the stage (a refusal, or an accept). */
+static bool
+decisive(const struct rule *r)
+{
+	return r->action == ACT_REJECT || r->action == ACT_TEMPFAIL ||
+	    r->action == ACT_ACCEPT;
+}
+
+struct stage_q {
+	const struct rule *r;
+	struct dns_query *q;	/* NULL: over the cap */
+};
+
+/*
+ * Wait for the stage's own lookups (not the ones started for the
+ * message's tests), until the deadline, or until a list whose rule
+ * decides has answered with a listing: a listed client is refused as
+ * soon as its list says so.  True when that decided it.
+ */
+static bool
+stage_wait(struct stage_q *v, size_t n, const struct rules_input *in)
+{
+	for (;;) {
+		struct dns_query *pending = NULL;
+		double until;
+
+		for (size_t i = 0; i < n; i++) {
+			struct dns_answer a;
+
+			if (v[i].q == NULL)
+				continue;
+			dns_answer(v[i].q, &a);
+			if (a.status == DNS_PENDING) {
+				if (pending == NULL)
+					pending = v[i].q;
+			} else if (decisive(v[i].r) &&
+			    dnsbl_listing(v[i].r, &a, in, false) != NULL)
+				return true;
+		}
+		if (pending == NULL || now_ms() >= in->dns_deadline_ms)
+			return false;
+		/* Look again every 20 ms: another list may decide first. */
+		until = now_ms() + 20;
+		if (until > in->dns_deadline_ms)
+			until = in->dns_deadline_ms;
+		dns_wait_one(pending, until);
+	}
+}
+
 void
 rules_dnsbl_stage(const struct ruleset *rs, enum rule_kind kind,
     const struct rules_input *in, struct results *res)
 {
 	char what[256];
-	bool any = false, trouble = false;
+	struct stage_q *v;
+	size_t n = 0;
+	bool trouble = false, decided;
 
 	if (in->dns == NULL || !dnsbl_subject(kind, in, what, sizeof(what)))
 		return;
-	for (size_t i = 0; i < rs->n; i++) {
+	v = xcalloc(rs->nkind[kind] + 1, sizeof(*v));
+	for (size_t i = 0; i < rs->n && n < rs->nkind[kind]; i++) {
 		const struct rule *r = rs->rules[i];
 		char *name;
 
@@ -711,67 +782,52 @@ rules_dnsbl_stage(const struct ruleset *rs, enum rule_kind kind,
 		    !rules_rule_enabled(r) ||
 		    (name = dnsbl_name(r, kind, what)) == NULL)
 			continue;
-		dns_lookup(in->dns, name, DNS_T_A);
+		v[n].r = r;
+		v[n].q = dns_lookup(in->dns, name, DNS_T_A);
 		free(name);
-		any = true;
+		n++;
 	}
-	if (!any)
-		return;
-	dns_wait(in->dns, in->dns_deadline_ms);
-	for (size_t i = 0; i < rs->n; i++) {
-		const struct rule *r = rs->rules[i];
-		struct dns_query *q;
+	decided = n > 0 && stage_wait(v, n, in);
+	for (size_t i = 0; i < n; i++) {
+		const struct rule *r = v[i].r;
 		struct dns_answer a;
-		char *name;
+		const char *code;
+		struct reply rep;
+		char *m;
 
-		if (r->kind != kind || r->dnsbl == NULL ||
-		    !rules_rule_enabled(r) ||
-		    (name = dnsbl_name(r, kind, what)) == NULL)
-			continue;
-		q = dns_find(in->dns, name, DNS_T_A);
-		free(name);
-		if (q == NULL) {
+		if (v[i].q == NULL) {
 			results_set_limit(res, "dns_queries");
 			continue;
 		}
-		dns_query_note(q, r->name);
-		dns_answer(q, &a);
+		dns_query_note(v[i].q, r->name);
+		dns_answer(v[i].q, &a);
 		if (a.status == DNS_PENDING || a.status == DNS_ERROR) {
+			/* Unanswered after the stage was decided: moot. */
+			if (decided && a.status == DNS_PENDING)
+				continue;
 			results_dns_trouble(res, a.status == DNS_PENDING ?
 			    "timeout" : "error");
 			trouble = true;
 			continue;
 		}
-		for (size_t k = 0; a.status == DNS_OK && k < a.nrr; k++) {
-			struct reply rep;
-			char *m;
-
-			if (dns_answer_is_error_code(a.rr[k])) {
-				dns_log_list_error(in->resolver, r->dnsbl,
-				    a.rr[k]);
-				continue;
-			}
-			if (!dns_filter_match(r->dnsbl_filter, a.rr[k]))
-				continue;
-			m = xasprintf("%s listed in %s (%s)", what, r->dnsbl,
-			    a.rr[k]);
-			/* Postfix's words for a listed client. */
-			memset(&rep, 0, sizeof(rep));
-			strcpy(rep.code, r->action == ACT_TEMPFAIL ? "450" :
-			    "554");
-			strcpy(rep.xcode, r->action == ACT_TEMPFAIL ?
-			    "4.7.1" : "5.7.1");
-			rep.text = xasprintf("Service unavailable; %s [%s] "
-			    "blocked using %s", kind == RK_CONNECT ?
-			    "Client host" : kind == RK_HELO ? "Helo command" :
-			    "Sender address", what, r->dnsbl);
-			rules_take_hit(r, 1, m, strlen(m), &rep, res);
-			free(rep.text);
-			free(m);
-			break;
-		}
+		if ((code = dnsbl_listing(r, &a, in, true)) == NULL)
+			continue;
+		m = xasprintf("%s listed in %s (%s)", what, r->dnsbl, code);
+		/* Postfix's words for a listed client. */
+		memset(&rep, 0, sizeof(rep));
+		strcpy(rep.code, r->action == ACT_TEMPFAIL ? "450" : "554");
+		strcpy(rep.xcode, r->action == ACT_TEMPFAIL ? "4.7.1" :
+		    "5.7.1");
+		rep.text = xasprintf("Service unavailable; %s [%s] blocked "
+		    "using %s", kind == RK_CONNECT ? "Client host" :
+		    kind == RK_HELO ? "Helo command" : "Sender address", what,
+		    r->dnsbl);
+		rules_take_hit(r, 1, m, strlen(m), &rep, res);
+		free(rep.text);
+		free(m);
 	}
-	if (trouble && in->cfg->on_dns_error != ACT_SCAN)
+	free(v);
+	if (trouble && !decided && in->cfg->on_dns_error != ACT_SCAN)
 		results_decide(res, in->cfg->on_dns_error, NULL,
 		    "on_dns_error");
 }

@@ -183,6 +183,16 @@ check "--explain: the slow lookup unanswered" \
     has 'slow.test-dnsbl.example A: no answer by the deadline'
 check "--explain: the SERVFAIL" has 'servfail.test-dnsbl.example A: error (SERVFAIL)'
 check "TCP was used" test "$(dnsd_queries '^tcp 2\.2\.0\.192\.tcp\.test-dnsbl\.example A$')" -ge 1
+# A listing that refuses ends the stage at once: the slow list is not
+# waited for.
+cat "$T/reject.rules" "$T/slow.rules" > "$T/both.rules"
+conf "$T/both.rules"
+t0=$(date +%s%N)
+scan 192.0.2.2 "$T/m.eml" --json
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+check "a refusing listing does not wait for a slow list (${ms} ms)" \
+    sh -c "test $ms -lt 800 && grep -q 'blocked using zen.spamhaus.org' '$T/out'"
 conf "$T/slow.rules" "on_dns_error = tempfail"
 scan 192.0.2.2 "$T/m.eml" --json
 check "on_dns_error = tempfail tempfails" has '"action":"tempfail"'
