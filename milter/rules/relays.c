@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -87,21 +88,55 @@ static const char *const private_blocks[] = {
 	"fe80::/10", NULL
 };
 
+static const char *const loopback_blocks[] = { "127.0.0.0/8", "::1/128",
+    NULL };
+
+/* The blocks above, parsed once for the process (every hop of every
+ * message asks). */
+#define MAX_BLOCKS 16
+static struct cidr private_cidrs[MAX_BLOCKS], loopback_cidrs[MAX_BLOCKS];
+static size_t nprivate, nloopback;
+static pthread_once_t blocks_once = PTHREAD_ONCE_INIT;
+
+static size_t
+parse_blocks(const char *const *blocks, struct cidr *out)
+{
+	size_t n = 0;
+
+	for (const char *const *b = blocks; *b && n < MAX_BLOCKS; b++)
+		if (cidr_parse(*b, &out[n]) == 0)
+			n++;
+	return n;
+}
+
+static void
+blocks_init(void)
+{
+	nprivate = parse_blocks(private_blocks, private_cidrs);
+	nloopback = parse_blocks(loopback_blocks, loopback_cidrs);
+}
+
 static bool
-ip_in_blocks(const char *ip, const char *const *blocks)
+ip_in_cidrs(const char *ip, const struct cidr *c, size_t n)
 {
 	int fam;
 	uint8_t a[16];
 
-	if (cidr_addr_parse(ip, &fam, a) < 0)
+	if (ip == NULL || cidr_addr_parse(ip, &fam, a) < 0)
 		return false;
-	for (const char *const *b = blocks; *b; b++) {
-		struct cidr c;
-
-		if (cidr_parse(*b, &c) == 0 && cidr_contains(&c, fam, a))
+	for (size_t i = 0; i < n; i++)
+		if (cidr_contains(&c[i], fam, a))
 			return true;
-	}
 	return false;
+}
+
+static bool
+ip_in_blocks(const char *ip, const char *const *blocks)
+{
+	pthread_once(&blocks_once, blocks_init);
+	if (blocks == private_blocks)
+		return ip_in_cidrs(ip, private_cidrs, nprivate);
+	return ip_in_cidrs(ip, loopback_cidrs, nloopback);
 }
 
 bool
@@ -113,9 +148,7 @@ relays_ip_private(const char *ip)
 static bool
 ip_loopback(const char *ip)
 {
-	static const char *const lo[] = { "127.0.0.0/8", "::1/128", NULL };
-
-	return ip_in_blocks(ip, lo);
+	return ip_in_blocks(ip, loopback_blocks);
 }
 
 static bool
