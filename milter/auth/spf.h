@@ -5,9 +5,16 @@
  *
  * Lookups go through struct auth_dns (auth_dns.h): synchronous, each
  * bounded by its source's deadline; an unanswered lookup is a temporary
- * error.  Every record and macro expansion is bounded (a record of at
- * most 4096 bytes, an expansion of at most 253 bytes of name, 10
- * include/redirect levels).
+ * error.  Only TXT records are read (RFC 7208 dropped type SPF).
+ *
+ * Every record and macro expansion is bounded: a record of 4096 bytes or
+ * more is a permerror (the DNS layer keeps 4096 bytes of a TXT record,
+ * so such a record may have been cut); a macro's value is at most 1024
+ * bytes and a name built from macros at most 253 (cut from the left, as
+ * RFC 7208 7.3 says; one that cannot be cut to a name matches nothing);
+ * an explanation at most 1024 bytes (longer: none); include and redirect
+ * nest 11 levels at most (the 10-lookup limit stops them first); a check
+ * makes 256 lookups at most whatever its records say.
  *
  * Threads: no state outside the call; any number of threads may check
  * at once.  Ownership: the strings of struct spf_outcome are the
@@ -35,12 +42,16 @@ struct spf_request {
 
 struct spf_outcome {
 	enum spf_result result;
-	char   *domain;		/* the identity's domain checked */
-	char   *explanation;	/* fail with exp=: the expanded text */
-	char   *why;		/* a short reason, for logs and --explain:
-				 * the mechanism that matched, or the
-				 * error ("too many DNS lookups") */
-	unsigned lookups;	/* DNS lookups made */
+	char   *domain;		/* the identity's domain checked (never
+				 * NULL; no trailing dot) */
+	char   *explanation;	/* fail with exp=: the expanded text (ASCII,
+				 * at most 1024 bytes); NULL otherwise */
+	char   *why;		/* a short reason, for logs and --explain,
+				 * never NULL: "example.com: -all matched",
+				 * "example.com: more than 10 DNS lookups
+				 * (at include:...)", "example.com: no SPF
+				 * record"; printable ASCII */
+	unsigned lookups;	/* DNS lookups made (auth_dns_lookup()) */
 };
 
 /*
@@ -53,12 +64,23 @@ void spf_check_mailfrom(const struct spf_request *rq, struct auth_dns *dns,
  * HELO name is not a domain name. */
 void spf_check_helo(const struct spf_request *rq, struct auth_dns *dns,
     struct spf_outcome *out);
-/* check_host(ip, domain, sender) itself. */
+/*
+ * check_host(ip, domain, sender) itself.  sender is the MAIL FROM
+ * address (angle brackets allowed), NULL or "" for postmaster@domain;
+ * a sender without local-part is postmaster@ its domain.  helo and
+ * receiver feed %{h} and %{r} only (NULL: "unknown").  An ip that is no
+ * address, or a domain that is no multi-label domain name (4.3), is
+ * SPF_NONE without a lookup.  An IPv4-mapped IPv6 ip is an IPv4 one.
+ */
 void spf_check_host(const char *ip, const char *domain, const char *sender,
     const char *helo, const char *receiver, struct auth_dns *dns,
     struct spf_outcome *out);
 
+/* Free o's strings (o is zeroed). */
 void spf_outcome_free(struct spf_outcome *o);
+/* "none", "neutral", "pass", "fail", "softfail", "temperror",
+ * "permerror": the words of RFC 8601 and of the scripts that read
+ * Warden's results. */
 const char *spf_result_name(enum spf_result r);
 
 #endif
