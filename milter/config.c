@@ -61,6 +61,8 @@ static const char *const av_modes[] = { "off", "on", "optional", NULL };
 static const char *const av_backends[] = { "libclamav", "clamd", NULL };
 static const char *const av_reloads[] = { "concurrent", "blocking", NULL };
 static const char *const stats_backends[] = { "lmdb", "redis", NULL };
+static const char *const dmarc_policies[] = { "enforce", "report-only",
+    "off", NULL };
 static const char *const log_levels[] = { "error", "warning", "info",
     "debug", NULL };
 
@@ -161,6 +163,15 @@ static const struct key keys[] = {
 	{ "dns_max_queries", CT_UINT, O(dns_max_queries), "200", 0, NULL },
 	{ "on_dns_error", CT_ACTION, O(on_dns_error), "scan",
 	    ACTS_FINAL | A(ACT_SCAN), NULL },
+	/* Sender authentication. */
+	{ "authentication", CT_BOOL, O(authentication), "no", 0, NULL },
+	{ "authserv_id", CT_STR, O(authserv_id), "", 0, NULL },
+	{ "dmarc_policy", CT_ENUM, O(dmarc_policy), "report-only", 0,
+	    dmarc_policies },
+	{ "dmarc_exempt_forwarders", CT_LIST, O(dmarc_exempt_forwarders), "",
+	    0, NULL },
+	{ "arc_trusted_sealers", CT_LIST, O(arc_trusted_sealers), "", 0,
+	    NULL },
 	{ "clamav_reload_wait", CT_SECONDS, O(clamav_reload_wait), "30s", 0, NULL },
 	{ "clamd_socket", CT_LIST, O(clamd_socket), "unix:/run/clamav/clamd.ctl", 0, NULL },
 	{ "clamd_timeout", CT_SECONDS, O(clamd_timeout), "30s", 0, NULL },

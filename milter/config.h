@@ -18,6 +18,9 @@ enum av_mode { AV_MODE_OFF, AV_MODE_ON, AV_MODE_OPTIONAL };
 enum av_backend_kind { AV_BACKEND_LIBCLAMAV, AV_BACKEND_CLAMD };
 enum av_reload_mode { AV_RELOAD_CONCURRENT, AV_RELOAD_BLOCKING };
 
+/* dmarc_policy: the order of config.c's dmarc_policies. */
+enum { DMARC_POLICY_ENFORCE = 0, DMARC_POLICY_REPORT_ONLY,
+	DMARC_POLICY_OFF };
 /* statistics_backend: the order of config.c's stats_backends. */
 enum { STATS_BACKEND_LMDB, STATS_BACKEND_REDIS };
 
@@ -110,6 +113,13 @@ struct config {
 	size_t   dns_cache_size;
 	unsigned dns_max_queries;	/* per connection and message */
 	enum action on_dns_error;	/* a lookup unanswered or failed */
+	/* Sender authentication (milter/auth/). */
+	bool     authentication;	/* SPF, DKIM, DMARC checked */
+	char    *authserv_id;		/* in Authentication-Results; "":
+					 * the host name */
+	int      dmarc_policy;		/* DMARC_POLICY_* */
+	struct strlist dmarc_exempt_forwarders;	/* lists, forwarders */
+	struct strlist arc_trusted_sealers;
 	unsigned clamav_reload_wait;
 	struct strlist clamd_socket;
 	unsigned clamd_timeout;

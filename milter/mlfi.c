@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -585,6 +586,14 @@ mlfi_remove_ours(SMFICTX *ctx, const struct txn *t)
 				return -1;
 			}
 	}
+	/* Authentication-Results claiming our authserv-id: forged. */
+	for (size_t k = t->nar_forged; k > 0; k--)
+		if (smfi_chgheader(ctx, "Authentication-Results",
+		    (int)t->ar_forged[k - 1], NULL) != MI_SUCCESS) {
+			log_msg(LOG_ERR, "%s: cannot remove a forged "
+			    "Authentication-Results header", t->queue_id);
+			return -1;
+		}
 	return 0;
 }
 
@@ -655,8 +664,11 @@ mlfi_apply_verdict(SMFICTX *ctx, const struct conn *c, struct txn *t,
 		return mlfi_stage(ctx, &d);
 	}
 	for (size_t i = 0; i < v->hdr_names.n; i++)
-		if (smfi_addheader(ctx, v->hdr_names.v[i],
-		    v->hdr_values.v[i]) != MI_SUCCESS)
+		/* Authentication-Results goes on top (RFC 8601). */
+		if ((strcasecmp(v->hdr_names.v[i], "Authentication-Results") ==
+		    0 ? smfi_insheader(ctx, 0, v->hdr_names.v[i],
+		    v->hdr_values.v[i]) : smfi_addheader(ctx, v->hdr_names.v[i],
+		    v->hdr_values.v[i])) != MI_SUCCESS)
 			log_msg(LOG_WARNING, "%s: cannot add header %s",
 			    t->queue_id, v->hdr_names.v[i]);
 	if (v->new_subject != NULL &&

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "results.h"
 
 #define MATCH_KEEP 200		/* bytes of matched text kept per hit */
@@ -32,6 +33,7 @@ results_free(struct results *r)
 	free(r->stats.why);
 	free(r->stats.evidence);
 	free(r->stats.tokens);
+	auth_results_free(r->auth);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -60,6 +62,7 @@ results_copy(struct results *dst, const struct results *src)
 	dst->stats.why = dup_opt(src->stats.why);
 	dst->stats.evidence = dup_opt(src->stats.evidence);
 	dst->stats.tokens = NULL;
+	dst->auth = NULL;	/* a message's own: never copied */
 	if (src->stats.tokens != NULL) {
 		dst->stats.tokens = xcalloc(src->stats.ntok + 1,
 		    sizeof(*dst->stats.tokens));

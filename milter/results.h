@@ -18,6 +18,8 @@
 
 #include "config.h"
 
+struct auth_results;
+
 struct hit {
 	const char *name;	/* borrowed from the ruleset */
 	const char *kind;	/* "body", "header", ... borrowed */
@@ -55,6 +57,8 @@ struct results {
 	 * static "timeout" (unanswered by the deadline) or "error"
 	 * (SERVFAIL, the resolver down); NULL when none. */
 	const char *dns;
+	/* Sender authentication (auth.h), when it ran: owned. */
+	struct auth_results *auth;
 	/* The statistical filter, when a rule asked it (check_bayes). */
 	struct {
 		bool    ran;

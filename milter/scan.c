@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "av.h"
 #include "log.h"
 #include "mime.h"
@@ -142,6 +143,8 @@ scan_envfrom(struct conn *c, struct txn *t, struct stage_decision *out)
 		return;
 	}
 	input_init(&in, c, STAGE_ENVFROM);
+	if (cfg->authentication)
+		auth_prefetch(in.dns, t->envfrom, c->helo);
 	rules_run(c->snap->rules, &in, &t->res);
 	stage_from_results(cfg, &t->res, true, out);
 }
@@ -234,6 +237,55 @@ eom_input(struct conn *c, struct txn *t, const char *msg, size_t len,
 	in->mime_limits = lim;
 }
 
+/*
+ * Sender authentication (authentication = yes): SPF, DKIM, DMARC, and
+ * the Authentication-Results header, before the rules that read them;
+ * DMARC's disposition applied with dmarc_policy = enforce.
+ */
+static void
+scan_auth(struct conn *c, struct txn *t, const char *msg, size_t len,
+    const struct rules_input *rin)
+{
+	const struct config *cfg = c->snap->cfg;
+	struct auth_input in;
+	const struct dmarc_outcome *d;
+	char *src;
+
+	memset(&in, 0, sizeof(in));
+	in.cfg = cfg;
+	in.client_addr = c->client_addr;
+	in.client_name = c->client_name;
+	in.helo = c->helo;
+	in.envfrom = t->envfrom;
+	in.hdrs = t->hdrs;
+	in.nhdrs = t->nhdrs;
+	in.msg = msg;
+	in.msglen = len;
+	in.dns = rin->dns;
+	in.deadline_ms = rin->dns_deadline_ms;
+	t->res.auth = auth_run(&in);
+	d = &t->res.auth->dmarc;
+	if (!t->res.auth->dmarc_done || d->result != DMARC_FAIL ||
+	    cfg->dmarc_policy != DMARC_POLICY_ENFORCE ||
+	    t->res.auth->dmarc_exempt)
+		return;
+	src = xasprintf("DMARC policy %s of %s", dmarc_policy_name(
+	    d->policy), d->domain);
+	if (d->disposition == DP_REJECT) {
+		struct reply rep;
+
+		memset(&rep, 0, sizeof(rep));
+		strcpy(rep.code, "550");
+		strcpy(rep.xcode, "5.7.1");
+		rep.text = xasprintf("Email from %s rejected per its DMARC "
+		    "policy", d->domain);
+		results_decide(&t->res, ACT_REJECT, &rep, src);
+		free(rep.text);
+	} else if (d->disposition == DP_QUARANTINE)
+		results_decide(&t->res, ACT_QUARANTINE, NULL, src);
+	free(src);
+}
+
 static void
 scan_rules(struct conn *c, struct txn *t, const char *msg, size_t len,
     double deadline)
@@ -242,6 +294,11 @@ scan_rules(struct conn *c, struct txn *t, const char *msg, size_t len,
 	struct mime_limits lim;
 
 	eom_input(c, t, msg, len, deadline, &in, &lim);
+	if (c->snap->cfg->authentication && in.dns != NULL &&
+	    t->res.auth == NULL) {
+		scan_auth(c, t, msg, len, &in);
+		in.auth = t->res.auth;
+	}
 	rules_run(c->snap->rules, &in, &t->res);
 }
 
@@ -381,6 +438,17 @@ scan_log_verdict(const struct conn *c, const struct txn *t,
 		buf_printf(&b, " error=\"%s\"", t->res.error);
 	if (t->res.dns != NULL)
 		buf_printf(&b, " dns=%s", t->res.dns);
+	if (t->res.auth != NULL) {
+		const struct auth_results *a = t->res.auth;
+
+		if (a->spf_done)
+			buf_printf(&b, " spf=%s", spf_result_name(a->spf.result));
+		buf_printf(&b, " dkim=%s", a->dkim.n == 0 ? "none" :
+		    dkim_status_name(a->dkim.v[0].status));
+		if (a->dmarc_done && a->from_domain != NULL)
+			buf_printf(&b, " dmarc=%s", dmarc_result_name(
+			    a->dmarc.result));
+	}
 	if (t->res.stats.autolearn != NULL)
 		buf_printf(&b, " autolearn=%s", t->res.stats.autolearn);
 	buf_printf(&b, " why=\"%s\" elapsed=%.0fms", v->why, elapsed_ms);

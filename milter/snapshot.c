@@ -51,6 +51,13 @@ snapshot_build(const char *path, const struct snapshot *prev, struct diag *d)
 	s->cfg = cfg;
 	s->rules = rs;
 	s->av = av;
+	if (cfg->authentication && cfg->dns_resolver.n == 0) {
+		diag_error(d, path ? path : "(defaults)", 0, "authentication "
+		    "= yes needs a resolver: set dns_resolver (system, "
+		    "recursive, or ADDR[:PORT])");
+		snapshot_destroy(s);
+		return NULL;
+	}
 	if (cfg->dns_resolver.n > 0) {
 		struct buf err;
 

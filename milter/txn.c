@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "dns.h"
 #include "log.h"
 #include "snapshot.h"
@@ -57,6 +58,9 @@ txn_begin(struct conn *c, const char *envfrom)
 	 * whatever on_limit_exceeded says: refuse with it when it refuses,
 	 * else tempfail.
 	 */
+	if (cfg->authentication)
+		t->authserv_id = cfg->authserv_id[0] != '\0' ?
+		    cfg->authserv_id : cfg->hostname;
 	t->ours_refuse = cfg->on_limit_exceeded;
 	if (t->ours_refuse != ACT_REJECT && t->ours_refuse != ACT_TEMPFAIL &&
 	    t->ours_refuse != ACT_DISCARD)
@@ -83,6 +87,7 @@ txn_end(struct conn *c)
 		free(t->ours[i].name);
 	free(t->ours);
 	free(t->ours_slot);
+	free(t->ar_forged);
 	spool_free(t->spool);
 	dns_set_free(t->dns);
 	results_free(&t->res);
@@ -197,6 +202,23 @@ txn_header(struct txn *t, const char *name, const char *value)
 {
 	size_t n = strlen(name) + strlen(value) + 4;
 
+	if (t->authserv_id != NULL &&
+	    strcasecmp(name, "Authentication-Results") == 0) {
+		t->ar_seen++;
+		if (auth_header_claims(value, t->authserv_id)) {
+			if (t->nar_forged < t->max_hdrs || t->max_hdrs == 0) {
+				t->ar_forged = xrealloc(t->ar_forged,
+				    (t->nar_forged + 1) * sizeof(unsigned));
+				t->ar_forged[t->nar_forged++] = t->ar_seen;
+			} else if (!t->ours_lost) {
+				t->ours_lost = true;
+				results_set_limit(&t->res, "header_count");
+				results_decide(&t->res, t->ours_refuse, NULL,
+				    "more forged Authentication-Results "
+				    "fields than can be removed");
+			}
+		}
+	}
 	if (header_is_ours(name) && txn_ours_count(t, name) < 0 &&
 	    !t->ours_lost) {
 		t->ours_lost = true;

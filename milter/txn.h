@@ -67,6 +67,16 @@ struct txn {
 	double  start_ms;
 	bool    skip;		/* authenticated: not scanned */
 	struct dns_set *dns;	/* this message's lookups (txn_dns()) */
+	/*
+	 * Authentication-Results fields the sender set that claim our
+	 * authserv-id (authentication on): their numbers among the
+	 * message's Authentication-Results fields, from 1, ascending; the
+	 * milter removes them.  authserv_id is borrowed from the config.
+	 */
+	const char *authserv_id;
+	unsigned ar_seen;
+	unsigned *ar_forged;
+	size_t  nar_forged;
 };
 
 /*

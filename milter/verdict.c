@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "log.h"
 #include "verdict.h"
 
@@ -179,6 +180,9 @@ verdict_decide(const struct config *cfg, const struct results *r,
 	if (tagged || a == ACT_TAG)
 		add_header(v, "X-Spam-Flag", xstrdup("YES"));
 	add_header(v, "X-Spam-Status", xstrdup(v->status));
+	if (r->auth != NULL && r->auth->header != NULL)
+		add_header(v, "Authentication-Results",
+		    xstrdup(r->auth->header));
 	if (r->av != AV_NOT_SCANNED) {
 		add_header(v, "X-Virus-Scanned", xasprintf("Warden %s%s%s%s",
 		    PACKAGE_VERSION, r->av_version ? " (" : "",

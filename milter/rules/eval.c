@@ -442,6 +442,7 @@ static const struct eval_plugin {
 	{ eval_html_tests, eval_html_free },
 	{ eval_bayes_tests, eval_bayes_free },
 	{ eval_dns_tests, eval_dns_free_cache },
+	{ eval_auth_tests, NULL },
 };
 
 /* The test called name, NULL when Warden has none. */
@@ -558,6 +559,10 @@ rules_eval_define(struct ruleset *rs, struct rule *r, enum rule_kind kind,
 	/* Network tests run only with a resolver (dns_resolver). */
 	if ((d->kinds & NET) && !(rs->scoreset & 1)) {
 		*why = "network tests (no dns_resolver)";
+		return false;
+	}
+	if ((d->kinds & AUTHF) && !rs->auth) {
+		*why = "sender authentication tests (authentication = no)";
 		return false;
 	}
 	rules_eval_clear(r);

@@ -53,6 +53,9 @@ struct html;
 #define FM	0x10000u	/* FreeMail: gets the domain list */
 #define NET	0x20000u	/* a network test: defined only with a
 				 * resolver (eval_dns.c) */
+#define AUTHF	0x40000u	/* reads sender authentication: defined
+				 * only with authentication = yes
+				 * (eval_auth.c) */
 _Static_assert((1u << RK_NKINDS) <= FM, "eval flags overlap rule kinds");
 
 typedef unsigned (*eval_fn)(const struct rule *r, struct eval_ctx *ec);
@@ -252,6 +255,7 @@ char *eval_relays_str(struct eval_ctx *ec, bool trusted);
 
 extern const struct eval_def eval_bayes_tests[];
 extern const struct eval_def eval_dns_tests[];
+extern const struct eval_def eval_auth_tests[];
 struct stats_tok;
 /* The message's tokens, as the filter learns and judges them. */
 void eval_bayes_tokens(struct eval_ctx *ec, struct stats_tok *tk);

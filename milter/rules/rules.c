@@ -74,6 +74,7 @@ rules_new(const struct config *cfg)
 		 * its network tests, 3 with both. */
 		rs->scoreset = (cfg->statistics ? 2 : 0) |
 		    (cfg->dns_resolver.n > 0 ? 1 : 0);
+		rs->auth = cfg->authentication && cfg->dns_resolver.n > 0;
 	}
 	if (rs->hostname == NULL)
 		rs->hostname = xstrdup("localhost");

@@ -22,6 +22,7 @@ struct mime_limits;
 struct stats_db;
 struct dns;
 struct dns_set;
+struct auth_results;
 
 enum stage { STAGE_CONNECT, STAGE_HELO, STAGE_ENVFROM, STAGE_ENVRCPT,
 	STAGE_EOM };
@@ -54,6 +55,9 @@ struct rules_input {
 	struct dns *resolver;		/* its resolver (lists' error codes
 					   are logged through it) */
 	double      dns_deadline_ms;	/* wait for answers until then */
+	const struct auth_results *auth;	/* STAGE_EOM: sender
+					   authentication's results, NULL
+					   when off */
 };
 
 /*

@@ -188,6 +188,8 @@ struct ruleset {
 					 * filter): score lines in
 					 * blocks not loaded (see rules_finish) */
 	bool    want_relays;	/* some rule reads X-Spam-Relays-* */
+	bool    auth;		/* sender authentication on (SPF, DKIM and
+				 * DMARC plugins' tests defined) */
 	struct strlist orig_hdrs;	/* originating_ip_headers, in order,
 					 * each name once (any case) */
 	/* URIDNSBL and RegistryBoundaries (eval_dns.c): made by

@@ -1745,7 +1745,7 @@ rules_parse_text(struct ruleset *rs, const char *fname, const char *text,
 			if (strcmp(kw, "ifplugin") != 0)
 				rest = t + 2;
 			v = rules_sa_cond(strcmp(kw, "ifplugin") == 0 ?
-			    "ifplugin" : "if", rest, rs->scoreset,
+			    "ifplugin" : "if", rest, rs->scoreset | (rs->auth ? 4u : 0),
 			    &why);
 			if (v < 0) {
 				perr(rs, d, file, line,

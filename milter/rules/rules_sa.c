@@ -122,6 +122,15 @@ rules_sa_plugin(const char *name, unsigned set)
 		return true;
 	/* DNSEval: the blocklist tests, when a resolver is configured
 	 * (dns_resolver), as SpamAssassin with its network tests on. */
+	/* SPF, DKIM and DMARC: Warden's sender authentication, when it
+	 * is on (bit 2 of set: authentication = yes). */
+	if ((set & 4) &&
+	    (strcmp(name, "Mail::SpamAssassin::Plugin::SPF") == 0 ||
+	    strcmp(name, "Mail::SpamAssassin::Plugin::DKIM") == 0 ||
+	    strcmp(name, "Mail::SpamAssassin::Plugin::DMARC") == 0 ||
+	    /* its name before 4.0, which SpamAssassin still takes */
+	    strcmp(name, "Mail::SpamAssassin::Plugin::Dmarc") == 0))
+		return true;
 	return (set & 1) &&
 	    (strcmp(name, "Mail::SpamAssassin::Plugin::DNSEval") == 0 ||
 	    strcmp(name, "Mail::SpamAssassin::Plugin::URIDNSBL") == 0);

@@ -1,0 +1,285 @@
+/*
+ * eval_auth.c -- SpamAssassin's SPF, DKIM and DMARC plugins' tests, read
+ * from the engine's sender authentication (auth.h: ec->in->auth), under
+ * their names so that the stock rules and scores apply.  Defined only
+ * with authentication = yes (and a resolver); it keeps nothing in the
+ * cache.
+ *
+ * As SpamAssassin: SPF_* read the MAIL FROM identity's result (the HELO
+ * name's for the null sender), SPF_HELO_* the HELO identity's; a
+ * message whose client was local was not checked and hits neither.
+ * DKIM_* follow DKIM.pm: a valid signature is one that passed, was not
+ * expired and has a key of at least 1024 bits; its signing identity is
+ * the domain of i= when present, else d=; the author domains are those
+ * of the From addresses.  DMARC_* follow DMARC.pm: pass with a policy,
+ * fail with the disposition reject, quarantine or none, missing with no
+ * policy.
+ */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "eval_int.h"
+#include "util.h"
+
+#define DKIM_MIN_BITS	1024	/* SpamAssassin's dkim_minimum_key_bits */
+
+static const struct auth_results *
+auth(struct eval_ctx *ec)
+{
+	return ec->in->auth;
+}
+
+/* ---- SPF ---- */
+
+static unsigned
+spf_is(struct eval_ctx *ec, bool helo, enum spf_result want)
+{
+	const struct auth_results *a = auth(ec);
+
+	if (a == NULL)
+		return 0;
+	if (helo)
+		return a->spf_helo_done && a->spf_helo.result == want;
+	return a->spf_done && a->spf.result == want;
+}
+
+#define SPF_TEST(fn, helo, res) \
+static unsigned fn(const struct rule *r, struct eval_ctx *ec) \
+{ (void)r; return spf_is(ec, helo, res); }
+
+SPF_TEST(ev_spf_pass, false, SPF_PASS)
+SPF_TEST(ev_spf_neutral, false, SPF_NEUTRAL)
+SPF_TEST(ev_spf_none, false, SPF_NONE)
+SPF_TEST(ev_spf_fail, false, SPF_FAIL)
+SPF_TEST(ev_spf_softfail, false, SPF_SOFTFAIL)
+SPF_TEST(ev_spf_permerror, false, SPF_PERMERROR)
+SPF_TEST(ev_spf_temperror, false, SPF_TEMPERROR)
+SPF_TEST(ev_spf_helo_pass, true, SPF_PASS)
+SPF_TEST(ev_spf_helo_neutral, true, SPF_NEUTRAL)
+SPF_TEST(ev_spf_helo_none, true, SPF_NONE)
+SPF_TEST(ev_spf_helo_fail, true, SPF_FAIL)
+SPF_TEST(ev_spf_helo_softfail, true, SPF_SOFTFAIL)
+SPF_TEST(ev_spf_helo_permerror, true, SPF_PERMERROR)
+SPF_TEST(ev_spf_helo_temperror, true, SPF_TEMPERROR)
+
+/* ---- DKIM ---- */
+
+/* The signing identity: i='s domain, else d=. */
+static const char *
+sdid(const struct dkim_sig *s)
+{
+	const char *at = s->i != NULL ? strrchr(s->i, '@') : NULL;
+
+	return at != NULL && at[1] != '\0' ? at + 1 : s->d;
+}
+
+static bool
+sig_valid(const struct dkim_sig *s)
+{
+	return s->status == DKIM_PASS &&
+	    (s->key_bits == 0 || s->key_bits >= DKIM_MIN_BITS);
+}
+
+/* SpamAssassin's acceptable-domain match: ".d" or "*.d" is d and its
+ * subdomains, else d exactly. */
+static bool
+domain_ok(const char *id, const char *ad)
+{
+	size_t n = strlen(id), m;
+
+	if (ad[0] == '*' && ad[1] == '.')
+		ad++;
+	if (ad[0] == '.') {
+		ad++;
+		m = strlen(ad);
+		return strcasecmp(id, ad) == 0 || (n > m &&
+		    id[n - m - 1] == '.' && strcasecmp(id + n - m, ad) == 0);
+	}
+	return strcasecmp(id, ad) == 0;
+}
+
+/* The From addresses' domains, as "\n"-framed text, for author matches. */
+static char *
+author_domains(struct eval_ctx *ec)
+{
+	struct buf b, out;
+	char *save = NULL;
+
+	buf_init(&b, 0);
+	buf_init(&out, 0);
+	buf_putc(&out, '\n');
+	rules_hdr_values(ec, "From", HM_ADDR, &b);
+	for (char *t = strtok_r(b.p, "\n", &save); t != NULL;
+	    t = strtok_r(NULL, "\n", &save)) {
+		const char *at = strrchr(t, '@');
+
+		if (at != NULL && at[1] != '\0')
+			buf_printf(&out, "%s\n", at + 1);
+	}
+	buf_free(&b);
+	eval_lower(out.p);
+	return buf_steal(&out);
+}
+
+static unsigned
+dkim_by(const struct rule *r, struct eval_ctx *ec, bool valid, bool author,
+    const char *only)
+{
+	const struct auth_results *a = auth(ec);
+	char *authors = NULL;
+	unsigned hit = 0;
+
+	if (a == NULL)
+		return 0;
+	if (author)
+		authors = author_domains(ec);
+	for (size_t i = 0; i < a->dkim.n && !hit; i++) {
+		const struct dkim_sig *s = &a->dkim.v[i];
+		const char *id = sdid(s);
+		char *framed;
+
+		if ((valid && !sig_valid(s)) || id == NULL)
+			continue;
+		if (author) {
+			framed = xasprintf("\n%s\n", id);
+			eval_lower(framed);
+			if (strstr(authors, framed) == NULL) {
+				free(framed);
+				continue;
+			}
+			free(framed);
+		}
+		if (only != NULL)
+			hit = strcasecmp(id, only) == 0;
+		else if (r->neargs == 0)
+			hit = 1;
+		else
+			for (size_t k = 0; k < r->neargs && !hit; k++)
+				hit = domain_ok(id, r->eargs[k]);
+	}
+	free(authors);
+	return hit;
+}
+
+static unsigned
+ev_dkim_signed(const struct rule *r, struct eval_ctx *ec)
+{
+	return dkim_by(r, ec, false, false, NULL);
+}
+
+static unsigned
+ev_dkim_valid(const struct rule *r, struct eval_ctx *ec)
+{
+	return dkim_by(r, ec, true, false, NULL);
+}
+
+static unsigned
+ev_dkim_valid_author(const struct rule *r, struct eval_ctx *ec)
+{
+	return dkim_by(r, ec, true, true, NULL);
+}
+
+static unsigned
+ev_dkim_valid_envfrom(const struct rule *r, struct eval_ctx *ec)
+{
+	const char *e = ec->in->envfrom, *at;
+
+	if (e == NULL || (at = strrchr(e, '@')) == NULL || at[1] == '\0')
+		return 0;
+	return dkim_by(r, ec, true, false, at + 1);
+}
+
+/* No signature whose check met a temporary error. */
+static unsigned
+ev_dkim_dependable(const struct rule *r, struct eval_ctx *ec)
+{
+	const struct auth_results *a = auth(ec);
+
+	(void)r;
+	if (a == NULL)
+		return 0;
+	for (size_t i = 0; i < a->dkim.n; i++)
+		if (a->dkim.v[i].status == DKIM_TEMPERROR)
+			return 0;
+	return 1;
+}
+
+static unsigned
+ev_dkim_testing(const struct rule *r, struct eval_ctx *ec)
+{
+	const struct auth_results *a = auth(ec);
+
+	(void)r;
+	for (size_t i = 0; a != NULL && i < a->dkim.n; i++)
+		if (a->dkim.v[i].testing)
+			return 1;
+	return 0;
+}
+
+/* ---- DMARC ---- */
+
+static unsigned
+dmarc_is(struct eval_ctx *ec, enum dmarc_result res, int disp)
+{
+	const struct auth_results *a = auth(ec);
+
+	if (a == NULL || !a->dmarc_done || a->from_domain == NULL)
+		return 0;
+	if (res == DMARC_NONE)	/* missing: no policy found */
+		return a->dmarc.result == DMARC_NONE;
+	return a->dmarc.result == res &&
+	    (disp < 0 || (int)a->dmarc.disposition == disp);
+}
+
+#define DMARC_TEST(fn, res, disp) \
+static unsigned fn(const struct rule *r, struct eval_ctx *ec) \
+{ (void)r; return dmarc_is(ec, res, disp); }
+
+DMARC_TEST(ev_dmarc_pass, DMARC_PASS, -1)
+DMARC_TEST(ev_dmarc_reject, DMARC_FAIL, DP_REJECT)
+DMARC_TEST(ev_dmarc_quarantine, DMARC_FAIL, DP_QUARANTINE)
+DMARC_TEST(ev_dmarc_none, DMARC_FAIL, DP_NONE)
+DMARC_TEST(ev_dmarc_missing, DMARC_NONE, -1)
+
+#define AH	(K_HEAD | AUTHF)
+#define AA	(K_ANY | AUTHF)
+
+const struct eval_def eval_auth_tests[] = {
+	{ "check_for_spf_pass", AH, 0, 0, 0, ev_spf_pass, NULL },
+	{ "check_for_spf_neutral", AH, 0, 0, 0, ev_spf_neutral, NULL },
+	{ "check_for_spf_none", AH, 0, 0, 0, ev_spf_none, NULL },
+	{ "check_for_spf_fail", AH, 0, 0, 0, ev_spf_fail, NULL },
+	{ "check_for_spf_softfail", AH, 0, 0, 0, ev_spf_softfail, NULL },
+	{ "check_for_spf_permerror", AH, 0, 0, 0, ev_spf_permerror, NULL },
+	{ "check_for_spf_temperror", AH, 0, 0, 0, ev_spf_temperror, NULL },
+	{ "check_for_spf_helo_pass", AH, 0, 0, 0, ev_spf_helo_pass, NULL },
+	{ "check_for_spf_helo_neutral", AH, 0, 0, 0, ev_spf_helo_neutral,
+	  NULL },
+	{ "check_for_spf_helo_none", AH, 0, 0, 0, ev_spf_helo_none, NULL },
+	{ "check_for_spf_helo_fail", AH, 0, 0, 0, ev_spf_helo_fail, NULL },
+	{ "check_for_spf_helo_softfail", AH, 0, 0, 0, ev_spf_helo_softfail,
+	  NULL },
+	{ "check_for_spf_helo_permerror", AH, 0, 0, 0, ev_spf_helo_permerror,
+	  NULL },
+	{ "check_for_spf_helo_temperror", AH, 0, 0, 0, ev_spf_helo_temperror,
+	  NULL },
+	{ "check_dkim_signed", AA, 0, 4, 0, ev_dkim_signed, NULL },
+	{ "check_dkim_valid", AA, 0, 4, 0, ev_dkim_valid, NULL },
+	{ "check_dkim_valid_author_sig", AA, 0, 4, 0, ev_dkim_valid_author,
+	  NULL },
+	{ "check_dkim_valid_envelopefrom", AA, 0, 0, 0, ev_dkim_valid_envfrom,
+	  NULL },
+	{ "check_dkim_dependable", AA, 0, 0, 0, ev_dkim_dependable, NULL },
+	{ "check_dkim_testing", AA, 0, 0, 0, ev_dkim_testing, NULL },
+	{ "check_dmarc_pass", AA, 0, 0, 0, ev_dmarc_pass, NULL },
+	{ "check_dmarc_reject", AA, 0, 0, 0, ev_dmarc_reject, NULL },
+	{ "check_dmarc_quarantine", AA, 0, 0, 0, ev_dmarc_quarantine, NULL },
+	{ "check_dmarc_none", AA, 0, 0, 0, ev_dmarc_none, NULL },
+	{ "check_dmarc_missing", AA, 0, 0, 0, ev_dmarc_missing, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL },
+};
