@@ -13,7 +13,10 @@
  * the domain of i= when present, else d=; the author domains are those
  * of the From addresses.  DMARC_* follow DMARC.pm: pass with a policy,
  * fail with the disposition reject, quarantine or none, missing with no
- * policy.
+ * policy.  ARC_* follow the plugin's ARC half: check_arc_signed hits a
+ * message with any ARC header field, check_arc_valid one whose chain
+ * passed (arc.h); as in DKIM.pm, either with domain arguments never
+ * hits (the plugin ignores no argument: it refuses them all).
  */
 #include "autoconfig.h"
 
@@ -246,40 +249,57 @@ DMARC_TEST(ev_dmarc_quarantine, DMARC_FAIL, DP_QUARANTINE)
 DMARC_TEST(ev_dmarc_none, DMARC_FAIL, DP_NONE)
 DMARC_TEST(ev_dmarc_missing, DMARC_NONE, -1)
 
-#define AH	(K_HEAD | AUTHF)
-#define AA	(K_ANY | AUTHF)
+/* ---- ARC ---- */
+
+static unsigned
+ev_arc_signed(const struct rule *r, struct eval_ctx *ec)
+{
+	const struct auth_results *a = auth(ec);
+
+	return a != NULL && r->neargs == 0 && a->arc.present;
+}
+
+static unsigned
+ev_arc_valid(const struct rule *r, struct eval_ctx *ec)
+{
+	const struct auth_results *a = auth(ec);
+
+	return a != NULL && r->neargs == 0 && a->arc.result == ARC_PASS;
+}
 
 const struct eval_def eval_auth_tests[] = {
-	{ "check_for_spf_pass", AH, 0, 0, 0, ev_spf_pass, NULL },
-	{ "check_for_spf_neutral", AH, 0, 0, 0, ev_spf_neutral, NULL },
-	{ "check_for_spf_none", AH, 0, 0, 0, ev_spf_none, NULL },
-	{ "check_for_spf_fail", AH, 0, 0, 0, ev_spf_fail, NULL },
-	{ "check_for_spf_softfail", AH, 0, 0, 0, ev_spf_softfail, NULL },
-	{ "check_for_spf_permerror", AH, 0, 0, 0, ev_spf_permerror, NULL },
-	{ "check_for_spf_temperror", AH, 0, 0, 0, ev_spf_temperror, NULL },
-	{ "check_for_spf_helo_pass", AH, 0, 0, 0, ev_spf_helo_pass, NULL },
-	{ "check_for_spf_helo_neutral", AH, 0, 0, 0, ev_spf_helo_neutral,
+	{ "check_for_spf_pass", K_HEAD | AUTHF, 0, 0, 0, ev_spf_pass, NULL },
+	{ "check_for_spf_neutral", K_HEAD | AUTHF, 0, 0, 0, ev_spf_neutral, NULL },
+	{ "check_for_spf_none", K_HEAD | AUTHF, 0, 0, 0, ev_spf_none, NULL },
+	{ "check_for_spf_fail", K_HEAD | AUTHF, 0, 0, 0, ev_spf_fail, NULL },
+	{ "check_for_spf_softfail", K_HEAD | AUTHF, 0, 0, 0, ev_spf_softfail, NULL },
+	{ "check_for_spf_permerror", K_HEAD | AUTHF, 0, 0, 0, ev_spf_permerror, NULL },
+	{ "check_for_spf_temperror", K_HEAD | AUTHF, 0, 0, 0, ev_spf_temperror, NULL },
+	{ "check_for_spf_helo_pass", K_HEAD | AUTHF, 0, 0, 0, ev_spf_helo_pass, NULL },
+	{ "check_for_spf_helo_neutral", K_HEAD | AUTHF, 0, 0, 0, ev_spf_helo_neutral,
 	  NULL },
-	{ "check_for_spf_helo_none", AH, 0, 0, 0, ev_spf_helo_none, NULL },
-	{ "check_for_spf_helo_fail", AH, 0, 0, 0, ev_spf_helo_fail, NULL },
-	{ "check_for_spf_helo_softfail", AH, 0, 0, 0, ev_spf_helo_softfail,
+	{ "check_for_spf_helo_none", K_HEAD | AUTHF, 0, 0, 0, ev_spf_helo_none, NULL },
+	{ "check_for_spf_helo_fail", K_HEAD | AUTHF, 0, 0, 0, ev_spf_helo_fail, NULL },
+	{ "check_for_spf_helo_softfail", K_HEAD | AUTHF, 0, 0, 0, ev_spf_helo_softfail,
 	  NULL },
-	{ "check_for_spf_helo_permerror", AH, 0, 0, 0, ev_spf_helo_permerror,
+	{ "check_for_spf_helo_permerror", K_HEAD | AUTHF, 0, 0, 0, ev_spf_helo_permerror,
 	  NULL },
-	{ "check_for_spf_helo_temperror", AH, 0, 0, 0, ev_spf_helo_temperror,
+	{ "check_for_spf_helo_temperror", K_HEAD | AUTHF, 0, 0, 0, ev_spf_helo_temperror,
 	  NULL },
-	{ "check_dkim_signed", AA, 0, 4, 0, ev_dkim_signed, NULL },
-	{ "check_dkim_valid", AA, 0, 4, 0, ev_dkim_valid, NULL },
-	{ "check_dkim_valid_author_sig", AA, 0, 4, 0, ev_dkim_valid_author,
+	{ "check_dkim_signed", K_ANY | AUTHF, 0, 4, 0, ev_dkim_signed, NULL },
+	{ "check_dkim_valid", K_ANY | AUTHF, 0, 4, 0, ev_dkim_valid, NULL },
+	{ "check_dkim_valid_author_sig", K_ANY | AUTHF, 0, 4, 0, ev_dkim_valid_author,
 	  NULL },
-	{ "check_dkim_valid_envelopefrom", AA, 0, 0, 0, ev_dkim_valid_envfrom,
+	{ "check_dkim_valid_envelopefrom", K_ANY | AUTHF, 0, 0, 0, ev_dkim_valid_envfrom,
 	  NULL },
-	{ "check_dkim_dependable", AA, 0, 0, 0, ev_dkim_dependable, NULL },
-	{ "check_dkim_testing", AA, 0, 0, 0, ev_dkim_testing, NULL },
-	{ "check_dmarc_pass", AA, 0, 0, 0, ev_dmarc_pass, NULL },
-	{ "check_dmarc_reject", AA, 0, 0, 0, ev_dmarc_reject, NULL },
-	{ "check_dmarc_quarantine", AA, 0, 0, 0, ev_dmarc_quarantine, NULL },
-	{ "check_dmarc_none", AA, 0, 0, 0, ev_dmarc_none, NULL },
-	{ "check_dmarc_missing", AA, 0, 0, 0, ev_dmarc_missing, NULL },
+	{ "check_dkim_dependable", K_ANY | AUTHF, 0, 0, 0, ev_dkim_dependable, NULL },
+	{ "check_dkim_testing", K_ANY | AUTHF, 0, 0, 0, ev_dkim_testing, NULL },
+	{ "check_arc_signed", K_ANY | AUTHF, 0, 4, 0, ev_arc_signed, NULL },
+	{ "check_arc_valid", K_ANY | AUTHF, 0, 4, 0, ev_arc_valid, NULL },
+	{ "check_dmarc_pass", K_ANY | AUTHF, 0, 0, 0, ev_dmarc_pass, NULL },
+	{ "check_dmarc_reject", K_ANY | AUTHF, 0, 0, 0, ev_dmarc_reject, NULL },
+	{ "check_dmarc_quarantine", K_ANY | AUTHF, 0, 0, 0, ev_dmarc_quarantine, NULL },
+	{ "check_dmarc_none", K_ANY | AUTHF, 0, 0, 0, ev_dmarc_none, NULL },
+	{ "check_dmarc_missing", K_ANY | AUTHF, 0, 0, 0, ev_dmarc_missing, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL },
 };

@@ -23,6 +23,24 @@
 #include "rules_int.h"
 #include "snapshot.h"
 
+/*
+ * The network tests (no dns_resolver here: every lookup would leave the
+ * fuzzer) and the sender-authentication tests are skipped by design;
+ * their parsers have targets of their own (fuzz_dns, fuzz_spf,
+ * fuzz_dkim, fuzz_dmarc).  Any other skipped construct is a failure.
+ */
+static unsigned
+fuzz_skips(const struct ruleset *r)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < r->nskips; i++)
+		if (strncmp(r->skips[i].what, "network tests", 13) != 0 &&
+		    strncmp(r->skips[i].what, "sender authentication", 21) != 0)
+			n++;
+	return n;
+}
+
 static struct snapshot *snap, *snap_off;
 
 static struct snapshot *
@@ -47,7 +65,7 @@ build(bool prefilter)
 	diag_init(&d);
 	s = snapshot_build(conf, NULL, &d);
 	unlink(conf);
-	if (s == NULL || d.warnings.n > 0 || s->rules->nskips > 0) {
+	if (s == NULL || d.warnings.n > 0 || fuzz_skips(s->rules) > 0) {
 		for (size_t i = 0; i < d.errors.n; i++)
 			fprintf(stderr, "%s\n", d.errors.v[i]);
 		for (size_t i = 0; i < d.warnings.n; i++)

@@ -27,6 +27,24 @@
 #include "rules_int.h"
 #include "util.h"
 
+/*
+ * The network tests (no dns_resolver here: every lookup would leave the
+ * fuzzer) and the sender-authentication tests are skipped by design;
+ * their parsers have targets of their own (fuzz_dns, fuzz_spf,
+ * fuzz_dkim, fuzz_dmarc).  Any other skipped construct is a failure.
+ */
+static unsigned
+fuzz_skips(const struct ruleset *r)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < r->nskips; i++)
+		if (strncmp(r->skips[i].what, "network tests", 13) != 0 &&
+		    strncmp(r->skips[i].what, "sender authentication", 21) != 0)
+			n++;
+	return n;
+}
+
 static struct config *cfg;
 static struct ruleset *rs;
 
@@ -45,7 +63,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	diag_init(&d);
 	if ((cfg = config_load_string("fuzz_mime_eval", text, &d)) == NULL ||
 	    (rs = rules_load(cfg, &d)) == NULL || d.warnings.n > 0 ||
-	    rs->nskips > 0 || rs->neval == 0) {
+	    fuzz_skips(rs) > 0 || rs->neval == 0) {
 		for (size_t i = 0; i < d.errors.n; i++)
 			fprintf(stderr, "%s\n", d.errors.v[i]);
 		for (size_t i = 0; i < d.warnings.n; i++)

@@ -63,6 +63,16 @@ KINDS = {
 
 # Calls beyond the stock rules': (rule kind, "test(args)").
 EXTRA = {
+    "check_rbl_from_host": [
+        ("header", "check_rbl_from_host('fh', 'dbl.example.')"),
+    ],
+    "check_rbl_from_domain": [
+        ("header", "check_rbl_from_domain('fd', 'dbl.example.', "
+         "'127.0.1.2')"),
+    ],
+    "check_rbl_envfrom": [
+        ("header", "check_rbl_envfrom('ef', 'dbl.example.')"),
+    ],
     "received_within_months": [
         ("header", "received_within_months('6','undef')"),
         ("header", "received_within_months('0','1')"),
