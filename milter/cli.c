@@ -61,7 +61,8 @@ static const char usage_milter[] =
 
 static const char usage_scan[] =
 "usage: warden scan [-c FILE] [--json] [--explain] [--from ADDR]\n"
-"                   [--rcpt ADDR]... [--client IP] [--helo NAME] FILE...\n"
+"                   [--rcpt ADDR]... [--client IP] [--helo NAME]\n"
+"                   [--auth NAME] FILE...\n"
 "\n"
 "Judges stored messages (\"-\" reads stdin) with the pipeline the milter runs.\n"
 "Envelope defaults: sender from Return-Path or From, recipients from To and\n"
@@ -69,6 +70,7 @@ static const char usage_scan[] =
 "\n"
 "  --json      one JSON object per message\n"
 "  --explain   each rule hit with its score, description and matched text\n"
+"  --auth NAME the sender authenticated (SMTP AUTH) as NAME\n"
 "\n"
 "Output: FILE: ACTION score=S/REQ tests=A,B[ virus=NAME]\n"
 "Exit: 0 every file judged, 1 a file could not be read, 2 usage or config.\n";
@@ -317,6 +319,7 @@ struct scan_opts {
 	struct strlist rcpts;
 	const char *client;
 	const char *helo;
+	const char *auth;
 };
 
 /* --explain: one DNS lookup, its answer, its time and the rules that
@@ -366,7 +369,7 @@ cli_scan_one(struct snapshot *snap, const struct scan_opts *o,
 {
 	const struct config *cfg = snap->cfg;
 	struct msgfile_envelope env = { o->from, &o->rcpts, o->client, o->helo,
-	    o->explain };
+	    o->explain, o->auth };
 	struct msgfile_outcome oc;
 	const struct results *res;
 	const struct reply *reply;
@@ -503,7 +506,8 @@ cli_scan(int argc, char **argv)
 	struct snapshot *snap;
 	char *cache;
 	int c, rc = EXIT_JUDGED;
-	enum { O_JSON = 256, O_EXPLAIN, O_FROM, O_RCPT, O_CLIENT, O_HELO };
+	enum { O_JSON = 256, O_EXPLAIN, O_FROM, O_RCPT, O_CLIENT, O_HELO,
+	    O_AUTH };
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, O_JSON },
 		{ "explain", no_argument, NULL, O_EXPLAIN },
@@ -511,6 +515,7 @@ cli_scan(int argc, char **argv)
 		{ "rcpt", required_argument, NULL, O_RCPT },
 		{ "client", required_argument, NULL, O_CLIENT },
 		{ "helo", required_argument, NULL, O_HELO },
+		{ "auth", required_argument, NULL, O_AUTH },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -536,6 +541,7 @@ cli_scan(int argc, char **argv)
 			break;
 		}
 		case O_HELO: o.helo = optarg; break;
+		case O_AUTH: o.auth = optarg; break;
 		case 'h':
 			fputs(usage_scan, stdout);
 			strlist_free(&o.rcpts);

@@ -172,6 +172,9 @@ static const struct key keys[] = {
 	    0, NULL },
 	{ "arc_trusted_sealers", CT_LIST, O(arc_trusted_sealers), "", 0,
 	    NULL },
+	/* DKIM signing (milter/auth/dkim_sign.c). */
+	{ "dkim_sign_domains", CT_LIST, O(dkim_sign_domains), "", 0, NULL },
+	{ "dkim_sign_headers", CT_LIST, O(dkim_sign_headers), "", 0, NULL },
 	{ "clamav_reload_wait", CT_SECONDS, O(clamav_reload_wait), "30s", 0, NULL },
 	{ "clamd_socket", CT_LIST, O(clamd_socket), "unix:/run/clamav/clamd.ctl", 0, NULL },
 	{ "clamd_timeout", CT_SECONDS, O(clamd_timeout), "30s", 0, NULL },
@@ -610,6 +613,8 @@ config_line(struct config *c, const char *file, int lineno, char *line,
 	if (set_value(k, c, val, &why) < 0)
 		diag_error(d, file, lineno, "bad value for %s: \"%s\": %s",
 		    key, val, why);
+	else if (k->off == O(dkim_sign_domains))
+		c->dkim_sign_line = lineno;	/* its key files' errors */
 }
 
 /*

@@ -120,6 +120,11 @@ struct config {
 	int      dmarc_policy;		/* DMARC_POLICY_* */
 	struct strlist dmarc_exempt_forwarders;	/* lists, forwarders */
 	struct strlist arc_trusted_sealers;
+	/* DKIM signing (milter/auth/dkim_sign.h). */
+	struct strlist dkim_sign_domains;	/* DOMAIN:SELECTOR:KEYFILE */
+	struct strlist dkim_sign_headers;	/* "+Name": oversigned; empty:
+						 * the built-in list */
+	int      dkim_sign_line;		/* the line of dkim_sign_domains */
 	unsigned clamav_reload_wait;
 	struct strlist clamd_socket;
 	unsigned clamd_timeout;

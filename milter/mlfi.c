@@ -632,13 +632,16 @@ mlfi_apply_verdict(SMFICTX *ctx, const struct conn *c, struct txn *t,
 	const struct config *cfg = c->snap->cfg;
 	struct stage_decision d = { 0 };
 
-	if (t->ours_lost && mlfi_passes_on(v->action))
+	/* Mail kept unscanned to be signed (t->skip) passes as it came,
+	 * as when it is accepted before its end: nothing of it removed. */
+	if (t->ours_lost && !t->skip && mlfi_passes_on(v->action))
 		mlfi_verdict_instead(v, cfg, t->ours_refuse, "more "
 		    "X-Spam-*/X-Virus-* header names than can be removed");
 	/* Before any header change, which a refusal would make moot. */
 	if (v->action == ACT_QUARANTINE)
 		mlfi_quarantine(ctx, c, t, v);
-	if (mlfi_passes_on(v->action) && mlfi_remove_ours(ctx, t) < 0)
+	if (!t->skip && mlfi_passes_on(v->action) &&
+	    mlfi_remove_ours(ctx, t) < 0)
 		mlfi_verdict_instead(v, cfg, t->ours_refuse, "a header "
 		    "X-Spam-*/X-Virus-* could not be removed");
 	switch (v->action) {
@@ -664,9 +667,11 @@ mlfi_apply_verdict(SMFICTX *ctx, const struct conn *c, struct txn *t,
 		return mlfi_stage(ctx, &d);
 	}
 	for (size_t i = 0; i < v->hdr_names.n; i++)
-		/* Authentication-Results goes on top (RFC 8601). */
+		/* Authentication-Results goes on top (RFC 8601), and so
+		 * does a DKIM-Signature (RFC 6376 5.6). */
 		if ((strcasecmp(v->hdr_names.v[i], "Authentication-Results") ==
-		    0 ? smfi_insheader(ctx, 0, v->hdr_names.v[i],
+		    0 || strcasecmp(v->hdr_names.v[i], "DKIM-Signature") == 0 ?
+		    smfi_insheader(ctx, 0, v->hdr_names.v[i],
 		    v->hdr_values.v[i]) : smfi_addheader(ctx, v->hdr_names.v[i],
 		    v->hdr_values.v[i])) != MI_SUCCESS)
 			log_msg(LOG_WARNING, "%s: cannot add header %s",

@@ -471,6 +471,8 @@ msgfile_run(struct snapshot *snap, const struct msgfile_envelope *env,
 		/* A stored message needs no spool file: keep it in memory. */
 		spool_free(t->spool);
 		t->spool = spool_new(NULL, 0, max);
+		if (env->auth != NULL && env->auth[0] != '\0')
+			t->auth_authen = xstrdup(env->auth);
 		scan_envfrom(c, t, d);
 	}
 	if (d->action == ACT_NONE) {

@@ -81,6 +81,7 @@ struct msgfile_envelope {
 	const char *client;		/* NULL: 127.0.0.1 */
 	const char *helo;		/* NULL: no HELO stage */
 	bool explain;			/* keep what --explain shows */
+	const char *auth;		/* the SMTP AUTH login, or NULL */
 };
 
 /*

@@ -7,9 +7,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "auth.h"
 #include "av.h"
+#include "dkim_sign.h"
 #include "log.h"
 #include "mime.h"
 #include "rules.h"
@@ -105,6 +108,10 @@ scan_connect(struct conn *c, struct stage_decision *out)
 	memset(out, 0, sizeof(*out));
 	if (cidrlist_match(&cfg->trusted_networks, c->client_addr)) {
 		c->trusted = true;
+		/* DKIM signing: its mail goes on, unscanned, to be signed at
+		 * the end of the message (scan_sign). */
+		if (c->snap->signer != NULL)
+			return;
 		out->action = ACT_ACCEPT;
 		out->why = xstrdup("trusted network");
 		return;
@@ -135,9 +142,20 @@ scan_envfrom(struct conn *c, struct txn *t, struct stage_decision *out)
 	struct rules_input in;
 
 	memset(out, 0, sizeof(*out));
+	/* DKIM signing: which mail is signed (scan_sign). */
+	if (c->snap->signer != NULL && (c->trusted || (t->auth_authen !=
+	    NULL && t->auth_authen[0] != '\0') ||
+	    cidrlist_match(&cfg->internal_relays, c->client_addr)))
+		t->sign = true;
+	if (c->trusted) {
+		t->skip = true;		/* only with signing: see scan_connect */
+		return;
+	}
 	if (cfg->skip_authenticated && t->auth_authen != NULL &&
 	    t->auth_authen[0] != '\0') {
 		t->skip = true;
+		if (t->sign)
+			return;		/* unscanned, signed at the end */
 		out->action = ACT_ACCEPT;
 		out->why = xstrdup("authenticated");
 		return;
@@ -159,6 +177,10 @@ scan_envrcpt(struct conn *c, struct txn *t, const char *rcpt,
 	char *addr = addr_unbracket(rcpt);
 
 	memset(out, 0, sizeof(*out));
+	if (t->skip) {			/* unscanned, to be signed */
+		strlist_add_owned(&t->rcpts, addr);
+		return;
+	}
 	results_init(&r);
 	input_init(&in, c, STAGE_ENVRCPT);
 	in.rcpt = addr;
@@ -367,6 +389,60 @@ scan_autolearn(struct conn *c, struct txn *t)
 	t->res.stats.autolearn = cls == STATS_SPAM ? "spam" : "ham";
 }
 
+/*
+ * DKIM signing (dkim_sign_domains): mail of a trusted, internal or
+ * authenticated client whose single From address is of a signing domain
+ * (or under one) gets one DKIM-Signature per key of that domain, when
+ * it is passed on as it came: accepted, not tagged or held (Warden does
+ * not vouch for mail it judges spam), read whole (not cut at
+ * max_scan_size) and without trouble.
+ */
+static void
+scan_sign(struct conn *c, struct txn *t, struct verdict *v)
+{
+	const struct dkim_signer *sg = c->snap->signer;
+	const struct header *from = NULL;
+	struct strlist sigs = { 0 };
+	const char *msg, *sd, *why = NULL;
+	size_t len, nfrom = 0;
+	char *dom;
+	int n;
+
+	if (sg == NULL || !t->sign)
+		return;
+	for (size_t i = 0; i < t->nhdrs; i++)
+		if (strcasecmp(t->hdrs[i].name, "From") == 0 && nfrom++ == 0)
+			from = &t->hdrs[i];
+	if (nfrom != 1 || (dom = auth_from_domain(from->value)) == NULL)
+		return;
+	if ((sd = dkim_signer_domain(sg, dom)) == NULL) {
+		free(dom);
+		return;
+	}
+	if (v->action != ACT_ACCEPT || v->new_subject != NULL)
+		log_msg(LOG_NOTICE, "%s: not DKIM-signed for %s: the verdict "
+		    "is %s", t->queue_id, sd, action_name(v->action));
+	else if (t->res.internal_error || spool_truncated(t->spool) ||
+	    (msg = spool_data(t->spool, &len)) == NULL)
+		log_msg(LOG_WARNING, "%s: not DKIM-signed for %s: %s",
+		    t->queue_id, sd, spool_truncated(t->spool) ? "larger "
+		    "than max_scan_size" : "the message could not be read");
+	else if ((n = dkim_sign(sg, dom, msg, len, time(NULL), &sigs,
+	    &why)) < 0)
+		log_msg(LOG_ERR, "%s: not DKIM-signed for %s: %s",
+		    t->queue_id, sd, why);
+	else {
+		for (size_t i = 0; i < sigs.n; i++) {
+			strlist_add(&v->hdr_names, "DKIM-Signature");
+			strlist_add(&v->hdr_values, sigs.v[i]);
+		}
+		free(t->dkim_signed);
+		t->dkim_signed = xstrdup(sd);
+	}
+	strlist_free(&sigs);
+	free(dom);
+}
+
 void
 scan_eom(struct conn *c, struct txn *t, struct verdict *v)
 {
@@ -379,6 +455,16 @@ scan_eom(struct conn *c, struct txn *t, struct verdict *v)
 	double deadline = cfg->scan_timeout > 0 ?
 	    now_ms() + cfg->scan_timeout * 1000.0 : 0;
 
+	if (t->skip) {
+		/* Trusted or authenticated, kept to be signed: accepted
+		 * unscanned, with no header of Warden's but the signature. */
+		memset(v, 0, sizeof(*v));
+		v->action = ACT_ACCEPT;
+		v->why = xstrdup(c->trusted ? "trusted network" :
+		    "authenticated");
+		scan_sign(c, t, v);
+		return;
+	}
 	t->res.partial = spool_truncated(t->spool);
 	if (t->res.partial && t->res.limit == NULL)
 		log_msg(LOG_NOTICE, "%s: message of %zu bytes is larger than "
@@ -414,6 +500,7 @@ scan_eom(struct conn *c, struct txn *t, struct verdict *v)
 		    cfg->on_limit_exceeded));
 	subj = txn_find_header(t, "Subject");
 	verdict_decide(cfg, &t->res, subj ? subj->value : NULL, v);
+	scan_sign(c, t, v);
 	scan_autolearn(c, t);
 }
 
@@ -451,6 +538,8 @@ scan_log_verdict(const struct conn *c, const struct txn *t,
 	}
 	if (t->res.stats.autolearn != NULL)
 		buf_printf(&b, " autolearn=%s", t->res.stats.autolearn);
+	if (t->dkim_signed != NULL)
+		buf_printf(&b, " dkim_signed=%s", t->dkim_signed);
 	buf_printf(&b, " why=\"%s\" elapsed=%.0fms", v->why, elapsed_ms);
 	log_msg(LOG_INFO, "%s", b.p);
 	buf_free(&b);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "av.h"
+#include "dkim_sign.h"
 #include "dns.h"
 #include "log.h"
 #include "rules.h"
@@ -55,6 +56,13 @@ snapshot_build(const char *path, const struct snapshot *prev, struct diag *d)
 		diag_error(d, path ? path : "(defaults)", 0, "authentication "
 		    "= yes needs a resolver: set dns_resolver (system, "
 		    "recursive, or ADDR[:PORT])");
+		snapshot_destroy(s);
+		return NULL;
+	}
+	/* The signing keys, read now: a reload reads rotated keys. */
+	if (dkim_signer_load(&cfg->dkim_sign_domains, &cfg->dkim_sign_headers,
+	    path ? path : "(defaults)", cfg->dkim_sign_line, &s->signer,
+	    d) < 0) {
 		snapshot_destroy(s);
 		return NULL;
 	}
@@ -127,6 +135,7 @@ snapshot_bare(const char *path, struct diag *d)
 static void
 snapshot_destroy(struct snapshot *s)
 {
+	dkim_signer_free(s->signer);
 	dns_free(s->dns);
 	av_close(s->av);
 	stats_db_close(s->stats);

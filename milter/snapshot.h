@@ -17,6 +17,7 @@ struct ruleset;
 struct av;
 
 struct stats_db;
+struct dkim_signer;
 
 struct snapshot {
 	unsigned long   refcnt;	/* guarded by the snapshot lock */
@@ -28,6 +29,8 @@ struct snapshot {
 				 * when off or unreadable (it abstains) */
 	struct dns     *dns;	/* the resolver, NULL when dns_resolver
 				 * is not set (no network tests) */
+	struct dkim_signer *signer;	/* the keys of dkim_sign_domains,
+					 * NULL when it is empty */
 };
 
 /*

@@ -95,6 +95,7 @@ txn_end(struct conn *c)
 	free(t->queue_id);
 	free(t->envfrom);
 	free(t->auth_authen);
+	free(t->dkim_signed);
 	free(t);
 	c->txn = NULL;
 }

@@ -66,6 +66,9 @@ struct txn {
 	struct results res;	/* hits so far: the conn's plus this message's */
 	double  start_ms;
 	bool    skip;		/* authenticated: not scanned */
+	bool    sign;		/* DKIM-signed at the end (dkim_sign_domains):
+				 * a trusted, internal or authenticated client */
+	char   *dkim_signed;	/* the domain that signed it, for the log */
 	struct dns_set *dns;	/* this message's lookups (txn_dns()) */
 	/*
 	 * Authentication-Results fields the sender set that claim our
