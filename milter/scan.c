@@ -289,7 +289,7 @@ scan_auth(struct conn *c, struct txn *t, const char *msg, size_t len,
 	d = &t->res.auth->dmarc;
 	if (!t->res.auth->dmarc_done || d->result != DMARC_FAIL ||
 	    cfg->dmarc_policy != DMARC_POLICY_ENFORCE ||
-	    t->res.auth->dmarc_exempt)
+	    t->res.auth->dmarc_exempt || t->res.auth->arc_override != NULL)
 		return;
 	src = xasprintf("DMARC policy %s of %s", dmarc_policy_name(
 	    d->policy), d->domain);
@@ -535,6 +535,7 @@ scan_log_verdict(const struct conn *c, const struct txn *t,
 		if (a->dmarc_done && a->from_domain != NULL)
 			buf_printf(&b, " dmarc=%s", dmarc_result_name(
 			    a->dmarc.result));
+		buf_printf(&b, " arc=%s", arc_result_name(a->arc.result));
 	}
 	if (t->res.stats.autolearn != NULL)
 		buf_printf(&b, " autolearn=%s", t->res.stats.autolearn);

@@ -6,7 +6,9 @@
  * no address, is not checked), the MAIL FROM identity (the HELO name's
  * for the null sender) and, when the HELO name is a domain, the HELO
  * identity.  DMARC takes the From domain of a message with exactly one
- * From field holding one address.
+ * From field holding one address.  ARC is verified for every message;
+ * a chain passing with a trusted newest sealer may spare a DMARC
+ * failure its policy (auth.h).
  */
 #include "autoconfig.h"
 
@@ -240,7 +242,11 @@ ar_header(const struct auth_input *in, struct auth_results *r)
 	if (r->dmarc_done && r->from_domain != NULL) {
 		buf_printf(&b, "; dmarc=%s",
 		    dmarc_result_name(r->dmarc.result));
-		if (r->dmarc.result == DMARC_PASS ||
+		if (r->arc_override != NULL)
+			buf_printf(&b, " (p=%s dis=none arc override by %s)",
+			    dmarc_policy_name(r->dmarc.policy),
+			    r->arc_override);
+		else if (r->dmarc.result == DMARC_PASS ||
 		    r->dmarc.result == DMARC_FAIL)
 			buf_printf(&b, " (p=%s dis=%s)",
 			    dmarc_policy_name(r->dmarc.policy),
@@ -248,7 +254,28 @@ ar_header(const struct auth_input *in, struct auth_results *r)
 		buf_puts(&b, " header.from=");
 		ar_value(&b, r->from_domain);
 	}
+	buf_printf(&b, "; arc=%s", arc_result_name(r->arc.result));
+	if (r->arc.result != ARC_NONE)
+		buf_printf(&b, " (%s)", r->arc.why);
+	if (r->arc.result == ARC_PASS)
+		buf_printf(&b, " header.oldest-pass=%u", r->arc.oldest_pass);
 	r->header = buf_steal(&b);
+}
+
+/* DMARC failed: whether the ARC chain's newest sealer is trusted and
+ * vouches for the From domain (auth.h); its domain, or NULL. */
+static char *
+arc_override(const struct config *cfg, const struct auth_results *r)
+{
+	const char *sealer = arc_sealer(&r->arc);
+
+	if (sealer == NULL || r->from_domain == NULL ||
+	    !arc_aar_vouches(r->arc.sets[r->arc.n - 1].aar, r->from_domain))
+		return NULL;
+	for (size_t i = 0; i < cfg->arc_trusted_sealers.n; i++)
+		if (under(sealer, cfg->arc_trusted_sealers.v[i]))
+			return xstrdup(sealer);
+	return NULL;
 }
 
 /* ---- The checks ---- */
@@ -306,6 +333,9 @@ auth_run(const struct auth_input *in)
 				r->dmarc_exempt = true;
 		}
 	}
+	arc_verify(in->msg, in->msglen, &dns, &r->arc);
+	if (r->dmarc_done && r->dmarc.result == DMARC_FAIL)
+		r->arc_override = arc_override(cfg, r);
 	ar_header(in, r);
 	return r;
 }
@@ -319,6 +349,8 @@ auth_results_free(struct auth_results *r)
 	spf_outcome_free(&r->spf_helo);
 	dkim_results_free(&r->dkim);
 	dmarc_outcome_free(&r->dmarc);
+	arc_results_free(&r->arc);
+	free(r->arc_override);
 	free(r->from_domain);
 	free(r->header);
 	free(r);

@@ -10,6 +10,14 @@
  * answered; each further lookup waits until the stage's DNS deadline at
  * most.
  *
+ * ARC (arc.h) is verified too; when DMARC fails, the chain passes, the
+ * newest sealer (the ARC-Seal of the highest instance) is one of
+ * arc_trusted_sealers (the domain or under it) and that sealer's
+ * ARC-Authentication-Results says the message passed DMARC (or SPF or
+ * DKIM for an aligned domain: arc_aar_vouches()), arc_override names
+ * the sealer: the DMARC result stays fail, the policy is not applied
+ * (RFC 7489 section 7.2's local policy override, trusted_forwarder).
+ *
  * Threads: the thread judging the message.  Ownership: auth_run()
  * returns a struct the caller frees with auth_results_free(); the input
  * is borrowed for the call.
@@ -20,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arc.h"
 #include "dkim.h"
 #include "dmarc.h"
 #include "spf.h"
@@ -53,6 +62,10 @@ struct auth_results {
 	struct dmarc_outcome dmarc;
 	char   *from_domain;		/* the single From domain, or NULL */
 	bool    dmarc_exempt;		/* a forwarder of dmarc_exempt_forwarders */
+	struct arc_results arc;		/* the ARC chain (RFC 8617) */
+	char   *arc_override;		/* DMARC failed but a trusted sealer
+					 * (arc_trusted_sealers) vouches: its
+					 * domain; the policy is not applied */
 	char   *header;			/* the Authentication-Results value */
 };
 

@@ -1127,12 +1127,10 @@ body_ok(const struct vsig *sv, const struct vsig *v, char **why)
 /* ---------------------------------------------------------------- */
 /* The header hash and the signature */
 
-/* The signature's own field with b='s value removed. */
-static void
-sig_field_stripped(const struct vsig *v, const char *msg, struct buf *out)
+void
+dkim_strip_b(const char *f, size_t n, struct buf *out)
 {
-	const char *f = msg + v->f->off;
-	size_t n = v->f->len, i = v->f->nlen;
+	size_t i = 0;
 
 	while (i < n && f[i] != ':')
 		i++;
@@ -1157,6 +1155,13 @@ sig_field_stripped(const struct vsig *v, const char *msg, struct buf *out)
 			;
 	}
 	buf_append(out, f, n);
+}
+
+/* The signature's own field with b='s value removed. */
+static void
+sig_field_stripped(const struct vsig *v, const char *msg, struct buf *out)
+{
+	dkim_strip_b(msg + v->f->off, v->f->len, out);
 }
 
 static int
@@ -1317,6 +1322,67 @@ dkim_verify(const char *msg, size_t len, struct auth_dns *dns,
     struct dkim_results *out)
 {
 	dkim_verify_at(msg, len, dns, time(NULL), out);
+}
+
+/* ---------------------------------------------------------------- */
+/* Pieces for ARC (arc.c) */
+
+int
+dkim_b64_decode(const char *s, size_t n, unsigned char **out,
+    size_t *outlen)
+{
+	return b64_decode(s, n, out, outlen);
+}
+
+enum dkim_status
+dkim_verify_digest(struct auth_dns *dns, const char *alg, const char *d,
+    const char *s, const unsigned char *dig, unsigned dlen,
+    const unsigned char *sig, size_t slen, char **why)
+{
+	struct vsig v;
+	struct dkim_sig r;
+	struct dkim_tag a;
+
+	memset(&v, 0, sizeof(v));
+	memset(&r, 0, sizeof(r));
+	v.r = &r;
+	a.name = "a";
+	a.nlen = 1;
+	a.val = alg;
+	a.vlen = strlen(alg);
+	if (!name_ok(d, strlen(d)) || !name_ok(s, strlen(s)))
+		sig_err(&v, DKIM_NEUTRAL, "bad d= or s=");
+	else if (parse_alg(&v, &a) < 0)
+		sig_err(&v, DKIM_NEUTRAL, "unknown algorithm");
+	else if (slen == 0)
+		sig_err(&v, DKIM_NEUTRAL, "bad b=");
+	else {
+		r.d = xstrdup(d);
+		r.s = xstrdup(s);
+		v.live = true;
+		sig_key(&v, dns);
+	}
+	if (v.live) {
+		v.b = xmalloc(slen);
+		memcpy(v.b, sig, slen);
+		v.blen = slen;
+		if (!sig_verify(&v, dig, dlen))
+			sig_err(&v, DKIM_FAIL, "signature does not verify");
+		else if (r.key_bits != 0 && r.key_bits < 1024)
+			sig_set(&v, DKIM_POLICY, xasprintf("rsa key of %u "
+			    "bits (under 1024)", r.key_bits));
+		else
+			sig_err(&v, DKIM_PASS, r.testing ?
+			    "verified (testing key)" : "verified");
+	}
+	vsig_free(&v);
+	free(r.d);
+	free(r.s);
+	if (why != NULL)
+		*why = r.why;
+	else
+		free(r.why);
+	return r.status;
 }
 
 void

@@ -197,4 +197,29 @@ void dkim_body_init(struct dkim_body *b, enum dkim_canon c, uint64_t limit,
 void dkim_body_update(struct dkim_body *b, const void *p, size_t n);
 void dkim_body_final(struct dkim_body *b);
 
+/* ---- Pieces for ARC (arc.c) ---- */
+
+/* Base64 s[0..n) decoded as b= and bh= are (FWS ignored, padding only
+ * at the end): 0 with *out (the caller frees it; may be empty) and
+ * *outlen, or -1. */
+int dkim_b64_decode(const char *s, size_t n, unsigned char **out,
+    size_t *outlen);
+
+/* Header field f[0..n) with the value of its b= tag removed, as a
+ * signature's own field is hashed, appended to out. */
+void dkim_strip_b(const char *f, size_t n, struct buf *out);
+
+/*
+ * A signature sig[0..slen) over the digest dig[0..dlen) (of the hash of
+ * alg: "rsa-sha256", "rsa-sha1", "ed25519-sha256") verified with the
+ * key at S._domainkey.D, looked up and checked as a DKIM signature's
+ * (k=, h=, s=, revocation, size).  Returns pass, fail (does not
+ * verify), policy (an RSA key under 1024 bits), neutral (bad d=, s=
+ * or an unknown alg), temperror or permerror as dkim.h says; *why (if
+ * why is not NULL) a reason the caller frees.
+ */
+enum dkim_status dkim_verify_digest(struct auth_dns *dns, const char *alg,
+    const char *d, const char *s, const unsigned char *dig, unsigned dlen,
+    const unsigned char *sig, size_t slen, char **why);
+
 #endif

@@ -156,6 +156,10 @@ feature_present(const char *name, unsigned set)
 	for (const char *const *p = present_features; *p; p++)
 		if (strcmp(name, *p) == 0)
 			return true;
+	/* DKIM's ARC tests (eval_auth.c), with authentication = yes. */
+	if ((set & 4) &&
+	    strcmp(name, "Mail::SpamAssassin::Plugin::DKIM::has_arc") == 0)
+		return true;
 	return false;
 }
 
