@@ -90,6 +90,10 @@ auth_from_domain(const char *value)
 		} else if (buf_putc(&b, *p) < 0)
 			break;
 	}
+	if (b.len == 0) {		/* only comments, or nothing */
+		buf_free(&b);
+		return NULL;
+	}
 	lt = strchr(b.p, '<');
 	gt = lt ? strchr(lt, '>') : NULL;
 	if (lt != NULL && gt != NULL)
@@ -106,6 +110,12 @@ auth_from_domain(const char *value)
 	while (*at == ' ' || *at == '\t')
 		at++;
 	n = strcspn(at, " \t\r\n>;");
+	/* Nothing but white space may follow the domain. */
+	for (const char *q = at + n; *q != '\0' && *q != '>'; q++)
+		if (*q != ' ' && *q != '\t' && *q != '\r' && *q != '\n') {
+			free(addr);
+			return NULL;
+		}
 	while (n > 0 && at[n - 1] == '.')
 		n--;
 	if (n == 0 || n > 253) {

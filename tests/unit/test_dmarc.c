@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "auth.h"
 #include "dmarc.h"
 #include "util.h"
 #include "unit.h"
@@ -205,6 +206,44 @@ START_TEST(test_pct)
 }
 END_TEST
 
+/* The From domain DMARC takes, and the authserv-id of a field. */
+START_TEST(test_from_domain)
+{
+	static const struct { const char *v, *want; } c[] = {
+		{ "Someone <Some.One@Example.COM>", "example.com" },
+		{ "\"Doe, John\" <j@b.example>", "b.example" },
+		{ "plain@host.example.", "host.example" },
+		{ "(comment <x@y.example>) a@z.example", "z.example" },
+		{ "a@b.example, c@d.example", NULL },
+		{ "undisclosed-recipients:;", NULL },
+		{ "(only a comment)", NULL },
+		{ "", NULL },
+		{ "a@bad domain.example", NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		char *d = auth_from_domain(c[i].v);
+
+		if (c[i].want == NULL)
+			ck_assert_msg(d == NULL, "%s: got %s", c[i].v, d);
+		else {
+			ck_assert_msg(d != NULL, "%s: none", c[i].v);
+			ck_assert_str_eq(d, c[i].want);
+		}
+		free(d);
+	}
+	ck_assert(auth_header_claims("mx.example.com; spf=pass",
+	    "mx.example.com"));
+	ck_assert(auth_header_claims(" MX.Example.Com (x); dkim=none",
+	    "mx.example.com"));
+	ck_assert(!auth_header_claims("mx.example.com.evil; spf=pass",
+	    "mx.example.com"));
+	ck_assert(!auth_header_claims("other.example; spf=pass",
+	    "mx.example.com"));
+	ck_assert(!auth_header_claims("mx.example.com; x", ""));
+}
+END_TEST
+
 static Suite *
 dmarc_suite(void)
 {
@@ -215,6 +254,7 @@ dmarc_suite(void)
 	tcase_add_test(tc, test_org_domains);
 	tcase_add_test(tc, test_alignment);
 	tcase_add_test(tc, test_pct);
+	tcase_add_test(tc, test_from_domain);
 	suite_add_tcase(s, tc);
 	return s;
 }
