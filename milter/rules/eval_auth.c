@@ -74,7 +74,7 @@ SPF_TEST(ev_spf_helo_temperror, true, SPF_TEMPERROR)
 
 /* The signing identity: i='s domain, else d=. */
 static const char *
-sdid(const struct dkim_sig *s)
+sdid_of(const struct dkim_sig *s)
 {
 	const char *at = s->i != NULL ? strrchr(s->i, '@') : NULL;
 
@@ -143,7 +143,7 @@ dkim_by(const struct rule *r, struct eval_ctx *ec, bool valid, bool author,
 		authors = author_domains(ec);
 	for (size_t i = 0; i < a->dkim.n && !hit; i++) {
 		const struct dkim_sig *s = &a->dkim.v[i];
-		const char *id = sdid(s);
+		const char *id = sdid_of(s);
 		char *framed;
 
 		if ((valid && !sig_valid(s)) || id == NULL)
@@ -224,6 +224,236 @@ ev_dkim_testing(const struct rule *r, struct eval_ctx *ec)
 	return 0;
 }
 
+/* ---- Authenticated welcomelists ---- */
+
+enum { WL_AUTH, WL_DEF_AUTH, WL_SPF, WL_DEF_SPF, WL_DKIM, WL_DEF_DKIM,
+	NWL };
+
+struct wl_entry {
+	char   *pat;		/* address glob, lower case */
+	char   *sdid;		/* _from_dkim's signing domain; NULL: the
+				 * author's domain */
+};
+
+struct wl_list {
+	struct wl_entry *v;
+	size_t  n;
+};
+
+#define MAX_WL	100000	/* entries per list */
+
+bool
+eval_auth_setting(struct ruleset *rs, const char *kw, const char *value,
+    const char **why)
+{
+	static const struct { const char *kw; int list; } names[] = {
+		{ "welcomelist_auth", WL_AUTH }, { "whitelist_auth", WL_AUTH },
+		{ "def_welcomelist_auth", WL_DEF_AUTH },
+		{ "def_whitelist_auth", WL_DEF_AUTH },
+		{ "welcomelist_from_spf", WL_SPF },
+		{ "whitelist_from_spf", WL_SPF },
+		{ "def_welcomelist_from_spf", WL_DEF_SPF },
+		{ "def_whitelist_from_spf", WL_DEF_SPF },
+		{ "welcomelist_from_dkim", WL_DKIM },
+		{ "whitelist_from_dkim", WL_DKIM },
+		{ "def_welcomelist_from_dkim", WL_DEF_DKIM },
+		{ "def_whitelist_from_dkim", WL_DEF_DKIM },
+	};
+	char *copy, *save = NULL, *t;
+	int list = -1;
+
+	*why = NULL;
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (strcmp(kw, names[i].kw) == 0)
+			list = names[i].list;
+	if (list < 0)
+		return false;
+	if (rs->wl == NULL)
+		rs->wl = xcalloc(NWL, sizeof(*rs->wl));
+	copy = xstrdup(value);
+	for (t = strtok_r(copy, " \t", &save); t != NULL;
+	    t = strtok_r(NULL, " \t", &save)) {
+		struct wl_list *l = &rs->wl[list];
+		struct wl_entry *e;
+
+		if (l->n >= MAX_WL) {
+			*why = "too many entries (the rest ignored)";
+			break;
+		}
+		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+		e = &l->v[l->n++];
+		e->pat = eval_lower(xstrdup(t));
+		e->sdid = NULL;
+		/* _from_dkim: ADDRESS [SIGNING-DOMAIN], one per line. */
+		if (list == WL_DKIM || list == WL_DEF_DKIM) {
+			if ((t = strtok_r(NULL, " \t", &save)) != NULL)
+				e->sdid = eval_lower(xstrdup(t));
+			break;
+		}
+	}
+	free(copy);
+	return true;
+}
+
+void
+eval_auth_free(struct ruleset *rs)
+{
+	if (rs->wl == NULL)
+		return;
+	for (int i = 0; i < NWL; i++) {
+		for (size_t k = 0; k < rs->wl[i].n; k++) {
+			free(rs->wl[i].v[k].pat);
+			free(rs->wl[i].v[k].sdid);
+		}
+		free(rs->wl[i].v);
+	}
+	free(rs->wl);
+	rs->wl = NULL;
+}
+
+/* SpamAssassin's welcomelist glob: '*' any run, '?' one character,
+ * the whole address, without case (pattern already lower case). */
+static bool
+glob_match(const char *p, const char *s)
+{
+	const char *star = NULL, *back = NULL;
+
+	while (*s) {
+		if (*p == '*') {
+			star = p++;
+			back = s;
+		} else if (*p == '?' || *p == tolower((unsigned char)*s)) {
+			p++;
+			s++;
+		} else if (star != NULL) {
+			p = star + 1;
+			s = ++back;
+		} else
+			return false;
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+static bool
+wl_has(const struct ruleset *rs, int list, const char *addr)
+{
+	if (rs->wl == NULL || addr == NULL)
+		return false;
+	for (size_t i = 0; i < rs->wl[list].n; i++)
+		if (glob_match(rs->wl[list].v[i].pat, addr))
+			return true;
+	return false;
+}
+
+/* SPF.pm's _check_spf_welcomelist: the envelope sender in one of the
+ * lists, and SPF passed for it. */
+static unsigned
+spf_wl(struct eval_ctx *ec, int l1, int l2)
+{
+	const struct auth_results *a = auth(ec);
+	const char *s = ec->in->envfrom;
+
+	if (a == NULL || !a->spf_done || a->spf.result != SPF_PASS ||
+	    s == NULL || s[0] == '\0')
+		return 0;
+	return wl_has(ec->rs, l1, s) || wl_has(ec->rs, l2, s);
+}
+
+static unsigned
+ev_spf_wl(const struct rule *r, struct eval_ctx *ec)
+{
+	(void)r;
+	return spf_wl(ec, WL_SPF, WL_AUTH);
+}
+
+static unsigned
+ev_spf_def_wl(const struct rule *r, struct eval_ctx *ec)
+{
+	(void)r;
+	return spf_wl(ec, WL_DEF_SPF, WL_DEF_AUTH);
+}
+
+/* Whether a valid signature's identity matches sdid (NULL or "": the
+ * author's domain exactly; ".d" or "*.d": under d; else d exactly). */
+static bool
+dkim_sdid_ok(const struct auth_results *a, const char *sdid,
+    const char *author_domain)
+{
+	for (size_t i = 0; i < a->dkim.n; i++) {
+		const struct dkim_sig *s = &a->dkim.v[i];
+		const char *id = sdid_of(s);
+		const char *want = sdid;
+
+		if (!sig_valid(s) || id == NULL)
+			continue;
+		if (want == NULL || want[0] == '\0') {
+			if (strcasecmp(id, author_domain) == 0)
+				return true;
+			continue;
+		}
+		if (strchr(want, '@') != NULL)
+			want = strrchr(want, '@') + 1;
+		if (want[0] == '*' && want[1] == '.')
+			want++;
+		if (want[0] == '.') {
+			size_t n = strlen(id), m = strlen(want);
+
+			if (n > m && strcasecmp(id + n - m, want) == 0)
+				return true;
+		} else if (strcasecmp(id, want) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* DKIM.pm's _check_dkim_welcomelist: an author (From address) in a
+ * _from_dkim list with a valid signature by its signing domain, or in an
+ * _auth list with a valid author-domain signature. */
+static unsigned
+dkim_wl(struct eval_ctx *ec, int from_dkim, int authl)
+{
+	const struct auth_results *a = auth(ec);
+	const struct ruleset *rs = ec->rs;
+	struct buf b;
+	char *save = NULL;
+	unsigned hit = 0;
+
+	if (a == NULL || a->dkim.n == 0 || rs->wl == NULL)
+		return 0;
+	buf_init(&b, 0);
+	rules_hdr_values(ec, "From", HM_ADDR, &b);
+	for (char *t = strtok_r(b.p, "\n", &save); t != NULL && !hit;
+	    t = strtok_r(NULL, "\n", &save)) {
+		const char *at = strrchr(t, '@');
+		const char *dom = at != NULL ? at + 1 : "";
+
+		for (size_t i = 0; i < rs->wl[from_dkim].n && !hit; i++)
+			if (glob_match(rs->wl[from_dkim].v[i].pat, t))
+				hit = dkim_sdid_ok(a, rs->wl[from_dkim].v[i].sdid,
+				    dom);
+		if (!hit && wl_has(rs, authl, t))
+			hit = dkim_sdid_ok(a, NULL, dom);
+	}
+	buf_free(&b);
+	return hit;
+}
+
+static unsigned
+ev_dkim_wl(const struct rule *r, struct eval_ctx *ec)
+{
+	(void)r;
+	return dkim_wl(ec, WL_DKIM, WL_AUTH);
+}
+
+static unsigned
+ev_dkim_def_wl(const struct rule *r, struct eval_ctx *ec)
+{
+	(void)r;
+	return dkim_wl(ec, WL_DEF_DKIM, WL_DEF_AUTH);
+}
+
 /* ---- DMARC ---- */
 
 static unsigned
@@ -296,6 +526,22 @@ const struct eval_def eval_auth_tests[] = {
 	{ "check_dkim_testing", K_ANY | AUTHF, 0, 0, 0, ev_dkim_testing, NULL },
 	{ "check_arc_signed", K_ANY | AUTHF, 0, 4, 0, ev_arc_signed, NULL },
 	{ "check_arc_valid", K_ANY | AUTHF, 0, 4, 0, ev_arc_valid, NULL },
+	{ "check_for_spf_welcomelist_from", K_HEAD | AUTHF, 0, 0, 0, ev_spf_wl,
+	  NULL },
+	{ "check_for_spf_whitelist_from", K_HEAD | AUTHF, 0, 0, 0, ev_spf_wl,
+	  NULL },
+	{ "check_for_def_spf_welcomelist_from", K_HEAD | AUTHF, 0, 0, 0,
+	  ev_spf_def_wl, NULL },
+	{ "check_for_def_spf_whitelist_from", K_HEAD | AUTHF, 0, 0, 0,
+	  ev_spf_def_wl, NULL },
+	{ "check_for_dkim_welcomelist_from", K_ANY | AUTHF, 0, 0, 0, ev_dkim_wl,
+	  NULL },
+	{ "check_for_dkim_whitelist_from", K_ANY | AUTHF, 0, 0, 0, ev_dkim_wl,
+	  NULL },
+	{ "check_for_def_dkim_welcomelist_from", K_ANY | AUTHF, 0, 0, 0,
+	  ev_dkim_def_wl, NULL },
+	{ "check_for_def_dkim_whitelist_from", K_ANY | AUTHF, 0, 0, 0,
+	  ev_dkim_def_wl, NULL },
 	{ "check_dmarc_pass", K_ANY | AUTHF, 0, 0, 0, ev_dmarc_pass, NULL },
 	{ "check_dmarc_reject", K_ANY | AUTHF, 0, 0, 0, ev_dmarc_reject, NULL },
 	{ "check_dmarc_quarantine", K_ANY | AUTHF, 0, 0, 0, ev_dmarc_quarantine, NULL },

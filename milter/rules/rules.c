@@ -187,6 +187,7 @@ rules_free(struct ruleset *rs)
 	g_hash_table_destroy(rs->byname);
 	g_hash_table_destroy(rs->skipnames);
 	eval_dns_free(rs);
+	eval_auth_free(rs);
 	strlist_free(&rs->files);
 	free(rs->order);
 	for (size_t i = 0; i < rs->nskips; i++)

@@ -197,6 +197,12 @@ struct ruleset {
 	GHashTable *uribls;	/* rule name -> struct uribl_def */
 	GHashTable *tlds[3];	/* util_rb_tld, util_rb_2tld, _3tld */
 	GHashTable *uribl_skip;	/* uridnsbl_skip_domain */
+	/* SpamAssassin's authenticated welcomelists (eval_auth.c):
+	 * WL_AUTH welcomelist_auth, WL_DEF_AUTH def_welcomelist_auth,
+	 * WL_SPF welcomelist_from_spf, WL_DEF_SPF def_..., WL_DKIM
+	 * welcomelist_from_dkim, WL_DEF_DKIM def_...; owned, freed by
+	 * eval_auth_free() */
+	struct wl_list *wl;
 	unsigned uribl_max;	/* uridnsbl_max_domains; 0: 20 */
 	struct hs_slot *hs;	/* the prefilter (rules_hs.c); NULL: none */
 	const char *hs_off_reason;	/* static text: why there is none */
@@ -389,5 +395,10 @@ void rules_take_hit(const struct rule *r, unsigned count, const char *m,
 bool eval_dns_setting(struct ruleset *rs, const char *kw, const char *value,
     const char **why);
 void eval_dns_free(struct ruleset *rs);
+
+/* eval_auth.c: the welcomelist settings (true when kw is one). */
+bool eval_auth_setting(struct ruleset *rs, const char *kw, const char *value,
+    const char **why);
+void eval_auth_free(struct ruleset *rs);
 
 #endif

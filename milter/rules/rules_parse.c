@@ -1567,7 +1567,8 @@ parse_line(struct ruleset *rs, char *l, const char *file, int line,
 
 		/* Settings of plugins Warden implements (FreeMail's). */
 		if (rs->cur_sa && (eval_dns_setting(rs, kw, skip_ws(p),
-		    &why) || rules_eval_setting(rs, kw, skip_ws(p), &why))) {
+		    &why) || eval_auth_setting(rs, kw, skip_ws(p), &why) ||
+		    rules_eval_setting(rs, kw, skip_ws(p), &why))) {
 			if (why != NULL)
 				perr(rs, d, file, line, "%s: %s", kw, why);
 			return;

@@ -17,6 +17,9 @@
 #    sp=; dmarc_exempt_forwarders spares a list's mail;
 #  - the Authentication-Results header Warden adds (in --json's
 #    "headers"), with authserv_id;
+#  - def_welcomelist_auth / def_welcomelist_from_dkim with SPF pass or a
+#    valid author signature (SpamAssassin's USER_IN_DEF_*_WL tests), not
+#    without;
 #  - lint refuses authentication = yes without a resolver.
 set -u
 
@@ -181,6 +184,25 @@ if [ -f "$SA/25_spf.cf" ] && [ -f "$SA/25_dkim.cf" ]; then
 else
 	echo "note: SpamAssassin's rules not installed: its names not checked"
 fi
+
+# --- Authenticated welcomelists (SpamAssassin's SPF and DKIM plugins) ---
+cat > "$T/wl.cf" <<'WL'
+def_welcomelist_auth       *@spf-pass.example
+def_welcomelist_from_dkim  *@signed.example
+header T_DEF_SPF_WL   eval:check_for_def_spf_welcomelist_from()
+header T_DEF_DKIM_WL  eval:check_for_def_dkim_welcomelist_from()
+header T_SPF_WL       eval:check_for_spf_welcomelist_from()
+WL
+conf "rules = $T/wl.cf"
+scan 198.51.100.7 mail.spf-pass.example a@spf-pass.example "$T/m1.eml"
+check "def_welcomelist_auth with SPF pass: check_for_def_spf_welcomelist_from" has '"T_DEF_SPF_WL"'
+check "... not the other list" hasnt '"T_SPF_WL"'
+scan 203.0.113.7 mail.spf-pass.example a@spf-pass.example "$T/m1.eml"
+check "the same sender with SPF fail is not welcomed" hasnt '"T_DEF_SPF_WL"'
+scan 203.0.113.9 mail.x.example bounce@x.example "$T/d-signed.eml"
+check "def_welcomelist_from_dkim with a valid author signature" has '"T_DEF_DKIM_WL"'
+scan 203.0.113.9 mail.x.example bounce@x.example "$T/d-bad.eml"
+check "... not with the signature broken" hasnt '"T_DEF_DKIM_WL"'
 
 # --- Configuration ---
 {
