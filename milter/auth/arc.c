@@ -41,13 +41,6 @@
 
 enum kind { K_AAR = 0, K_AMS, K_AS, K_OTHER };
 
-struct field {
-	size_t  off;		/* into the message */
-	size_t  len;		/* with its last line end */
-	size_t  nlen;		/* name length (0: no colon) */
-	size_t  voff;		/* the value, past the colon */
-};
-
 struct body_hash {
 	enum dkim_canon c;
 	uint64_t l;
@@ -61,7 +54,7 @@ struct ctx {
 	const char *msg;
 	size_t  len;
 	size_t  body;		/* where the body starts */
-	struct field *fv;
+	struct dkim_field *fv;
 	size_t  nf;
 	/* the ARC fields of each instance: index into fv, or -1 */
 	long    set[ARC_MAX_SETS + 1][3];
@@ -77,29 +70,6 @@ static bool
 is_fws(int c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static bool
-val_is(const char *val, size_t n, const char *w)
-{
-	return strlen(w) == n && strncasecmp(val, w, n) == 0;
-}
-
-/* A copy of p[0..n) without white space, ';' or control bytes. */
-static char *
-copy_nows(const char *p, size_t n, bool lower)
-{
-	char *s = xmalloc(n + 1), *q = s;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c <= ' ' || c == 0x7f || c == ';')
-			continue;
-		*q++ = lower ? (char)tolower(c) : (char)c;
-	}
-	*q = '\0';
-	return s;
 }
 
 /* The reason, without parentheses or control bytes (it goes into a
@@ -133,66 +103,22 @@ set_why(struct arc_results *r, const char *fmt, ...)
 /* ---------------------------------------------------------------- */
 /* The header section */
 
-static size_t
-split_header(const char *msg, size_t len, struct field **fv, size_t *nf)
-{
-	size_t pos = 0, cap = 0, n = 0;
-	struct field *v = NULL;
-
-	while (pos < len) {
-		const char *nl = memchr(msg + pos, '\n', len - pos);
-		size_t e = nl ? (size_t)(nl - msg) : len;
-		size_t next = nl ? e + 1 : len;
-		size_t ce = e > pos && msg[e - 1] == '\r' ? e - 1 : e;
-
-		if (ce == pos) {
-			pos = next;
-			break;
-		}
-		if (n > 0 && (msg[pos] == ' ' || msg[pos] == '\t'))
-			v[n - 1].len = next - v[n - 1].off;
-		else {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 32;
-				v = xrealloc(v, cap * sizeof(*v));
-			}
-			v[n].off = pos;
-			v[n].len = next - pos;
-			n++;
-		}
-		pos = next;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char *f = msg + v[i].off;
-		const char *c = memchr(f, ':', v[i].len);
-		size_t nl = c ? (size_t)(c - f) : 0;
-
-		v[i].voff = c ? (size_t)(c - f) + 1 : v[i].len;
-		while (nl > 0 && (f[nl - 1] == ' ' || f[nl - 1] == '\t'))
-			nl--;
-		v[i].nlen = nl;
-	}
-	*fv = v;
-	*nf = n;
-	return pos;
-}
-
 static enum kind
-field_kind(const char *msg, const struct field *f)
+field_kind(const char *msg, const struct dkim_field *f)
 {
 	const char *p = msg + f->off;
 
-	if (val_is(p, f->nlen, "ARC-Authentication-Results"))
+	if (dkim_word_is(p, f->nlen, "ARC-Authentication-Results"))
 		return K_AAR;
-	if (val_is(p, f->nlen, "ARC-Message-Signature"))
+	if (dkim_word_is(p, f->nlen, "ARC-Message-Signature"))
 		return K_AMS;
-	if (val_is(p, f->nlen, "ARC-Seal"))
+	if (dkim_word_is(p, f->nlen, "ARC-Seal"))
 		return K_AS;
 	return K_OTHER;
 }
 
 static const char *
-fval(const struct ctx *c, const struct field *f, size_t *n)
+fval(const struct ctx *c, const struct dkim_field *f, size_t *n)
 {
 	*n = f->len - f->voff;
 	return c->msg + f->off + f->voff;
@@ -261,7 +187,7 @@ tag_str(const struct dkim_tags *t, const char *name, bool lower)
 {
 	const struct dkim_tag *tg = dkim_tag_get(t, name);
 
-	return tg != NULL ? copy_nows(tg->val, tg->vlen, lower) :
+	return tg != NULL ? dkim_copy_nows(tg->val, tg->vlen, lower) :
 	    xstrdup("");
 }
 
@@ -282,40 +208,13 @@ parse_field(const struct ctx *c, long idx, struct dkim_tags *t,
 static int
 alg_md(const struct dkim_tag *a, const EVP_MD **md, char **alg)
 {
-	*alg = copy_nows(a->val, a->vlen, true);
+	*alg = dkim_copy_nows(a->val, a->vlen, true);
 	if (strcmp(*alg, "rsa-sha256") == 0 ||
 	    strcmp(*alg, "ed25519-sha256") == 0) {
 		*md = EVP_sha256();
 		return 0;
 	}
 	return -1;
-}
-
-static int
-parse_canon(const struct dkim_tag *tg, enum dkim_canon *hc,
-    enum dkim_canon *bc)
-{
-	const char *p, *slash;
-	size_t hn, bn;
-
-	*hc = *bc = DKIM_CANON_SIMPLE;
-	if (tg == NULL)
-		return 0;
-	p = tg->val;
-	slash = memchr(p, '/', tg->vlen);
-	hn = slash ? (size_t)(slash - p) : tg->vlen;
-	bn = slash ? tg->vlen - hn - 1 : 0;
-	if (val_is(p, hn, "relaxed"))
-		*hc = DKIM_CANON_RELAXED;
-	else if (!val_is(p, hn, "simple"))
-		return -1;
-	if (slash == NULL)
-		return 0;
-	if (val_is(slash + 1, bn, "relaxed"))
-		*bc = DKIM_CANON_RELAXED;
-	else if (!val_is(slash + 1, bn, "simple"))
-		return -1;
-	return 0;
 }
 
 static void
@@ -372,7 +271,7 @@ static int
 hash_field(EVP_MD_CTX *d, const struct ctx *c, long idx,
     enum dkim_canon hc, bool own)
 {
-	const struct field *f = &c->fv[idx];
+	const struct dkim_field *f = &c->fv[idx];
 	struct buf raw, canon;
 	int rc;
 
@@ -441,7 +340,7 @@ h_names(const struct dkim_tag *h, const char *name)
 			b++;
 		while (e > b && is_fws((unsigned char)h->val[e - 1]))
 			e--;
-		if (val_is(h->val + b, e - b, name))
+		if (dkim_word_is(h->val + b, e - b, name))
 			return true;
 	}
 	return false;
@@ -512,6 +411,7 @@ ams_check(struct ctx *c, unsigned k, char **why)
 	const struct body_hash *bh;
 	const EVP_MD *md = NULL;
 	enum dkim_canon hc, bc;
+	const struct dkim_tag *ctag;
 	uint64_t l = UINT64_MAX;
 	unsigned char *bhv = NULL, dig[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
@@ -532,7 +432,9 @@ ams_check(struct ctx *c, unsigned k, char **why)
 		w = "unknown or refused algorithm";
 		goto out;
 	}
-	if (parse_canon(dkim_tag_get(t, "c"), &hc, &bc) < 0) {
+	ctag = dkim_tag_get(t, "c");
+	if (dkim_canon_parse(ctag ? ctag->val : NULL, ctag ? ctag->vlen : 0,
+	    &hc, &bc) < 0) {
 		w = "unknown canonicalization";
 		goto out;
 	}
@@ -808,7 +710,7 @@ arc_verify(const char *msg, size_t len, struct auth_dns *dns,
 	c->msg = msg;
 	c->len = len;
 	c->dns = dns;
-	c->body = split_header(msg, len, &c->fv, &c->nf);
+	c->body = dkim_split_header(msg, len, &c->fv, &c->nf);
 	if (collect(c, out) < 0 || !out->present)
 		goto done;
 	if (fill_sets(c, out) < 0)

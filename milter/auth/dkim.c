@@ -43,13 +43,6 @@
 
 enum alg { A_RSA_SHA256, A_RSA_SHA1, A_ED25519_SHA256 };
 
-struct field {
-	size_t  off;		/* into the message */
-	size_t  len;		/* with its last line end */
-	size_t  nlen;		/* name length (0: no colon) */
-	uint32_t hash;		/* of the lower-case name */
-};
-
 struct hname {
 	const char *p;
 	size_t  n;
@@ -60,7 +53,7 @@ struct hname {
 /* One signature being verified. */
 struct vsig {
 	struct dkim_sig *r;
-	const struct field *f;
+	const struct dkim_field *f;
 	bool    live;		/* nothing decided yet */
 	enum alg alg;
 	const EVP_MD *md;
@@ -107,16 +100,14 @@ name_hash(const char *p, size_t n)
 	return h;
 }
 
-/* Whether val[0..n) equals the word w (case-insensitive). */
-static bool
-val_is(const char *val, size_t n, const char *w)
+bool
+dkim_word_is(const char *val, size_t n, const char *w)
 {
 	return strlen(w) == n && strncasecmp(val, w, n) == 0;
 }
 
-/* A copy of p[0..n) without white space, lower case if lower. */
-static char *
-copy_nows(const char *p, size_t n, bool lower)
+char *
+dkim_copy_nows(const char *p, size_t n, bool lower)
 {
 	char *s = xmalloc(n + 1), *q = s;
 
@@ -150,7 +141,7 @@ list_has(const char *list, size_t n, const char *w)
 			s++;
 		while (e > s && is_fws((unsigned char)list[e - 1]))
 			e--;
-		if (val_is(list + s, e - s, w))
+		if (dkim_word_is(list + s, e - s, w))
 			return true;
 		i++;
 	}
@@ -375,13 +366,13 @@ dkim_key_parse(const char *rec, size_t n, struct dkim_key *k,
 	if (dkim_tags_parse(rec, n, &t, why) < 0)
 		return -1;
 	if ((tg = dkim_tag_get(&t, "v")) != NULL &&
-	    (tg != &t.t[0] || !val_is(tg->val, tg->vlen, "DKIM1"))) {
+	    (tg != &t.t[0] || !dkim_word_is(tg->val, tg->vlen, "DKIM1"))) {
 		*why = "key record: v= not DKIM1 or not first";
 		return -1;
 	}
 	if ((tg = dkim_tag_get(&t, "k")) != NULL)
-		k->k = val_is(tg->val, tg->vlen, "rsa") ? DKIM_K_RSA :
-		    val_is(tg->val, tg->vlen, "ed25519") ? DKIM_K_ED25519 :
+		k->k = dkim_word_is(tg->val, tg->vlen, "rsa") ? DKIM_K_RSA :
+		    dkim_word_is(tg->val, tg->vlen, "ed25519") ? DKIM_K_ED25519 :
 		    DKIM_K_OTHER;
 	if ((tg = dkim_tag_get(&t, "h")) != NULL)
 		k->hashes = (list_has(tg->val, tg->vlen, "sha1") ?
@@ -616,12 +607,12 @@ dkim_body_final(struct dkim_body *b)
 /* ---------------------------------------------------------------- */
 /* The header section */
 
-/* Split the header section into fields; returns where the body starts. */
-static size_t
-split_header(const char *msg, size_t len, struct field **fv, size_t *nf)
+size_t
+dkim_split_header(const char *msg, size_t len, struct dkim_field **fv,
+    size_t *nf)
 {
 	size_t pos = 0, cap = 0, n = 0;
-	struct field *v = NULL;
+	struct dkim_field *v = NULL;
 
 	while (pos < len) {
 		const char *nl = memchr(msg + pos, '\n', len - pos);
@@ -651,6 +642,7 @@ split_header(const char *msg, size_t len, struct field **fv, size_t *nf)
 		const char *c = memchr(f, ':', v[i].len);
 		size_t nl = c ? (size_t)(c - f) : 0;
 
+		v[i].voff = c ? (size_t)(c - f) + 1 : v[i].len;
 		while (nl > 0 && is_wsp((unsigned char)f[nl - 1]))
 			nl--;
 		v[i].nlen = nl;
@@ -662,7 +654,7 @@ split_header(const char *msg, size_t len, struct field **fv, size_t *nf)
 }
 
 static bool
-field_is(const char *msg, const struct field *f, const char *name,
+field_is(const char *msg, const struct dkim_field *f, const char *name,
     size_t n, uint32_t hash)
 {
 	return f->nlen == n && f->hash == hash &&
@@ -690,14 +682,14 @@ sig_err(struct vsig *v, enum dkim_status st, const char *why)
 static int
 parse_alg(struct vsig *v, const struct dkim_tag *a)
 {
-	if (val_is(a->val, a->vlen, "rsa-sha256")) {
+	if (dkim_word_is(a->val, a->vlen, "rsa-sha256")) {
 		v->alg = A_RSA_SHA256;
 		v->md = EVP_sha256();
-	} else if (val_is(a->val, a->vlen, "rsa-sha1")) {
+	} else if (dkim_word_is(a->val, a->vlen, "rsa-sha1")) {
 		v->alg = A_RSA_SHA1;
 		v->md = EVP_sha1();
 		v->r->sha1 = true;
-	} else if (val_is(a->val, a->vlen, "ed25519-sha256")) {
+	} else if (dkim_word_is(a->val, a->vlen, "ed25519-sha256")) {
 		v->alg = A_ED25519_SHA256;
 		v->md = EVP_sha256();
 	} else
@@ -705,30 +697,37 @@ parse_alg(struct vsig *v, const struct dkim_tag *a)
 	return 0;
 }
 
-static int
-parse_canon(struct vsig *v, const struct dkim_tag *c)
+int
+dkim_canon_parse(const char *val, size_t n, enum dkim_canon *hc,
+    enum dkim_canon *bc)
 {
-	const char *p, *slash;
+	const char *slash;
 	size_t hn, bn;
 
-	v->hc = v->bc = DKIM_CANON_SIMPLE;
-	if (c == NULL)
+	*hc = *bc = DKIM_CANON_SIMPLE;
+	if (val == NULL)
 		return 0;
-	p = c->val;
-	slash = memchr(p, '/', c->vlen);
-	hn = slash ? (size_t)(slash - p) : c->vlen;
-	bn = slash ? c->vlen - hn - 1 : 0;
-	if (val_is(p, hn, "relaxed"))
-		v->hc = DKIM_CANON_RELAXED;
-	else if (!val_is(p, hn, "simple"))
+	slash = memchr(val, '/', n);
+	hn = slash ? (size_t)(slash - val) : n;
+	bn = slash ? n - hn - 1 : 0;
+	if (dkim_word_is(val, hn, "relaxed"))
+		*hc = DKIM_CANON_RELAXED;
+	else if (!dkim_word_is(val, hn, "simple"))
 		return -1;
 	if (slash == NULL)
 		return 0;
-	if (val_is(slash + 1, bn, "relaxed"))
-		v->bc = DKIM_CANON_RELAXED;
-	else if (!val_is(slash + 1, bn, "simple"))
+	if (dkim_word_is(slash + 1, bn, "relaxed"))
+		*bc = DKIM_CANON_RELAXED;
+	else if (!dkim_word_is(slash + 1, bn, "simple"))
 		return -1;
 	return 0;
+}
+
+static int
+parse_canon(struct vsig *v, const struct dkim_tag *c)
+{
+	return dkim_canon_parse(c ? c->val : NULL, c ? c->vlen : 0, &v->hc,
+	    &v->bc);
 }
 
 /* h=: names split at ':'; -1 on an empty or bad name, or too many. */
@@ -774,7 +773,7 @@ static bool
 h_has_from(const struct vsig *v)
 {
 	for (unsigned k = 0; k < v->nh; k++)
-		if (val_is(v->h[k].p, v->h[k].n, "from"))
+		if (dkim_word_is(v->h[k].p, v->h[k].n, "from"))
 			return true;
 	return false;
 }
@@ -815,7 +814,7 @@ sig_required(struct vsig *v, const struct dkim_tags *t, const char **why)
 			return -1;
 		}
 	tg = dkim_tag_get(t, "v");
-	if (!val_is(tg->val, tg->vlen, "1")) {
+	if (!dkim_word_is(tg->val, tg->vlen, "1")) {
 		*why = "v= is not 1";
 		return -1;
 	}
@@ -898,15 +897,15 @@ sig_strings(struct vsig *v, const struct dkim_tags *t)
 	free(r->a);
 	free(r->b12);
 	tg = dkim_tag_get(t, "d");
-	r->d = tg ? copy_nows(tg->val, tg->vlen, true) : xstrdup("");
+	r->d = tg ? dkim_copy_nows(tg->val, tg->vlen, true) : xstrdup("");
 	tg = dkim_tag_get(t, "s");
-	r->s = tg ? copy_nows(tg->val, tg->vlen, false) : xstrdup("");
+	r->s = tg ? dkim_copy_nows(tg->val, tg->vlen, false) : xstrdup("");
 	tg = dkim_tag_get(t, "a");
-	r->a = tg ? copy_nows(tg->val, tg->vlen, false) : xstrdup("");
+	r->a = tg ? dkim_copy_nows(tg->val, tg->vlen, false) : xstrdup("");
 	tg = dkim_tag_get(t, "i");
-	r->i = tg ? copy_nows(tg->val, tg->vlen, false) : NULL;
+	r->i = tg ? dkim_copy_nows(tg->val, tg->vlen, false) : NULL;
 	tg = dkim_tag_get(t, "b");
-	r->b12 = tg ? copy_nows(tg->val, tg->vlen, false) : xstrdup("");
+	r->b12 = tg ? dkim_copy_nows(tg->val, tg->vlen, false) : xstrdup("");
 	if (strlen(r->b12) > 12)
 		r->b12[12] = '\0';
 }
@@ -1165,7 +1164,7 @@ sig_field_stripped(const struct vsig *v, const char *msg, struct buf *out)
 }
 
 static int
-header_hash(const struct vsig *v, const char *msg, const struct field *fv,
+header_hash(const struct vsig *v, const char *msg, const struct dkim_field *fv,
     size_t nf, unsigned char *dig, unsigned *dlen)
 {
 	size_t cur[DKIM_MAX_H];
@@ -1236,7 +1235,7 @@ sig_verify(const struct vsig *v, const unsigned char *dig, unsigned dlen)
 
 static void
 sig_finish(struct vsig *sv, struct vsig *v, const char *msg,
-    const struct field *fv, size_t nf)
+    const struct dkim_field *fv, size_t nf)
 {
 	unsigned char dig[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
@@ -1280,7 +1279,7 @@ void
 dkim_verify_at(const char *msg, size_t len, struct auth_dns *dns,
     time_t now, struct dkim_results *out)
 {
-	struct field *fv = NULL;
+	struct dkim_field *fv = NULL;
 	size_t nf = 0, body, nsv = 0;
 	struct vsig sv[DKIM_MAX_SIGS];
 	static const char dk[] = "dkim-signature";
@@ -1288,7 +1287,7 @@ dkim_verify_at(const char *msg, size_t len, struct auth_dns *dns,
 
 	memset(out, 0, sizeof(*out));
 	memset(sv, 0, sizeof(sv));
-	body = split_header(msg, len, &fv, &nf);
+	body = dkim_split_header(msg, len, &fv, &nf);
 	for (size_t i = 0; i < nf; i++) {
 		if (!field_is(msg, &fv[i], dk, sizeof(dk) - 1, dkh))
 			continue;

@@ -222,4 +222,33 @@ enum dkim_status dkim_verify_digest(struct auth_dns *dns, const char *alg,
     const char *d, const char *s, const unsigned char *dig, unsigned dlen,
     const unsigned char *sig, size_t slen, char **why);
 
+/* ---- Pieces shared with ARC (arc.c) and the signer (dkim_sign.c) ---- */
+
+/* One header field of a message. */
+struct dkim_field {
+	size_t  off;		/* into the message */
+	size_t  len;		/* the whole field, with its line ends */
+	size_t  nlen;		/* its name's length (0: no colon) */
+	size_t  voff;		/* its value, from the field's start, past
+				 * the colon (len when there is none) */
+	uint32_t hash;		/* of the lower-case name */
+};
+
+/*
+ * The header fields of msg[0..len) (lines ending in LF or CRLF, folded
+ * lines joined to their field) into *fv (malloc'd, the caller frees),
+ * *nf of them; returns where the body starts.
+ */
+size_t dkim_split_header(const char *msg, size_t len, struct dkim_field **fv,
+    size_t *nf);
+/* Whether val[0..n) is the word w (without case). */
+bool dkim_word_is(const char *val, size_t n, const char *w);
+/* A copy of p[0..n) without white space, ';' or control bytes, lower
+ * case if lower (the caller frees it). */
+char *dkim_copy_nows(const char *p, size_t n, bool lower);
+/* A c= value: "header[/body]", each simple or relaxed (body simple when
+ * absent, both simple when val is NULL); 0, or -1 when it is neither. */
+int dkim_canon_parse(const char *val, size_t n, enum dkim_canon *hc,
+    enum dkim_canon *bc);
+
 #endif

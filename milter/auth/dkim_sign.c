@@ -363,55 +363,6 @@ dkim_signer_domain(const struct dkim_signer *s, const char *domain)
 /* ---------------------------------------------------------------- */
 /* Signing */
 
-struct field {
-	size_t off, len;	/* the whole field, with its line ends */
-	size_t nlen;		/* its name */
-};
-
-/* The header fields of msg; returns where the body starts. */
-static size_t
-fields(const char *msg, size_t len, struct field **fv, size_t *nf)
-{
-	size_t pos = 0, cap = 0, n = 0;
-	struct field *v = NULL;
-
-	while (pos < len) {
-		const char *nl = memchr(msg + pos, '\n', len - pos);
-		size_t e = nl ? (size_t)(nl - msg) : len;
-		size_t next = nl ? e + 1 : len;
-		size_t ce = e > pos && msg[e - 1] == '\r' ? e - 1 : e;
-
-		if (ce == pos) {
-			pos = next;	/* the empty line */
-			break;
-		}
-		if (n > 0 && (msg[pos] == ' ' || msg[pos] == '\t'))
-			v[n - 1].len = next - v[n - 1].off;
-		else {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 32;
-				v = xrealloc(v, cap * sizeof(*v));
-			}
-			v[n].off = pos;
-			v[n].len = next - pos;
-			n++;
-		}
-		pos = next;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char *f = msg + v[i].off;
-		const char *c = memchr(f, ':', v[i].len);
-		size_t l = c ? (size_t)(c - f) : 0;
-
-		while (l > 0 && (f[l - 1] == ' ' || f[l - 1] == '\t'))
-			l--;
-		v[i].nlen = c ? l : 0;
-	}
-	*fv = v;
-	*nf = n;
-	return pos;
-}
-
 static void
 md_sink(void *arg, const void *p, size_t n)
 {
@@ -510,7 +461,7 @@ out:
 /* The list of h=: each name of the list as many times as the message
  * has it, once more when oversigned. */
 static void
-h_list(const struct dkim_signer *s, const char *msg, const struct field *fv,
+h_list(const struct dkim_signer *s, const char *msg, const struct dkim_field *fv,
     size_t nf, struct strlist *h)
 {
 	for (size_t i = 0; i < s->nhdrs; i++) {
@@ -528,7 +479,7 @@ h_list(const struct dkim_signer *s, const char *msg, const struct field *fv,
 
 /* The canonical header fields named by h (bottom up for each name). */
 static int
-h_canon(const struct strlist *h, const char *msg, const struct field *fv,
+h_canon(const struct strlist *h, const char *msg, const struct dkim_field *fv,
     size_t nf, struct buf *out)
 {
 	bool *used = xcalloc(nf + 1, sizeof(*used));
@@ -635,7 +586,7 @@ dkim_sign(const struct dkim_signer *s, const char *domain, const char *msg,
 {
 	const char *sd = dkim_signer_domain(s, domain);
 	struct strlist h = { 0 };
-	struct field *fv = NULL;
+	struct dkim_field *fv = NULL;
 	struct buf canon;
 	size_t nf, body;
 	char *bh = NULL;
@@ -643,7 +594,7 @@ dkim_sign(const struct dkim_signer *s, const char *domain, const char *msg,
 
 	if (sd == NULL)
 		return 0;
-	body = fields(msg, len, &fv, &nf);
+	body = dkim_split_header(msg, len, &fv, &nf);
 	h_list(s, msg, fv, nf, &h);
 	buf_init(&canon, 0);
 	if (h_canon(&h, msg, fv, nf, &canon) < 0) {
