@@ -157,14 +157,17 @@ dns_new(const struct config *cfg, struct buf *err)
 	/*
 	 * libunbound asks again after 376 ms and drops the answers to the
 	 * queries it gave up on, so a list slower than a second or two was
-	 * never read, whatever dns_timeout.  Wait a third of dns_timeout
-	 * (at least libunbound's 376 ms, at most 2 s) before asking again.
+	 * never read, whatever dns_timeout; and it does not back off while
+	 * the server keeps answering just too late.  Wait half of
+	 * dns_timeout (at least libunbound's 376 ms, at most 3 s) before
+	 * asking again: a list that answers within that is read, and a
+	 * lost packet is asked for once more within the deadline.
 	 */
-	d->rto_ms = cfg->dns_timeout * 1000 / 3;
+	d->rto_ms = cfg->dns_timeout * 1000 / 2;
 	if (d->rto_ms < 376)
 		d->rto_ms = 376;
-	if (d->rto_ms > 2000)
-		d->rto_ms = 2000;
+	if (d->rto_ms > 3000)
+		d->rto_ms = 3000;
 	d->stop[0] = d->stop[1] = -1;
 	buf_init(&desc, 0);
 	if (l->n == 1 && strcmp(l->v[0], "system") == 0)
