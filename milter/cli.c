@@ -354,7 +354,10 @@ explain_lookup(void *arg, struct dns_query *q)
 		}
 		break;
 	}
-	buf_printf(out, " (%.0f ms)", a.ms);
+	if (a.cached)
+		buf_puts(out, " (cached)");
+	else
+		buf_printf(out, " (%.0f ms)", a.ms);
 	if (dns_query_noted(q)) {
 		buf_puts(out, " for ");
 		dns_query_notes(q, out, ", ");

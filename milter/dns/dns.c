@@ -6,8 +6,20 @@
  * worker thread resolves, and answers come back through a pipe that our
  * one reader thread (dns_thread) drains with ub_process(), which calls
  * answered() for each.  answered() fills the query under d->mu and wakes
- * every waiter (d->cv).  A connection's thread waits on d->cv for its
- * own queries only, up to its deadline.
+ * the thread waiting for it, if any (q->waiter).  A connection's
+ * thread waits on a condition of its own for its own queries only, up
+ * to its deadline, and is woken by those answers alone: sixteen
+ * connections waiting do not all wake for every answer.
+ *
+ * In front of libunbound, a cache of answers (struct cache, under
+ * d->mu) answers a lookup asked again within its TTL at once, on the
+ * asking thread: a list asked about the same name by every message, or
+ * a domain in many messages, costs a hash lookup, not a round trip
+ * through libunbound's thread and pipes.  What it keeps: answers with
+ * data, NXDOMAIN and NODATA, for their TTL (the SOA's for negative
+ * ones: libunbound reports it), at most a day (an hour when negative);
+ * never errors.  Bounded by dns_cache_size bytes, least recently used
+ * dropped first.
  *
  * A query has two references while it is sent and unanswered: its set's
  * and the callback's.  Freeing a set cancels what is unanswered
@@ -46,8 +58,13 @@
 
 enum mode { M_SYSTEM, M_RECURSIVE, M_FORWARD };
 
+struct waiter {
+	pthread_cond_t cv;
+};
+
 struct dns_query {
 	struct dns *d;
+	struct waiter *waiter;	/* the thread waiting for it; under d->mu */
 	char   *name;
 	int     type;
 	int     refs;		/* under d->mu */
@@ -60,6 +77,26 @@ struct dns_query {
 	unsigned nnotes;
 };
 
+/* One cached answer. */
+struct cache_ent {
+	struct cache_ent *hnext;	/* bucket chain */
+	struct cache_ent *newer, *older;	/* recency list */
+	uint32_t hash;
+	int     type;
+	enum dns_status status;
+	double  expires;	/* now_ms() */
+	size_t  bytes;		/* counted against the bound */
+	char  **rr;
+	size_t  nrr;
+	char    name[];		/* lower case, no trailing dot */
+};
+
+struct cache {
+	struct cache_ent **b;
+	size_t  nb, n, bytes, max;
+	struct cache_ent *newest, *oldest;
+};
+
 struct list_log {
 	char   *zone;
 	double  last;
@@ -67,7 +104,6 @@ struct list_log {
 
 struct dns {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
 	enum mode mode;
 	struct strlist fwd;	/* M_FORWARD: "addr@port" */
 	size_t  cache_size;
@@ -81,6 +117,8 @@ struct dns {
 	int     stop[2];
 	unsigned inflight;
 	struct dns_query *live;
+	struct cache cache;
+	unsigned long lookups, cached;	/* counters */
 	/* rate-limited logging */
 	double  last_log;
 	unsigned suppressed;
@@ -154,6 +192,7 @@ dns_new(const struct config *cfg, struct buf *err)
 		return NULL;
 	d = xcalloc(1, sizeof(*d));
 	d->cache_size = cfg->dns_cache_size;
+	d->cache.max = cfg->dns_cache_size;
 	/*
 	 * libunbound asks again after 376 ms and drops the answers to the
 	 * queries it gave up on, so a list slower than a second or two was
@@ -196,7 +235,6 @@ dns_new(const struct config *cfg, struct buf *err)
 		buf_printf(&desc, "%s%s", i ? ", " : "", l->v[i]);
 	d->desc = buf_steal(&desc);
 	pthread_mutex_init(&d->mu, NULL);
-	pthread_cond_init(&d->cv, NULL);
 	return d;
 }
 
@@ -204,6 +242,18 @@ const char *
 dns_describe(const struct dns *d)
 {
 	return d ? d->desc : "off";
+}
+
+void
+dns_counts(struct dns *d, unsigned long *lookups, unsigned long *cached)
+{
+	*lookups = *cached = 0;
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&d->mu);
+	*lookups = d->lookups;
+	*cached = d->cached;
+	pthread_mutex_unlock(&d->mu);
 }
 
 /* ---- The context and its reader thread ---- */
@@ -317,6 +367,193 @@ fail:
 	return false;
 }
 
+/* ---- The cache of answers (under d->mu) ---- */
+
+#define CACHE_MAX_TTL	86400	/* seconds, an answer with data */
+#define CACHE_MAX_NEG_TTL 3600	/* seconds, NXDOMAIN and NODATA */
+
+static uint32_t
+name_hash(const char *name, int type)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)type;
+
+	for (; *name; name++) {
+		h ^= (uint32_t)tolower((unsigned char)*name);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static void
+cache_unlink_recent(struct cache *c, struct cache_ent *e)
+{
+	if (e->newer)
+		e->newer->older = e->older;
+	else
+		c->newest = e->older;
+	if (e->older)
+		e->older->newer = e->newer;
+	else
+		c->oldest = e->newer;
+	e->newer = e->older = NULL;
+}
+
+static void
+cache_push_recent(struct cache *c, struct cache_ent *e)
+{
+	e->older = c->newest;
+	e->newer = NULL;
+	if (c->newest)
+		c->newest->newer = e;
+	c->newest = e;
+	if (c->oldest == NULL)
+		c->oldest = e;
+}
+
+static void
+cache_drop(struct cache *c, struct cache_ent *e)
+{
+	struct cache_ent **pp = &c->b[e->hash & (c->nb - 1)];
+
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	cache_unlink_recent(c, e);
+	c->n--;
+	c->bytes -= e->bytes;
+	for (size_t i = 0; i < e->nrr; i++)
+		free(e->rr[i]);
+	free(e->rr);
+	free(e);
+}
+
+static void
+cache_free(struct cache *c)
+{
+	while (c->oldest != NULL)
+		cache_drop(c, c->oldest);
+	free(c->b);
+	c->b = NULL;
+	c->nb = 0;
+}
+
+static char **
+rr_copy(char *const *rr, size_t n)
+{
+	char **v;
+
+	if (n == 0)
+		return NULL;
+	v = xcalloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = xstrdup(rr[i]);
+	return v;
+}
+
+/* A fresh cached answer of name and type into a (records copied), or
+ * false; a stale one is dropped. */
+static bool
+cache_get(struct cache *c, const char *name, int type, struct dns_answer *a)
+{
+	uint32_t h;
+	struct cache_ent *e;
+
+	if (c->nb == 0)
+		return false;
+	h = name_hash(name, type);
+	for (e = c->b[h & (c->nb - 1)]; e != NULL; e = e->hnext)
+		if (e->hash == h && e->type == type &&
+		    strcasecmp(e->name, name) == 0)
+			break;
+	if (e == NULL)
+		return false;
+	if (now_ms() >= e->expires) {
+		cache_drop(c, e);
+		return false;
+	}
+	cache_unlink_recent(c, e);
+	cache_push_recent(c, e);
+	memset(a, 0, sizeof(*a));
+	a->status = e->status;
+	a->rr = rr_copy(e->rr, e->nrr);
+	a->nrr = e->nrr;
+	a->cached = true;
+	return true;
+}
+
+static void
+cache_grow(struct cache *c)
+{
+	size_t nb = c->nb ? 2 * c->nb : 256;
+	struct cache_ent **b = xcalloc(nb, sizeof(*b));
+
+	for (size_t i = 0; i < c->nb; i++)
+		for (struct cache_ent *e = c->b[i], *next; e != NULL;
+		    e = next) {
+			next = e->hnext;
+			e->hnext = b[e->hash & (nb - 1)];
+			b[e->hash & (nb - 1)] = e;
+		}
+	free(c->b);
+	c->b = b;
+	c->nb = nb;
+}
+
+/* Keep answer a of name and type for ttl seconds (replacing what is
+ * kept of it), dropping the least recently used beyond the bound. */
+static void
+cache_put(struct cache *c, const char *name, int type,
+    const struct dns_answer *a, long ttl)
+{
+	size_t nl = strlen(name), bytes;
+	uint32_t h = name_hash(name, type);
+	struct cache_ent *e;
+	struct dns_answer old;
+
+	if (a->status != DNS_OK && a->status != DNS_NXDOMAIN &&
+	    a->status != DNS_NODATA)
+		return;
+	if (ttl > (a->status == DNS_OK ? CACHE_MAX_TTL : CACHE_MAX_NEG_TTL))
+		ttl = a->status == DNS_OK ? CACHE_MAX_TTL : CACHE_MAX_NEG_TTL;
+	if (ttl <= 0)
+		return;
+	bytes = sizeof(*e) + nl + 1 + a->nrr * sizeof(char *);
+	for (size_t i = 0; i < a->nrr; i++)
+		bytes += strlen(a->rr[i]) + 1 + 16;
+	if (bytes > c->max / 4)
+		return;
+	if (cache_get(c, name, type, &old)) {	/* a race: two asked */
+		for (size_t i = 0; i < old.nrr; i++)
+			free(old.rr[i]);
+		free(old.rr);
+		for (e = c->b[h & (c->nb - 1)]; e != NULL; e = e->hnext)
+			if (e->hash == h && e->type == type &&
+			    strcasecmp(e->name, name) == 0)
+				break;
+		if (e != NULL)
+			cache_drop(c, e);
+	}
+	while (c->oldest != NULL && c->bytes + bytes > c->max)
+		cache_drop(c, c->oldest);
+	if (c->n >= c->nb)
+		cache_grow(c);
+	e = xcalloc(1, sizeof(*e) + nl + 1);
+	for (size_t i = 0; i < nl; i++)
+		e->name[i] = (char)tolower((unsigned char)name[i]);
+	e->hash = h;
+	e->type = type;
+	e->status = a->status;
+	e->expires = now_ms() + (double)ttl * 1000.0;
+	e->bytes = bytes;
+	e->rr = rr_copy(a->rr, a->nrr);
+	e->nrr = a->nrr;
+	e->hnext = c->b[h & (c->nb - 1)];
+	c->b[h & (c->nb - 1)] = e;
+	cache_push_recent(c, e);
+	c->n++;
+	c->bytes += bytes;
+}
+
 static void
 query_unref(struct dns_query *q)
 {
@@ -350,6 +587,10 @@ dns_free(struct dns *d)
 {
 	if (d == NULL)
 		return;
+	if (d->lookups > 0)
+		log_msg(LOG_INFO, "DNS: %lu lookups, %lu of them answered "
+		    "from the cache (%lu answers kept, %zu KB)", d->lookups,
+		    d->cached, (unsigned long)d->cache.n, d->cache.bytes / 1024);
 	if (d->ub != NULL) {
 		if (write(d->stop[1], "x", 1) < 0)
 			log_msg(LOG_ERR, "DNS: cannot stop the resolver's "
@@ -366,13 +607,13 @@ dns_free(struct dns *d)
 		live_unlink(d, q);
 		query_unref(q);
 	}
+	cache_free(&d->cache);
 	for (size_t i = 0; i < d->nlists; i++)
 		free(d->lists[i].zone);
 	free(d->lists);
 	strlist_free(&d->fwd);
 	free(d->failed);
 	free(d->desc);
-	pthread_cond_destroy(&d->cv);
 	pthread_mutex_destroy(&d->mu);
 	free(d);
 }
@@ -471,6 +712,7 @@ answered(void *arg, int err, struct ub_result *res)
 	struct dns_query *q = arg;
 	struct dns *d = q->d;
 	struct dns_answer a;
+	long ttl = 0;
 
 	memset(&a, 0, sizeof(a));
 	a.ms = now_ms() - q->t0;
@@ -500,15 +742,23 @@ answered(void *arg, int err, struct ub_result *res)
 		if (a.nrr == 0)
 			a.status = DNS_NODATA;
 	}
-	if (res != NULL)
+	if (res != NULL) {
+		/* libunbound's TTL: the records' least, or the SOA's
+		 * (bounded by its minimum) for a negative answer; 0 when
+		 * the answer had neither. */
+		ttl = res->ttl;
 		ub_resolve_free(res);
+	}
 	pthread_mutex_lock(&d->mu);
 	if (a.status == DNS_ERROR)
 		log_failure(d, q->name, q->type, a.error);
+	else
+		cache_put(&d->cache, q->name, q->type, &a, ttl);
 	q->ans = a;
+	if (q->waiter != NULL)
+		pthread_cond_signal(&q->waiter->cv);
 	live_unlink(d, q);
 	query_unref(q);
-	pthread_cond_broadcast(&d->cv);
 	pthread_mutex_unlock(&d->mu);
 }
 
@@ -620,6 +870,12 @@ dns_lookup(struct dns_set *s, const char *name, int type)
 		pthread_mutex_unlock(&d->mu);
 		return q;
 	}
+	d->lookups++;
+	if (cache_get(&d->cache, q->name, type, &q->ans)) {
+		d->cached++;
+		pthread_mutex_unlock(&d->mu);
+		return q;
+	}
 	if (!dns_start(d)) {
 		q->ans.status = DNS_ERROR;
 		q->ans.error = "the resolver did not start";
@@ -658,61 +914,104 @@ dns_lookup(struct dns_set *s, const char *name, int type)
 	return q;
 }
 
-/* Whether to wait more: true when the clock has not reached deadline
- * and wait on d->cv until then (or a broadcast); under d->mu. */
-static bool
-wait_until(struct dns *d, double deadline_ms)
+static void
+waiter_init(struct waiter *w)
 {
-	double now = now_ms(), left = deadline_ms - now;
+	pthread_condattr_t at;
+
+	pthread_condattr_init(&at);
+	pthread_condattr_setclock(&at, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cv, &at);
+	pthread_condattr_destroy(&at);
+}
+
+/*
+ * Whether to wait more: true when the clock has not reached deadline
+ * and w's condition was waited on until then (or until an answer to a
+ * query whose waiter is w); under d->mu.
+ */
+static bool
+wait_until(struct dns *d, struct waiter *w, double deadline_ms)
+{
+	double left = deadline_ms - now_ms(), at;
 	struct timespec ts;
 
 	if (left <= 0)
 		return false;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)(left / 1000);
-	ts.tv_nsec += (long)((left - (double)(long long)(left / 1000) *
-	    1000) * 1e6);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	at = (double)ts.tv_nsec + left * 1e6;
+	ts.tv_sec += (time_t)(at / 1e9);
+	ts.tv_nsec = (long)(at - (double)(long long)(at / 1e9) * 1e9);
 	if (ts.tv_nsec >= 1000000000L) {
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
-	pthread_cond_timedwait(&d->cv, &d->mu, &ts);
+	pthread_cond_timedwait(&w->cv, &d->mu, &ts);
 	return true;
+}
+
+/*
+ * The unanswered queries of s and its parents, made w's (set) or no
+ * longer w's (w NULL: only those that are w's are cleared, so a query
+ * that another waiter took is left to it); under d->mu.  One set
+ * belongs to one thread at a time (dns.h), so a query has at most one
+ * waiter.
+ */
+static unsigned
+mark_pending(const struct dns_set *s, struct waiter *w, struct waiter *mine)
+{
+	unsigned left = 0;
+
+	for (const struct dns_set *p = s; p != NULL; p = p->parent)
+		for (size_t i = 0; i < p->n; i++) {
+			struct dns_query *q = p->q[i];
+
+			if (w != NULL && q->ans.status == DNS_PENDING) {
+				q->waiter = w;
+				left++;
+			} else if (w == NULL && q->waiter == mine)
+				q->waiter = NULL;
+		}
+	return left;
 }
 
 unsigned
 dns_wait(struct dns_set *s, double deadline_ms)
 {
+	struct waiter w;
 	unsigned left = 0;
 
 	if (s == NULL || s->d == NULL)
 		return 0;
+	waiter_init(&w);
 	pthread_mutex_lock(&s->d->mu);
-	for (;;) {
-		left = 0;
-		for (const struct dns_set *p = s; p != NULL; p = p->parent)
-			for (size_t i = 0; i < p->n; i++)
-				if (p->q[i]->ans.status == DNS_PENDING)
-					left++;
-		if (left == 0 || !wait_until(s->d, deadline_ms))
-			break;
-	}
+	while ((left = mark_pending(s, &w, NULL)) > 0 &&
+	    wait_until(s->d, &w, deadline_ms))
+		;
+	mark_pending(s, NULL, &w);
 	pthread_mutex_unlock(&s->d->mu);
+	pthread_cond_destroy(&w.cv);
 	return left;
 }
 
 bool
 dns_wait_one(struct dns_query *q, double deadline_ms)
 {
+	struct waiter w;
 	bool done;
 
 	if (q == NULL)
 		return false;
+	waiter_init(&w);
 	pthread_mutex_lock(&q->d->mu);
+	q->waiter = &w;
 	while (!(done = q->ans.status != DNS_PENDING) &&
-	    wait_until(q->d, deadline_ms))
+	    wait_until(q->d, &w, deadline_ms))
 		;
+	if (q->waiter == &w)
+		q->waiter = NULL;
 	pthread_mutex_unlock(&q->d->mu);
+	pthread_cond_destroy(&w.cv);
 	return done;
 }
 

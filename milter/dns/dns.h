@@ -19,6 +19,9 @@
  * deadline stays unanswered for its readers (DNS_PENDING: "unknown");
  * a late answer is kept for a later reader.
  *
+ * Answers are kept for their TTL in a cache of dns_cache_size bytes in
+ * front of libunbound's own: a lookup found there is answered at once.
+ *
  * Bounds: at most max_queries queries per set (dns_set_new(); the next
  * dns_lookup() returns NULL and the set records that it was limited)
  * and at most DNS_MAX_INFLIGHT unanswered queries per resolver (beyond,
@@ -73,6 +76,7 @@ struct dns_answer {
 	size_t  nrr;
 	const char *error;	/* DNS_ERROR: why, e.g. "SERVFAIL" */
 	double  ms;		/* from the start to the answer */
+	bool    cached;		/* answered from the cache of answers */
 };
 
 struct dns;
@@ -88,6 +92,10 @@ struct dns *dns_new(const struct config *cfg, struct buf *err);
 void dns_free(struct dns *d);
 /* A one-line description for the log: "127.0.0.1@5353", "system". */
 const char *dns_describe(const struct dns *d);
+/* Lookups started so far, and how many of them the cache of answers
+ * answered (a repeat within its set is not counted). */
+void dns_counts(struct dns *d, unsigned long *lookups,
+    unsigned long *cached);
 
 /* A set of lookups (parent may be NULL).  d may be NULL: every lookup
  * then returns NULL. */

@@ -3,7 +3,8 @@
  * names of IPv4 and IPv6 addresses for DNS lists, the return-code
  * filters (Postfix's forms), the error codes of lists, dns_resolver
  * values, and lookups against a server that never answers (the deadline
- * holds, a freed set cancels what is unanswered, the per-set cap).
+ * holds, a freed set cancels what is unanswered, the per-set cap), and
+ * the cache of answers against a small answering server of its own.
  * Answers from a real server are tested with the private DNS server in
  * tests/dns/.
  */
@@ -11,6 +12,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -229,6 +233,229 @@ START_TEST(test_deadline_and_cancel)
 }
 END_TEST
 
+
+/*
+ * A server on loopback that answers the resolver itself: a name whose
+ * first label is "tN" gets A 127.0.0.2 with a TTL of N seconds; "nx..."
+ * gets NXDOMAIN with an SOA (minimum 60) in the authority section;
+ * "sf..." SERVFAIL.  It counts the queries it receives.
+ */
+struct tiny {
+	int     fd;
+	unsigned port;
+	atomic_int queries;
+	atomic_bool stop;
+	pthread_t thr;
+};
+
+static void
+put16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+static void
+put32(unsigned char *p, unsigned long v)
+{
+	put16(p, (unsigned)(v >> 16));
+	put16(p + 2, (unsigned)v);
+}
+
+static void *
+tiny_run(void *arg)
+{
+	struct tiny *t = arg;
+	unsigned char q[512], r[600];
+
+	while (!atomic_load(&t->stop)) {
+		struct pollfd p = { .fd = t->fd, .events = POLLIN };
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n;
+		size_t i = 12, end, len;
+		char first[64];
+		unsigned ttl = 0, rcode = 0, an = 0, ns = 0;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = recvfrom(t->fd, q, sizeof(q), 0, (struct sockaddr *)&from,
+		    &fl);
+		if (n < 17)
+			continue;
+		atomic_fetch_add(&t->queries, 1);
+		/* The first label, then the end of the question. */
+		len = q[i] < sizeof(first) ? q[i] : sizeof(first) - 1;
+		memcpy(first, q + i + 1, len);
+		first[len] = '\0';
+		while (i < (size_t)n && q[i] != 0)
+			i += 1 + q[i];
+		end = i + 1 + 4;
+		if (end > (size_t)n)
+			continue;
+		if (first[0] == 't')
+			ttl = (unsigned)atoi(first + 1), an = 1;
+		else if (strncmp(first, "nx", 2) == 0)
+			rcode = 3, ns = 1;
+		else
+			rcode = 2;
+		memcpy(r, q, end);
+		r[2] = (unsigned char)(0x84 | (q[2] & 0x01));	/* QR AA RD */
+		r[3] = (unsigned char)(0x80 | rcode);		/* RA */
+		put16(r + 4, 1);
+		put16(r + 6, an);
+		put16(r + 8, ns);
+		put16(r + 10, 0);
+		len = end;
+		if (an) {
+			unsigned char rr[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0,
+			    0, 0, 4, 127, 0, 0, 2 };
+
+			put32(rr + 6, ttl);
+			memcpy(r + len, rr, sizeof(rr));
+			len += sizeof(rr);
+		}
+		if (ns) {
+			/* ". 60 SOA . . 1 3600 600 86400 60" */
+			unsigned char rr[11 + 22] = { 0, 0, 6, 0, 1, 0, 0, 0,
+			    60, 0, 22 };
+
+			put32(rr + 11 + 2, 1);
+			put32(rr + 11 + 6, 3600);
+			put32(rr + 11 + 10, 600);
+			put32(rr + 11 + 14, 86400);
+			put32(rr + 11 + 18, 60);
+			memcpy(r + len, rr, sizeof(rr));
+			len += sizeof(rr);
+		}
+		(void)sendto(t->fd, r, len, 0, (struct sockaddr *)&from, fl);
+	}
+	return NULL;
+}
+
+static void
+tiny_start(struct tiny *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = silent_server(&t->port);
+	ck_assert_int_eq(pthread_create(&t->thr, NULL, tiny_run, t), 0);
+}
+
+static void
+tiny_stop(struct tiny *t)
+{
+	atomic_store(&t->stop, true);
+	pthread_join(t->thr, NULL);
+	close(t->fd);
+}
+
+/* One lookup in a set of its own, waited for: its answer (records
+ * borrowed from the set, which is freed: only status and flags kept). */
+static struct dns_answer
+ask(struct dns *dn, const char *name)
+{
+	struct dns_set *s = dns_set_new(dn, NULL, 0);
+	struct dns_query *q = dns_lookup(s, name, DNS_T_A);
+	struct dns_answer a;
+
+	ck_assert_ptr_nonnull(q);
+	ck_assert(dns_wait_one(q, now_ms() + 5000));
+	dns_answer(q, &a);
+	if (a.status == DNS_OK) {
+		ck_assert_uint_eq(a.nrr, 1);
+		ck_assert_str_eq(a.rr[0], "127.0.0.2");
+	}
+	a.rr = NULL;
+	dns_set_free(s);
+	return a;
+}
+
+START_TEST(test_cache)
+{
+	struct diag d;
+	struct config *c;
+	struct buf err;
+	struct dns *dn;
+	struct dns_answer a;
+	struct tiny t;
+	unsigned long lookups, cached;
+	char *txt;
+	int n;
+
+	tiny_start(&t);
+	txt = xasprintf("dns_resolver = 127.0.0.1:%u\ndns_cache_size = 4k\n",
+	    t.port);
+	c = conf(txt, &d);
+	ck_assert_ptr_nonnull(c);
+	buf_init(&err, 0);
+	dn = dns_new(c, &err);
+	ck_assert_ptr_nonnull(dn);
+
+	/* Asked once, then answered from the cache (whatever the case). */
+	a = ask(dn, "t300.example.com");
+	ck_assert_int_eq(a.status, DNS_OK);
+	ck_assert(!a.cached);
+	n = atomic_load(&t.queries);
+	ck_assert_int_ge(n, 1);
+	a = ask(dn, "T300.Example.COM.");
+	ck_assert_int_eq(a.status, DNS_OK);
+	ck_assert(a.cached);
+	ck_assert_int_eq(atomic_load(&t.queries), n);
+
+	/* A negative answer is kept for the SOA's minimum. */
+	a = ask(dn, "nx.example.com");
+	ck_assert_int_eq(a.status, DNS_NXDOMAIN);
+	ck_assert(!a.cached);
+	n = atomic_load(&t.queries);
+	a = ask(dn, "nx.example.com");
+	ck_assert_int_eq(a.status, DNS_NXDOMAIN);
+	ck_assert(a.cached);
+	ck_assert_int_eq(atomic_load(&t.queries), n);
+
+	/* A failure is never kept by Warden's cache. */
+	a = ask(dn, "sf.example.com");
+	ck_assert_int_eq(a.status, DNS_ERROR);
+	a = ask(dn, "sf.example.com");
+	ck_assert(!a.cached);
+
+	/* An answer is kept for its TTL, not longer. */
+	a = ask(dn, "t1.example.com");
+	ck_assert(!a.cached);
+	a = ask(dn, "t1.example.com");
+	ck_assert(a.cached);
+	usleep(2200 * 1000);	/* libunbound counts in whole seconds */
+	n = atomic_load(&t.queries);
+	a = ask(dn, "t1.example.com");
+	ck_assert_int_eq(a.status, DNS_OK);
+	ck_assert(!a.cached);
+	ck_assert_int_gt(atomic_load(&t.queries), n);
+
+	/* The bound (4 KB): forty answers later the first is gone, and
+	 * asked again. */
+	for (int i = 0; i < 40; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "t300.n%d.example.com", i);
+		ck_assert(!ask(dn, name).cached);
+	}
+	ck_assert(ask(dn, "t300.n39.example.com").cached);
+	n = atomic_load(&t.queries);
+	ck_assert(!ask(dn, "t300.n0.example.com").cached);
+	ck_assert_int_gt(atomic_load(&t.queries), n);
+
+	dns_counts(dn, &lookups, &cached);
+	ck_assert_uint_eq(lookups, 2 + 2 + 2 + 3 + 40 + 2);
+	ck_assert_uint_eq(cached, 4);
+
+	dns_free(dn);
+	tiny_stop(&t);
+	config_free(c);
+	diag_free(&d);
+	buf_free(&err);
+	free(txt);
+}
+END_TEST
+
 /* Queries left in flight when the resolver itself is freed. */
 START_TEST(test_free_in_flight)
 {
@@ -294,6 +521,7 @@ dns_suite(void)
 	tcase_add_test(tc, test_resolver_values);
 	tcase_add_test(tc, test_deadline_and_cancel);
 	tcase_add_test(tc, test_free_in_flight);
+	tcase_add_test(tc, test_cache);
 	tcase_add_test(tc, test_off);
 	suite_add_tcase(s, tc);
 	return s;
