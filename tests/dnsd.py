@@ -554,6 +554,91 @@ def write_file(path, text):
     os.replace(tmp, path)
 
 
+def zones_with_behaviours(zones):
+    return any(zones.rules[k] for k in BEHAVIOURS)
+
+
+def rdata_text(rtype, rdata):
+    """A record's data in zone-file form."""
+    if rtype == "TXT":
+        out = []
+        for b in rdata.data:
+            t = "".join(chr(c) if 32 <= c < 127 and c not in (34, 92) else
+                        ("\\" + chr(c) if c in (34, 92) else "\\%03d" % c) for c in b)
+            out.append('"' + t + '"')
+        return " ".join(out)
+    return str(rdata)
+
+
+def write_unbound(zones, d, address, port):
+    """The same records as zone files of unbound's auth-zone: one file a
+    zone apex (each name in the file of the nearest apex above it) and
+    one for the root, which holds the names under no apex and answers
+    NXDOMAIN with this server's default SOA for the rest, as dnsd does.
+    The readiness name (ready.dnsd.invalid TXT "ready") is in the root."""
+    os.makedirs(d, exist_ok=True)
+    files = {".": []}
+    for apex in zones.apexes:
+        files[apex] = []
+
+    def apex_of(name):
+        n = name[2:] if name.startswith("*.") else name
+        while n is not None:
+            if n in zones.apexes:
+                return n
+            n = parent(n)
+        return "."
+
+    files["."].append(". 60 IN SOA " + str(DEFAULT_SOA))
+    files["."].append(". 60 IN NS ns.dnsd.invalid.")
+    files["."].append('ready.dnsd.invalid. 0 IN TXT "ready"')
+    for name, recs in sorted(zones.records.items()):
+        a = apex_of(name)
+        for rtype, ttl, rdata in recs:
+            files[a].append(f"{name}. {ttl} IN {rtype} {rdata_text(rtype, rdata)}")
+    for apex in zones.apexes:
+        if not any(f.split()[0] == apex + "." and f.split()[3] == "NS" for f in files[apex]):
+            files[apex].append(f"{apex}. 300 IN NS ns.dnsd.invalid.")
+    conf = [
+        "# Written by tests/dnsd.py --unbound: the zones of dnsd, served by unbound.",
+        "server:",
+        f"  interface: {address}@{port}",
+        f"  port: {port}",
+        "  do-daemonize: no",
+        '  username: ""',
+        '  chroot: ""',
+        f'  directory: "{d}"',
+        '  pidfile: ""',
+        '  logfile: ""',
+        "  use-syslog: no",
+        "  verbosity: 0",
+        "  num-threads: 1",
+        "  do-ip6: no",
+        "  access-control: 127.0.0.0/8 allow",
+        '  module-config: "iterator"',
+        "  qname-minimisation: no",
+    ]
+    # unbound's built-in local zones (RFC 6303: the documentation
+    # networks' reverse zones, "invalid", "test", ...) would answer
+    # before the auth-zones: off for every name the zones hold.
+    conf += [f'  local-zone: "{z}." nodefault' for z in
+             sorted(set(zones.apexes) | {"invalid", "test", "localhost"})]
+    conf += [
+        "remote-control:",
+        "  control-enable: yes",
+        f'  control-interface: "{d}/control.sock"',
+        "  control-use-cert: no",
+    ]
+    for i, (apex, lines) in enumerate(sorted(files.items())):
+        fname = "root.zone" if apex == "." else f"z{i}.zone"
+        with open(os.path.join(d, fname), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        conf += ["auth-zone:", f'  name: "{apex if apex == "." else apex + "."}"',
+                 f'  zonefile: "{os.path.join(d, fname)}"',
+                 "  for-downstream: yes", "  for-upstream: no", "  fallback-enabled: no"]
+    write_file(os.path.join(d, "unbound.conf"), "\n".join(conf) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description="A small authoritative DNS server for Warden's tests.")
     ap.add_argument("--zone", action="append", default=[], metavar="FILE", required=True)
@@ -563,6 +648,9 @@ def main():
     ap.add_argument("--pid-file", metavar="F")
     ap.add_argument("--log", metavar="F")
     ap.add_argument("--check", action="store_true", help="parse the zone files and exit")
+    ap.add_argument("--unbound", metavar="DIR",
+                    help="write DIR/unbound.conf and zone files serving the same records "
+                         "from unbound on --port (its auth-zone), and exit")
     args = ap.parse_args()
 
     zones = Zones()
@@ -576,6 +664,12 @@ def main():
     if args.check:
         print(f"dnsd: {len(args.zone)} file(s), {len(zones.apexes)} zone(s), "
               f"{len(zones.records)} name(s): ok")
+        return 0
+    if args.unbound:
+        if zones_with_behaviours(zones):
+            sys.stderr.write("dnsd: --unbound: the @ behaviour lines (delays, failures) "
+                             "are left out: unbound answers those names plainly\n")
+        write_unbound(zones, args.unbound, args.address, args.port)
         return 0
 
     stop = threading.Event()
