@@ -88,6 +88,20 @@ sig_valid(const struct dkim_sig *s)
 	    (s->key_bits == 0 || s->key_bits >= DKIM_MIN_BITS);
 }
 
+void
+eval_auth_dkim_domains(struct eval_ctx *ec, struct strlist *out)
+{
+	const struct auth_results *a = auth(ec);
+
+	for (size_t i = 0; a != NULL && i < a->dkim.n; i++) {
+		const struct dkim_sig *s = &a->dkim.v[i];
+
+		if (sig_valid(s) && s->d[0] != '\0' &&
+		    !strlist_contains(out, s->d))
+			strlist_add(out, s->d);
+	}
+}
+
 /* SpamAssassin's acceptable-domain match: ".d" or "*.d" is d and its
  * subdomains, else d exactly. */
 static bool

@@ -28,6 +28,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -1412,6 +1413,361 @@ ev_uridnsbl(const struct rule *r, struct eval_ctx *ec)
 	return w.hits;
 }
 
+/* ---- AskDNS ---- */
+
+/*
+ * "askdns NAME TEMPLATE [TYPE [SUBTEST]]" is defined by the parser as
+ * a header test check_askdns with eargs[0] the template, eargs[1] the
+ * type and eargs[2] the subtest (NULL: none), and ere[0] the subtest's
+ * regex when it is one.  The template's tags are those below; a tag
+ * with several values makes a query per value (a Cartesian product
+ * over the tags, as SpamAssassin's), one without a value none.
+ */
+#define ASKDNS_MAX_NAMES	32	/* queries of one rule at most */
+
+static const char *const askdns_tag_names[] = {
+	"SENDERDOMAIN", "AUTHORDOMAIN", "DKIMDOMAIN", "LASTEXTERNALIP",
+	"LASTEXTERNALREVIP", "LASTEXTERNALRDNS", "LASTEXTERNALHELO", NULL
+};
+
+size_t
+eval_askdns_tag(const char *s, char *tag, size_t size)
+{
+	/* SpamAssassin's /_([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)_/ at s. */
+	size_t i = 1, end;
+
+	if (s[0] != '_' || !isupper((unsigned char)s[1]))
+		return 0;
+	while (isupper((unsigned char)s[i]) || isdigit((unsigned char)s[i]))
+		i++;
+	end = s[i] == '_' ? i : 0;
+	while (s[i] == '_' && (isupper((unsigned char)s[i + 1]) ||
+	    isdigit((unsigned char)s[i + 1]))) {
+		i++;
+		while (isupper((unsigned char)s[i]) ||
+		    isdigit((unsigned char)s[i]))
+			i++;
+		if (s[i] == '_')
+			end = i;
+	}
+	if (end == 0 || end - 1 >= size)
+		return 0;
+	memcpy(tag, s + 1, end - 1);
+	tag[end - 1] = '\0';
+	return end + 1;
+}
+
+bool
+eval_askdns_known(const char *tmpl, const char **unknown)
+{
+	static char bad[64];
+	char tag[64];
+
+	for (const char *p = tmpl; *p; p++) {
+		size_t n = eval_askdns_tag(p, tag, sizeof(tag));
+		bool ok = false;
+
+		if (n == 0)
+			continue;
+		for (size_t i = 0; askdns_tag_names[i] && !ok; i++)
+			ok = strcmp(tag, askdns_tag_names[i]) == 0;
+		if (!ok) {
+			snprintf(bad, sizeof(bad), "%s", tag);
+			*unknown = bad;
+			return false;
+		}
+		p += n - 1;
+	}
+	return true;
+}
+
+int
+eval_askdns_type(const char *t)
+{
+	static const struct { const char *n; int t; } types[] = {
+		{ "A", DNS_T_A }, { "AAAA", DNS_T_AAAA }, { "TXT", DNS_T_TXT },
+		{ "MX", DNS_T_MX }, { "NS", DNS_T_NS }, { "PTR", DNS_T_PTR },
+		{ "CNAME", DNS_T_CNAME },
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(types); i++)
+		if (strcasecmp(t, types[i].n) == 0)
+			return types[i].t;
+	return 0;
+}
+
+/* The values of one tag, each once, into out. */
+static void
+askdns_values(struct eval_ctx *ec, const char *tag, struct strlist *out)
+{
+	const struct relays *rl;
+	const struct relay *h = NULL;
+	struct strlist addrs;
+
+	memset(&addrs, 0, sizeof(addrs));
+	if (strcmp(tag, "SENDERDOMAIN") == 0) {
+		if (ec->in->envfrom != NULL && ec->in->envfrom[0] != '\0')
+			strlist_add(&addrs, ec->in->envfrom);
+		addr_hosts(&addrs, out);
+	} else if (strcmp(tag, "AUTHORDOMAIN") == 0) {
+		/* Every address of every From field (SpamAssassin's
+		 * From:addr:host in list context). */
+		for (size_t i = 0; i < rules_hdr_count(ec); i++)
+			if (strcasecmp(rules_hdr_name(ec, i), "From") == 0)
+				mime_header_addrs(rules_hdr_rawvalue(ec, i),
+				    &addrs, ASKDNS_MAX_NAMES);
+		addr_hosts(&addrs, out);
+	} else if (strcmp(tag, "DKIMDOMAIN") == 0)
+		eval_auth_dkim_domains(ec, out);
+	else if ((rl = rules_hdr_relays(ec)) != NULL &&
+	    rl->ninternal < rl->n) {
+		/* SpamAssassin's relays_external->[0]. */
+		char rev[80];
+		const char *v = NULL;
+
+		h = &rl->v[rl->ninternal];
+		if (strcmp(tag, "LASTEXTERNALIP") == 0)
+			v = h->ip;
+		else if (strcmp(tag, "LASTEXTERNALREVIP") == 0)
+			v = h->ip != NULL && dns_reverse(h->ip, rev,
+			    sizeof(rev)) > 0 ? rev : NULL;
+		else if (strcmp(tag, "LASTEXTERNALRDNS") == 0)
+			v = h->rdns;
+		else if (strcmp(tag, "LASTEXTERNALHELO") == 0)
+			v = h->helo;
+		if (v != NULL && v[0] != '\0')
+			strlist_add(out, v);
+	}
+	strlist_free(&addrs);
+}
+
+/* Whether name can be asked: labels of 1 to 63 letters, digits, '-'
+ * or '_', at least two of them, 253 bytes at most (a final dot
+ * dropped). */
+static bool
+askdns_name_ok(char *name)
+{
+	size_t n = strlen(name), label = 0, labels = 1;
+
+	while (n > 0 && name[n - 1] == '.')
+		name[--n] = '\0';
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			labels++;
+		} else if (isalnum(c) || c == '-' || c == '_') {
+			if (++label > 63)
+				return false;
+		} else
+			return false;
+	}
+	return label > 0 && labels >= 2;
+}
+
+/* s with every pat replaced by val (caller frees). */
+static char *
+replace_all(const char *s, const char *pat, const char *val)
+{
+	struct buf b;
+	size_t pl = strlen(pat);
+	const char *m;
+
+	buf_init(&b, 0);
+	while ((m = strstr(s, pat)) != NULL) {
+		buf_append(&b, s, (size_t)(m - s));
+		buf_puts(&b, val);
+		s = m + pl;
+	}
+	buf_puts(&b, s);
+	return buf_steal(&b);
+}
+
+/* The names rule r asks, into out (at most ASKDNS_MAX_NAMES). */
+static void
+askdns_names(const struct rule *r, struct eval_ctx *ec, struct strlist *out)
+{
+	struct strlist cur, next;
+	char tag[64];
+
+	if (r->neargs < 2)
+		return;
+	memset(&cur, 0, sizeof(cur));
+	strlist_add(&cur, r->eargs[0]);
+	for (const char *p = r->eargs[0]; *p; p++) {
+		size_t n = eval_askdns_tag(p, tag, sizeof(tag));
+		struct strlist vals;
+		char pat[80];
+
+		if (n == 0)
+			continue;
+		p += n - 1;
+		snprintf(pat, sizeof(pat), "_%s_", tag);
+		memset(&vals, 0, sizeof(vals));
+		askdns_values(ec, tag, &vals);
+		memset(&next, 0, sizeof(next));
+		for (size_t i = 0; i < cur.n; i++) {
+			if (strstr(cur.v[i], pat) == NULL) {
+				if (!strlist_contains(&next, cur.v[i]))
+					strlist_add(&next, cur.v[i]);
+				continue;
+			}
+			for (size_t j = 0; j < vals.n &&
+			    next.n < ASKDNS_MAX_NAMES; j++) {
+				char *q = replace_all(cur.v[i], pat,
+				    vals.v[j]);
+
+				if (strlist_contains(&next, q))
+					free(q);
+				else
+					strlist_add_owned(&next, q);
+			}
+		}
+		strlist_free(&vals);
+		strlist_free(&cur);
+		cur = next;
+	}
+	for (size_t i = 0; i < cur.n; i++) {
+		char *q = xstrdup(cur.v[i]);
+
+		if (askdns_name_ok(q) && !strlist_contains(out, q))
+			strlist_add_owned(out, q);
+		else
+			free(q);
+	}
+	strlist_free(&cur);
+}
+
+static void
+askdns_start(const struct rule *r, struct eval_ctx *ec)
+{
+	struct strlist names;
+	int type = eval_askdns_type(r->eargs[1]);
+
+	memset(&names, 0, sizeof(names));
+	askdns_names(r, ec, &names);
+	for (size_t i = 0; i < names.n; i++)
+		dns_lookup(ec->in->dns, names.v[i], type);
+	strlist_free(&names);
+}
+
+/* An answer's DNS status code as SpamAssassin reads it; -1: no answer
+ * (a timeout, or a lookup that failed without one). */
+static int
+askdns_rcode(const struct dns_answer *a)
+{
+	switch (a->status) {
+	case DNS_OK:
+	case DNS_NODATA:
+		return 0;
+	case DNS_NXDOMAIN:
+		return 3;
+	case DNS_ERROR:
+		if (a->error != NULL && strcmp(a->error, "SERVFAIL") == 0)
+			return 2;
+		if (a->error != NULL && strcmp(a->error, "REFUSED") == 0)
+			return 5;
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+/* A "[NXDOMAIN, 2, ...]" subtest: whether rcode is in it. */
+static bool
+askdns_rcode_in(const char *sub, int rcode)
+{
+	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL",
+	    "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET",
+	    "NOTAUTH", "NOTZONE" };
+	char w[32];
+
+	for (const char *p = sub + 1; *p && *p != ']'; ) {
+		size_t n = strcspn(p, ",] \t");
+
+		if (n > 0 && n < sizeof(w)) {
+			memcpy(w, p, n);
+			w[n] = '\0';
+			if (isdigit((unsigned char)w[0]) && atoi(w) == rcode)
+				return true;
+			for (size_t i = 0; i < ARRAY_LEN(names); i++)
+				if ((int)i == rcode && strcasecmp(w, names[i]) == 0)
+					return true;
+		}
+		p += n;
+		p += strspn(p, ", \t");
+	}
+	return false;
+}
+
+/* One record against the subtest (SpamAssassin's
+ * process_response_packet()). */
+static bool
+askdns_rr_match(const struct rule *r, int type, const char *v)
+{
+	const char *sub = r->neargs > 2 ? r->eargs[2] : NULL;
+	size_t ov[2], n;
+	struct uribl_def u;
+
+	if (sub == NULL)
+		return true;
+	if (r->ere != NULL && r->ere[0] != NULL)
+		return rx_search(r->ere[0], NULL, v, strlen(v), 0, 0, ov,
+		    1) > 0;
+	n = strlen(sub);
+	if (n >= 2 && (sub[0] == '"' || sub[0] == '\'') && sub[n - 1] == sub[0])
+		return strlen(v) == n - 2 && strncmp(v, sub + 1, n - 2) == 0;
+	memset(&u, 0, sizeof(u));
+	u.has_sub = true;
+	if (strcmp(v, sub) == 0)
+		return true;
+	return sub_parse(&u, sub) && type == DNS_T_A &&
+	    uribl_match(&u, DNS_T_A, v);
+}
+
+static unsigned
+ev_askdns(const struct rule *r, struct eval_ctx *ec)
+{
+	struct strlist names;
+	int type;
+	unsigned hit = 0;
+	const char *sub;
+
+	if (ec->in->dns == NULL || r->neargs < 2 ||
+	    (type = eval_askdns_type(r->eargs[1])) == 0)
+		return 0;
+	sub = r->neargs > 2 ? r->eargs[2] : NULL;
+	eval_dns_prepare(ec);
+	memset(&names, 0, sizeof(names));
+	askdns_names(r, ec, &names);
+	for (size_t i = 0; i < names.n && !hit; i++) {
+		struct dns_query *q = dns_find(ec->in->dns, names.v[i], type);
+		struct dns_answer a;
+		int rcode;
+
+		if (q == NULL)
+			continue;
+		dns_query_note(q, r->name);
+		dns_answer(q, &a);
+		rcode = askdns_rcode(&a);
+		if (rcode < 0)
+			continue;
+		if (sub != NULL && sub[0] == '[') {
+			hit = askdns_rcode_in(sub, rcode);
+			continue;
+		}
+		for (size_t k = 0; a.status == DNS_OK && k < a.nrr && !hit; k++)
+			hit = askdns_rr_match(r, type, a.rr[k]);
+	}
+	strlist_free(&names);
+	return hit;
+}
+
 void
 eval_dns_prefetch_relays(struct eval_ctx *ec)
 {
@@ -1479,6 +1835,8 @@ eval_dns_prepare(struct eval_ctx *ec)
 			continue;
 		if (r->eval->fn == ev_rbl)
 			rbl_names(r, ec, &type, start_one, NULL);
+		else if (r->eval->fn == ev_askdns)
+			askdns_start(r, ec);
 		else if (r->eval->fn == ev_uridnsbl)
 			uribl = true;
 	}
@@ -1507,13 +1865,16 @@ const struct eval_def eval_dns_tests[] = {
 	{ "check_rbl_envfrom", K_HEAD | NET, 2, 3, 0, ev_rbl, prep_rbl },
 	{ "check_uridnsbl", K_BODY | NET, 1, 1, MIME_URI, ev_uridnsbl,
 	  NULL },
+	/* askdns lines (the parser defines them; no arguments here: a
+	 * rule written as eval:check_askdns() asks nothing) */
+	{ "check_askdns", K_HEAD | NET, 0, 0, 0, ev_askdns, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL },
 };
 
 void
 eval_dns_summary(const struct ruleset *rs, struct diag *d)
 {
-	unsigned rbl = 0, uri = 0, stage = 0;
+	unsigned rbl = 0, uri = 0, stage = 0, ask = 0;
 
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = rs->rules[i];
@@ -1524,6 +1885,8 @@ eval_dns_summary(const struct ruleset *rs, struct diag *d)
 			rbl++;
 		else if (r->eval != NULL && r->eval->fn == ev_uridnsbl)
 			uri++;
+		else if (r->eval != NULL && r->eval->fn == ev_askdns)
+			ask++;
 	}
 	if (!(rs->scoreset & 1)) {
 		diag_note(d, "rules: network tests: off (no dns_resolver: "
@@ -1533,8 +1896,8 @@ eval_dns_summary(const struct ruleset *rs, struct diag *d)
 	}
 	diag_note(d, "rules: network tests: on (score set %u): %u DNS list "
 	    "rules of the SMTP stages, %u DNSEval tests (check_rbl...), %u "
-	    "URI list tests (check_uridnsbl)%s", rs->scoreset, stage, rbl,
-	    uri, uri > 0 && (rs->tlds[0] == NULL ||
+	    "URI list tests (check_uridnsbl), %u AskDNS tests%s",
+	    rs->scoreset, stage, rbl, uri, ask, uri > 0 && (rs->tlds[0] == NULL ||
 	    g_hash_table_size(rs->tlds[0]) == 0) ? "; no util_rb_tld "
 	    "lines: URI hosts are not looked up" : "");
 }

@@ -256,6 +256,10 @@ char *eval_relays_str(struct eval_ctx *ec, bool trusted);
 extern const struct eval_def eval_bayes_tests[];
 extern const struct eval_def eval_dns_tests[];
 extern const struct eval_def eval_auth_tests[];
+/* The signing domains (d=) of the message's valid DKIM signatures,
+ * each once, into out (SpamAssassin's DKIMDOMAIN tag). */
+struct strlist;
+void eval_auth_dkim_domains(struct eval_ctx *ec, struct strlist *out);
 struct stats_tok;
 /* The message's tokens, as the filter learns and judges them. */
 void eval_bayes_tokens(struct eval_ctx *ec, struct stats_tok *tk);

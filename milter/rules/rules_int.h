@@ -392,6 +392,16 @@ void rules_take_hit(const struct rule *r, unsigned count, const char *m,
 
 /* eval_dns.c: URIDNSBL's and RegistryBoundaries' settings (true when
  * kw is one; *why a note for lint), and freeing them. */
+/*
+ * AskDNS: the tag at s ("_SENDERDOMAIN_": SENDERDOMAIN into tag) and
+ * the bytes it takes, or 0 when s starts no tag; whether every tag of
+ * a template is one Warden gives a value (false: *unknown names the
+ * first other, in static storage); the DNS type of a type name (A,
+ * AAAA, TXT, MX, NS, PTR, CNAME), 0 for any other.
+ */
+size_t eval_askdns_tag(const char *s, char *tag, size_t size);
+bool eval_askdns_known(const char *tmpl, const char **unknown);
+int eval_askdns_type(const char *t);
 bool eval_dns_setting(struct ruleset *rs, const char *kw, const char *value,
     const char **why);
 void eval_dns_free(struct ruleset *rs);

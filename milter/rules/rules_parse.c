@@ -56,7 +56,7 @@ static const char *const sa_settings[] = {
 	"def_welcomelist_auth", "trusted_networks", "internal_networks",
 	"msa_networks", "clear_trusted_networks", "clear_internal_networks",
 	"uridnsbl", "urirhsbl", "urirhssub", "uridnssub", "uridnsbl_skip_domain",
-	"askdns", "util_rb_tld", "util_rb_2tld", "util_rb_3tld",
+	"util_rb_tld", "util_rb_2tld", "util_rb_3tld",
 	"redirector_pattern", "replace_tag", "replace_inter", "replace_post",
 	"replace_pre", "replace_rules", "replace_start", "replace_end", "test",
 	"reuse", "freemail_domains", "freemail_whitelist",
@@ -1534,6 +1534,98 @@ parse_originating(struct ruleset *rs, const char *kw, const char *p,
 		perr(rs, d, file, line, "%s: expected header names", kw);
 }
 
+/*
+ * SpamAssassin's AskDNS: "askdns NAME TEMPLATE [TYPE [SUBTEST]]" is a
+ * header test check_askdns (eval_dns.c) whose arguments are the
+ * template, the type and the subtest (its regex compiled into ere[0]).
+ * Skipped, and counted, without a resolver, or with a type or a tag
+ * Warden does not ask; a bad regex is an error (rule skipped).
+ */
+static void
+parse_askdns(struct ruleset *rs, const char *p, const char *file, int line,
+    struct diag *d)
+{
+	char name[256], tmpl[512], type[64], *sub, *src;
+	const char *why = NULL, *unknown = NULL;
+	struct rule tmp, *r;
+	pcre2_code *re = NULL;
+
+	p = next_word(p, name, sizeof(name));
+	p = next_word(p, tmpl, sizeof(tmpl));
+	if (!valid_name(name) || tmpl[0] == '\0') {
+		perr(rs, d, file, line, "askdns: expected NAME TEMPLATE "
+		    "[TYPE [SUBTEST]]");
+		return;
+	}
+	p = next_word(p, type, sizeof(type));
+	if (type[0] == '\0')
+		snprintf(type, sizeof(type), "A");
+	sub = xstrdup(skip_ws(p));
+	trim_in_place(sub);
+	if (!(rs->scoreset & 1))
+		why = "network tests (no dns_resolver)";
+	else if (eval_askdns_type(type) == 0) {
+		perr(rs, d, file, line, "askdns %s: type %s: Warden asks A, "
+		    "AAAA, TXT, MX, NS, PTR or CNAME (rule skipped)", name,
+		    type);
+		why = "askdns rules of another type";
+	} else if (!eval_askdns_known(tmpl, &unknown)) {
+		perr(rs, d, file, line, "askdns %s: tag _%s_ has no value in "
+		    "Warden (rule skipped)", name, unknown);
+		why = "askdns rules with other tags";
+	} else if (sub[0] == '/' || looks_like_regex(sub)) {
+		const char *q = sub;
+
+		if ((re = parse_regex(rs, &q, name, file, line, d,
+		    NULL)) == NULL) {
+			free(sub);
+			return;
+		}
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	if (why == NULL) {
+		const char *ewhy = NULL;
+
+		/* (ewhy is set even when the test is defined) */
+		if (!rules_eval_define(rs, &tmp, RK_HEADER, "check_askdns()",
+		    &ewhy))
+			why = ewhy;
+	}
+	if (why != NULL) {
+		count_skip(rs, why);
+		g_hash_table_add(rs->skipnames, xstrdup(name));
+		pcre2_code_free(re);
+		free(sub);
+		return;
+	}
+	/* The template, type and subtest become its arguments. */
+	for (size_t i = 0; i < tmp.neargs; i++)
+		free(tmp.eargs[i]);
+	free(tmp.eargs);
+	tmp.eargs = xcalloc(3, sizeof(*tmp.eargs));
+	tmp.eargs[0] = xstrdup(tmpl);
+	tmp.eargs[1] = xstrdup(type);
+	tmp.neargs = 2;
+	if (sub[0] != '\0')
+		tmp.eargs[tmp.neargs++] = xstrdup(sub);
+	if (re != NULL) {
+		tmp.ere = xcalloc(EVAL_NRE, sizeof(*tmp.ere));
+		tmp.ere[0] = re;
+	}
+	src = xasprintf("askdns %s %s %s", tmpl, type, sub);
+	if ((r = define(rs, name, RK_HEADER, src, file, line, d)) != NULL) {
+		rules_eval_clear(r);
+		r->eval = tmp.eval;
+		r->eargs = tmp.eargs;
+		r->neargs = tmp.neargs;
+		r->ere = tmp.ere;
+		rs->neval++;
+	} else
+		rules_eval_clear(&tmp);
+	free(src);
+	free(sub);
+}
+
 static void
 parse_line(struct ruleset *rs, char *l, const char *file, int line,
     int depth, struct diag *d)
@@ -1558,6 +1650,10 @@ parse_line(struct ruleset *rs, char *l, const char *file, int line,
 	if (strcmp(kw, "originating_ip_headers") == 0 ||
 	    strcmp(kw, "clear_originating_ip_headers") == 0) {
 		parse_originating(rs, kw, p, file, line, d);
+		return;
+	}
+	if (rs->cur_sa && strcmp(kw, "askdns") == 0) {
+		parse_askdns(rs, p, file, line, d);
 		return;
 	}
 	if (k == RK_NKINDS && strcmp(kw, "score") != 0 &&

@@ -120,8 +120,9 @@ rules_sa_plugin(const char *name, unsigned set)
 	 * yes), as SpamAssassin's plugin with use_bayes 1. */
 	if ((set & 2) && strcmp(name, "Mail::SpamAssassin::Plugin::Bayes") == 0)
 		return true;
-	/* DNSEval: the blocklist tests, when a resolver is configured
-	 * (dns_resolver), as SpamAssassin with its network tests on. */
+	/* DNSEval, URIDNSBL and AskDNS: the DNS list tests, when a
+	 * resolver is configured (dns_resolver), as SpamAssassin with its
+	 * network tests on. */
 	/* SPF, DKIM and DMARC: Warden's sender authentication, when it
 	 * is on (bit 2 of set: authentication = yes). */
 	if ((set & 4) &&
@@ -133,7 +134,8 @@ rules_sa_plugin(const char *name, unsigned set)
 		return true;
 	return (set & 1) &&
 	    (strcmp(name, "Mail::SpamAssassin::Plugin::DNSEval") == 0 ||
-	    strcmp(name, "Mail::SpamAssassin::Plugin::URIDNSBL") == 0);
+	    strcmp(name, "Mail::SpamAssassin::Plugin::URIDNSBL") == 0 ||
+	    strcmp(name, "Mail::SpamAssassin::Plugin::AskDNS") == 0);
 }
 
 static bool

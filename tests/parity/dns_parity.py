@@ -188,7 +188,7 @@ def network_rules(cfdir):
                     r"check_uridnsbl)\(")
     kw = re.compile(r"^\s*(?:urirhssub|urirhsbl|uridnsbl|uridnssub|askdns)"
                     r"\s+(\S+)")
-    meta = re.compile(r"^\s*meta\s+((?:RCVD_IN_|URIBL_|__RCVD_IN_)\S*)\s+(.*)")
+    meta = re.compile(r"^\s*meta\s+((?:RCVD_IN_|URIBL_|__RCVD_IN_|FROM_FMBLA_)\S*)\s+(.*)")
     for f in sorted(glob.glob(os.path.join(cfdir, "*.cf"))):
         with open(f, encoding="utf-8", errors="replace") as fh:
             for line in fh:
