@@ -1652,7 +1652,7 @@ parse_line(struct ruleset *rs, char *l, const char *file, int line,
 		parse_originating(rs, kw, p, file, line, d);
 		return;
 	}
-	if (rs->cur_sa && strcmp(kw, "askdns") == 0) {
+	if (strcmp(kw, "askdns") == 0) {
 		parse_askdns(rs, p, file, line, d);
 		return;
 	}
