@@ -219,6 +219,9 @@ scan_eoh(struct conn *c, struct txn *t)
 	in.hdrs = t->hdrs;
 	in.nhdrs = t->nhdrs;
 	rules_prefetch(c->snap->rules, &in);
+	if (c->snap->cfg->authentication)
+		auth_prefetch_eoh(in.dns, t->hdrs, t->nhdrs,
+		    c->snap->cfg->dmarc_policy != DMARC_POLICY_OFF);
 }
 
 /* True once the message's deadline has passed (noted in t->res). */

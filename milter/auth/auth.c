@@ -181,6 +181,64 @@ auth_prefetch(struct dns_set *dns, const char *envfrom, const char *helo)
 		dns_lookup(dns, helo, DNS_T_TXT);
 }
 
+void
+auth_prefetch_eoh(struct dns_set *dns, const struct header *h, size_t n,
+    bool dmarc)
+{
+	unsigned sigs = 0;
+	bool from = false;
+
+	if (dns == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = h[i].name, *v = h[i].value;
+
+		if (name == NULL || v == NULL)
+			continue;
+		if (dmarc && !from && strcasecmp(name, "From") == 0) {
+			char *d = auth_from_domain(v), *org, *q;
+
+			from = true;
+			if (d == NULL)
+				continue;
+			q = xasprintf("_dmarc.%s", d);
+			dns_lookup(dns, q, DNS_T_TXT);
+			free(q);
+			if ((org = dmarc_org_domain(d)) != NULL &&
+			    strcasecmp(org, d) != 0) {
+				q = xasprintf("_dmarc.%s", org);
+				dns_lookup(dns, q, DNS_T_TXT);
+				free(q);
+			}
+			free(org);
+			free(d);
+		} else if (strcasecmp(name, "DKIM-Signature") == 0 &&
+		    sigs < DKIM_MAX_SIGS) {
+			struct dkim_tags t;
+			const struct dkim_tag *d, *sel;
+			const char *why;
+
+			sigs++;
+			if (dkim_tags_parse(v, strlen(v), &t, &why) != 0 ||
+			    (d = dkim_tag_get(&t, "d")) == NULL ||
+			    (sel = dkim_tag_get(&t, "s")) == NULL ||
+			    d->vlen == 0 || sel->vlen == 0 ||
+			    d->vlen + sel->vlen > 240 ||
+			    memchr(d->val, ' ', d->vlen) != NULL ||
+			    memchr(sel->val, ' ', sel->vlen) != NULL)
+				continue;
+			{
+				char *q = xasprintf("%.*s._domainkey.%.*s",
+				    (int)sel->vlen, sel->val, (int)d->vlen,
+				    d->val);
+
+				dns_lookup(dns, q, DNS_T_TXT);
+				free(q);
+			}
+		}
+	}
+}
+
 /* ---- The header ---- */
 
 /* RFC 8601 value: a token as it is, else a quoted string. */

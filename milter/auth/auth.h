@@ -75,6 +75,14 @@ struct auth_results {
 void auth_prefetch(struct dns_set *dns, const char *envfrom,
     const char *helo);
 
+/* At the end of the headers: start the lookups of the DKIM keys the
+ * DKIM-Signature fields name and, when dmarc, of the DMARC records of
+ * the From domain and of its organizational domain, so that the end of
+ * the message finds them answered (h: the fields as received). */
+struct header;
+void auth_prefetch_eoh(struct dns_set *dns, const struct header *h,
+    size_t n, bool dmarc);
+
 /* Run every check on the message. */
 struct auth_results *auth_run(const struct auth_input *in);
 void auth_results_free(struct auth_results *r);

@@ -1778,9 +1778,15 @@ eval_dns_prefetch_relays(struct eval_ctx *ec)
 	for (size_t i = 0; i < ec->rs->n; i++) {
 		const struct rule *r = ec->rs->rules[i];
 
-		if (r->eval != NULL && r->eval->fn == ev_rbl &&
-		    rules_rule_enabled(r))
+		if (r->eval == NULL || !rules_rule_enabled(r))
+			continue;
+		if (r->eval->fn == ev_rbl)
 			rbl_names(r, ec, &type, start_one, NULL);
+		/* AskDNS rules whose tags the headers give (the DKIM
+		 * domains come at the end of the message). */
+		else if (r->eval->fn == ev_askdns && r->neargs >= 2 &&
+		    strstr(r->eargs[0], "_DKIMDOMAIN_") == NULL)
+			askdns_start(r, ec);
 	}
 }
 

@@ -298,8 +298,9 @@ void eval_dns_prepare(struct eval_ctx *ec);
 void eval_dns_report(struct eval_ctx *ec, struct results *res);
 /* Link each check_rbl_sub to its set's zone (rules_eval_finish()). */
 void eval_dns_finish(struct ruleset *rs);
-/* Start the lookups of every check_rbl test for the message's relays
- * (at the end of the headers; nothing is waited for). */
+/* Start the lookups of every check_rbl test for the message's relays,
+ * and of the AskDNS rules whose tags the headers give (at the end of
+ * the headers; nothing is waited for). */
 void eval_dns_prefetch_relays(struct eval_ctx *ec);
 void eval_dns_free_cache(struct cache *c);
 /*

@@ -8,7 +8,10 @@
 --    authserv-id (any case, with a comment) are removed, another
 --    server's is kept;
 --  - a forged From of a p=reject domain is refused at the end of the
---    message with 550 5.7.1 naming the domain.
+--    message with 550 5.7.1 naming the domain;
+--  - the DMARC records (of the From domain and of its organizational
+--    domain) and the DKIM key a DKIM-Signature names are asked at the
+--    end of the headers, before the body comes.
 -- dnsd: @libdir@/../data/dns/auth.zone
 -- config: dns_resolver = 127.0.0.1:@dnsd_port@
 -- config: dns_timeout = 3s
@@ -52,4 +55,37 @@ W.message(conn, { from = "<bounce@x.example>", headers = {
 	{ "To", "rcpt@example.org" },
 	{ "Subject", "urgent wire transfer" } }, want = SMFIR_REPLYCODE })
 print("ok: the p=reject forgery was refused")
+
+-- Lookups started at the end of the headers.
+W.envelope(conn, "<bounce@x.example>")
+W.headers(conn, {
+	{ "DKIM-Signature", "v=1; a=rsa-sha256; d=forged.example; " ..
+	    "s=early; h=from; bh=AAAA; b=AAAA" },
+	{ "From", "CEO <ceo@news.forged.example>" },
+	{ "To", "rcpt@example.org" },
+	{ "Subject", "early lookups" } })
+W.ok(mt.eoh(conn), "eoh")
+W.reply(conn, SMFIR_CONTINUE, "eoh")
+local want = { "udp _dmarc.news.forged.example TXT",
+    "udp _dmarc.forged.example TXT", "udp early._domainkey.forged.example TXT" }
+local t0 = W.now()
+local seen
+repeat
+	seen = true
+	for _, q in ipairs(want) do
+		if W.dnsd_queries(q) == 0 and
+		    W.dnsd_queries(string.gsub(q, "^udp", "tcp")) == 0 then
+			seen = false
+		end
+	end
+	if not seen then
+		W.run("sleep 0.1")
+	end
+until seen or W.now() - t0 > 5
+W.check(seen, "the DMARC records and the DKIM key were not asked " ..
+    "at the end of the headers")
+W.body(conn, 100)
+W.eom(conn, SMFIR_REPLYCODE)
+print("ok: DMARC records and the DKIM key asked before the body, " ..
+    "the forgery refused")
 mt.disconnect(conn)
