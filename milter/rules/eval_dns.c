@@ -1822,32 +1822,55 @@ uribl_prepare(struct eval_ctx *ec, bool *waiting)
 	}
 }
 
-void
-eval_dns_prepare(struct eval_ctx *ec)
+/* Start every lookup of the message's network tests that can start now
+ * (the URI lists' first step); once.  True when a URI list is on. */
+static bool
+dns_start_all(struct eval_ctx *ec)
 {
 	struct cache *c = eval_cache_get(ec);
 	const struct ruleset *rs = ec->rs;
-	bool uribl = false;
+	bool uribl = false, waiting = false;
 	int type;
 
-	if (c->dns.prepared || ec->in->dns == NULL)
-		return;
-	c->dns.prepared = true;
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = rs->rules[i];
 
 		if (r->eval == NULL || !(r->eval->kinds & NET) ||
 		    !rules_rule_enabled(r))
 			continue;
-		if (r->eval->fn == ev_rbl)
+		if (r->eval->fn == ev_uridnsbl)
+			uribl = true;
+		else if (c->dns.started)
+			continue;
+		else if (r->eval->fn == ev_rbl)
 			rbl_names(r, ec, &type, start_one, NULL);
 		else if (r->eval->fn == ev_askdns)
 			askdns_start(r, ec);
-		else if (r->eval->fn == ev_uridnsbl)
-			uribl = true;
 	}
-	if (uribl) {
+	if (uribl && !c->dns.started) {
 		uribl_hosts(ec, &c->dns.hosts);
+		uribl_prepare(ec, &waiting);
+	}
+	c->dns.started = true;
+	return uribl;
+}
+
+void
+eval_dns_start(struct eval_ctx *ec)
+{
+	if (ec->in->dns != NULL)
+		(void)dns_start_all(ec);
+}
+
+void
+eval_dns_prepare(struct eval_ctx *ec)
+{
+	struct cache *c = eval_cache_get(ec);
+
+	if (c->dns.prepared || ec->in->dns == NULL)
+		return;
+	c->dns.prepared = true;
+	if (dns_start_all(ec)) {
 		/* uridnsbl asks in steps (NS, their A, the list): each
 		 * step starts when the one before has answered. */
 		for (int step = 0; step < 3; step++) {

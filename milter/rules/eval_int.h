@@ -148,6 +148,7 @@ struct eval_bayes_cache {
 
 /* eval_dns.c: the message's lookups started (and waited for). */
 struct eval_dns_cache {
+	bool    started;	/* eval_dns_start() */
 	bool    prepared;
 	struct strlist hosts;	/* URI hosts and their domains, paired */
 	bool    orig_done;
@@ -294,6 +295,10 @@ void eval_html_free(struct cache *c);
 /* Start every lookup of the message's network tests, and wait for
  * their answers until the message's DNS deadline (once). */
 void eval_dns_prepare(struct eval_ctx *ec);
+/* Start the lookups that can start now, without waiting (the end of the
+ * message does this before its other rules, so that the answers come
+ * while they run). */
+void eval_dns_start(struct eval_ctx *ec);
 /* The lookups' troubles and the cap reached, into res. */
 void eval_dns_report(struct eval_ctx *ec, struct results *res);
 /* Link each check_rbl_sub to its set's zone (rules_eval_finish()). */

@@ -1421,18 +1421,25 @@ run_eom(const struct ruleset *rs, const struct rules_input *in,
 	    rs->neval > 0, res);
 	hc->hs = rules_hs_state(rs);
 	hc->scratch = rules_hs_get(hc->hs);
+	/* The network tests' lookups first, their answers read last: the
+	 * other rules run while the answers come. */
+	if (in->dns != NULL)
+		eval_dns_start(&v->ec);
 	prefilter(rs, hc, msg, msglen);
 
-	for (size_t i = 0; i < rs->n; i++) {
+	for (size_t k = 0; k < 2 * rs->n; k++) {
+		size_t i = k % rs->n;
 		const struct rule *r = rs->rules[i];
+		bool net = r->eval != NULL && (r->eval->kinds & NET);
 
 		/* The message's deadline, checked every 16 rules. */
-		if (in->deadline_ms > 0 && (i & 15) == 0 &&
+		if (in->deadline_ms > 0 && (k & 15) == 0 &&
 		    now_ms() > in->deadline_ms) {
 			res->timed_out = true;
 			break;
 		}
-		if (!rules_rule_enabled(r))
+		/* First pass: all but the network tests; second: those. */
+		if (net != (k >= rs->n) || !rules_rule_enabled(r))
 			continue;
 		/* Named in the log line if one of its regexes, or one
 		 * run for what it reads, reaches a PCRE2 limit. */
