@@ -452,19 +452,24 @@ rr_copy(char *const *rr, size_t n)
 
 /* A fresh cached answer of name and type into a (records copied), or
  * false; a stale one is dropped. */
+static struct cache_ent *
+cache_find(const struct cache *c, const char *name, int type, uint32_t h)
+{
+	if (c->nb == 0)
+		return NULL;
+	for (struct cache_ent *e = c->b[h & (c->nb - 1)]; e != NULL;
+	    e = e->hnext)
+		if (e->hash == h && e->type == type &&
+		    strcasecmp(e->name, name) == 0)
+			return e;
+	return NULL;
+}
+
 static bool
 cache_get(struct cache *c, const char *name, int type, struct dns_answer *a)
 {
-	uint32_t h;
-	struct cache_ent *e;
+	struct cache_ent *e = cache_find(c, name, type, name_hash(name, type));
 
-	if (c->nb == 0)
-		return false;
-	h = name_hash(name, type);
-	for (e = c->b[h & (c->nb - 1)]; e != NULL; e = e->hnext)
-		if (e->hash == h && e->type == type &&
-		    strcasecmp(e->name, name) == 0)
-			break;
 	if (e == NULL)
 		return false;
 	if (now_ms() >= e->expires) {
@@ -508,7 +513,6 @@ cache_put(struct cache *c, const char *name, int type,
 	size_t nl = strlen(name), bytes;
 	uint32_t h = name_hash(name, type);
 	struct cache_ent *e;
-	struct dns_answer old;
 
 	if (a->status != DNS_OK && a->status != DNS_NXDOMAIN &&
 	    a->status != DNS_NODATA)
@@ -522,17 +526,8 @@ cache_put(struct cache *c, const char *name, int type,
 		bytes += strlen(a->rr[i]) + 1 + 16;
 	if (bytes > c->max / 4)
 		return;
-	if (cache_get(c, name, type, &old)) {	/* a race: two asked */
-		for (size_t i = 0; i < old.nrr; i++)
-			free(old.rr[i]);
-		free(old.rr);
-		for (e = c->b[h & (c->nb - 1)]; e != NULL; e = e->hnext)
-			if (e->hash == h && e->type == type &&
-			    strcasecmp(e->name, name) == 0)
-				break;
-		if (e != NULL)
-			cache_drop(c, e);
-	}
+	if ((e = cache_find(c, name, type, h)) != NULL)
+		cache_drop(c, e);	/* two asked at once: the newer stays */
 	while (c->oldest != NULL && c->bytes + bytes > c->max)
 		cache_drop(c, c->oldest);
 	if (c->n >= c->nb)

@@ -477,6 +477,25 @@ undefine(struct rule *r)
 }
 
 /*
+ * The eval test made in tmp (its test, arguments and regexes) moves to
+ * r, the rule just defined; when r is NULL (not defined) it is freed.
+ */
+static void
+adopt_eval(struct ruleset *rs, struct rule *r, struct rule *tmp)
+{
+	if (r == NULL) {
+		rules_eval_clear(tmp);
+		return;
+	}
+	rules_eval_clear(r);
+	r->eval = tmp->eval;
+	r->eargs = tmp->eargs;
+	r->neargs = tmp->neargs;
+	r->ere = tmp->ere;
+	rs->neval++;
+}
+
+/*
  * An eval: test Warden implements (rules_eval.c): defined like any rule
  * of its kind, with r->eval set.  Returns false, with *why, when Warden
  * lacks it.
@@ -486,22 +505,12 @@ define_eval(struct ruleset *rs, enum rule_kind kind, const char *name,
     const char *rest, const char *file, int line, struct diag *d,
     const char **why)
 {
-	struct rule tmp, *r;
+	struct rule tmp;
 
 	memset(&tmp, 0, sizeof(tmp));
 	if (!rules_eval_define(rs, &tmp, kind, rest + 5, why))
 		return false;
-	if ((r = define(rs, name, kind, rest, file, line, d)) != NULL) {
-		/* The test, its arguments and regex move to the rule. */
-		rules_eval_clear(r);
-		r->eval = tmp.eval;
-		r->eargs = tmp.eargs;
-		r->neargs = tmp.neargs;
-		r->ere = tmp.ere;
-		rs->neval++;
-		return true;
-	}
-	rules_eval_clear(&tmp);
+	adopt_eval(rs, define(rs, name, kind, rest, file, line, d), &tmp);
 	return true;
 }
 
@@ -1547,7 +1556,7 @@ parse_askdns(struct ruleset *rs, const char *p, const char *file, int line,
 {
 	char name[256], tmpl[512], type[64], *sub, *src;
 	const char *why = NULL, *unknown = NULL;
-	struct rule tmp, *r;
+	struct rule tmp;
 	pcre2_code *re = NULL;
 
 	p = next_word(p, name, sizeof(name));
@@ -1613,15 +1622,7 @@ parse_askdns(struct ruleset *rs, const char *p, const char *file, int line,
 		tmp.ere[0] = re;
 	}
 	src = xasprintf("askdns %s %s %s", tmpl, type, sub);
-	if ((r = define(rs, name, RK_HEADER, src, file, line, d)) != NULL) {
-		rules_eval_clear(r);
-		r->eval = tmp.eval;
-		r->eargs = tmp.eargs;
-		r->neargs = tmp.neargs;
-		r->ere = tmp.ere;
-		rs->neval++;
-	} else
-		rules_eval_clear(&tmp);
+	adopt_eval(rs, define(rs, name, RK_HEADER, src, file, line, d), &tmp);
 	free(src);
 	free(sub);
 }

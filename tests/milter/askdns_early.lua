@@ -20,21 +20,8 @@ W.headers(conn, {
 	{ "Subject", "early askdns" } })
 W.ok(mt.eoh(conn), "eoh")
 W.reply(conn, SMFIR_CONTINUE, "eoh")
-local want = { "udp new-domain.example.fresh.fmb.la A",
-    "udp sender.example.fresh.fmb.la A" }
-local t0 = W.now()
-local seen
-repeat
-	seen = true
-	for _, q in ipairs(want) do
-		if W.dnsd_queries(q) == 0 then
-			seen = false
-		end
-	end
-	if not seen then
-		W.run("sleep 0.1")
-	end
-until seen or W.now() - t0 > 5
+local seen = W.dnsd_asked({ "new-domain.example.fresh.fmb.la A",
+    "sender.example.fresh.fmb.la A" }, 5)
 W.check(seen, "the AskDNS names were not asked at the end of the headers")
 W.body(conn, 100)
 W.eom(conn, SMFIR_ACCEPT)

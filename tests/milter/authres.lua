@@ -66,22 +66,8 @@ W.headers(conn, {
 	{ "Subject", "early lookups" } })
 W.ok(mt.eoh(conn), "eoh")
 W.reply(conn, SMFIR_CONTINUE, "eoh")
-local want = { "udp _dmarc.news.forged.example TXT",
-    "udp _dmarc.forged.example TXT", "udp early._domainkey.forged.example TXT" }
-local t0 = W.now()
-local seen
-repeat
-	seen = true
-	for _, q in ipairs(want) do
-		if W.dnsd_queries(q) == 0 and
-		    W.dnsd_queries(string.gsub(q, "^udp", "tcp")) == 0 then
-			seen = false
-		end
-	end
-	if not seen then
-		W.run("sleep 0.1")
-	end
-until seen or W.now() - t0 > 5
+local seen = W.dnsd_asked({ "_dmarc.news.forged.example TXT",
+    "_dmarc.forged.example TXT", "early._domainkey.forged.example TXT" }, 5)
 W.check(seen, "the DMARC records and the DKIM key were not asked " ..
     "at the end of the headers")
 W.body(conn, 100)

@@ -228,3 +228,24 @@ function W.dnsd_queries(line)
 	f:close()
 	return n
 end
+
+-- Wait up to secs seconds until the private DNS server has received
+-- every query of want ({ "NAME TYPE", ... }, over UDP or TCP); whether
+-- it did.
+function W.dnsd_asked(want, secs)
+	local t0 = W.now()
+	repeat
+		local seen = true
+		for _, q in ipairs(want) do
+			if W.dnsd_queries("udp " .. q) == 0 and
+			    W.dnsd_queries("tcp " .. q) == 0 then
+				seen = false
+			end
+		end
+		if seen then
+			return true
+		end
+		W.run("sleep 0.1")
+	until W.now() - t0 > secs
+	return false
+end
